@@ -1,0 +1,1 @@
+"""后勤助手: the application package (config, wiring, domain rules, texts)."""

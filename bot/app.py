@@ -1,0 +1,100 @@
+"""The one place that builds and wires the application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import SERVICES_KEY, BotContext, services_of
+from bot.services.container import Services
+from handlers import admin, errors, gate, menus, patrols, purchases, repairs, replies, start
+from jobs import menus as menu_jobs
+from jobs import outbox as outbox_jobs
+from jobs import patrols as patrol_jobs
+from jobs import purchases as purchase_jobs
+from jobs import repairs as repair_jobs
+from storage.db import Database
+from storage.persistence import SqlitePersistence
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, BotContext, Any, Any, Any, Any]
+
+COMMANDS = [
+    BotCommand("start", "开始 / 查看我能做什么"),
+    BotCommand("help", "帮助"),
+    BotCommand("repair", "报修（也可直接发带说明的照片）"),
+    BotCommand("repairs", "查看报修单"),
+    BotCommand("purchase", "登记采购"),
+    BotCommand("purchases", "查看当天采购"),
+    BotCommand("menu", "本周食谱"),
+    BotCommand("patrols", "巡查记录"),
+    BotCommand("cancel", "取消当前操作"),
+]
+
+
+def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
+    db = Database(settings.db_path)
+    services = Services(settings=settings, db=db, clock=clock or Clock())
+
+    async def post_init(app: App) -> None:
+        await db.open()
+        services.bot_username = app.bot.username
+        services.kick_outbox = lambda: outbox_jobs.kick(app)
+        app.bot_data[SERVICES_KEY] = services
+        await app.bot.set_my_commands(COMMANDS)
+        # Restore schedules from the database; each is idempotent (jobs are named).
+        await outbox_jobs.start(app)
+        for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
+            await feature_jobs.start(app)
+        log.info("后勤助手 started as @%s", app.bot.username)
+
+    async def post_shutdown(app: App) -> None:
+        # aiosqlite's thread would keep the process alive otherwise.
+        await db.close()
+
+    app: App = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.timezone,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=BotContext))
+        # max_retries: PTB's default of 0 raises a 429 instead of waiting it out.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .persistence(SqlitePersistence(db))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app.bot_data[SERVICES_KEY] = services
+
+    # Note: order matters! The gate (group -100) turns strangers away before anything else.
+    gate.register(app)
+    # Group 0, first match wins: commands and feature flows, then replies to
+    # notifications, then the catch-all that answers anything nobody understood.
+    start.register(app)
+    admin.register(app)
+    repairs.register(app)
+    purchases.register(app)
+    patrols.register(app)
+    menus.register(app)
+    replies.register(app)
+    start.register_fallbacks(app)
+    app.add_error_handler(errors.on_error)
+    return app
+
+
+__all__ = ["App", "build_application", "services_of"]

@@ -1,0 +1,1 @@
+"""Framework-free rules. Plain dataclasses in and out; no telegram import here."""

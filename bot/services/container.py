@@ -1,0 +1,28 @@
+"""The services every handler and job reaches through ``context.services``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.config import Settings
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=Clock)
+    bot_username: str = ""
+    # Set by the application: wakes the outbox sender right after a commit, so a
+    # notification goes out at once instead of at the next poll of the outbox.
+    kick_outbox: Callable[[], None] = field(default=lambda: None)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def local_now(self) -> datetime:
+        return self.clock.now().astimezone(self.settings.timezone)

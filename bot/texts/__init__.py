@@ -1,0 +1,1 @@
+"""User-facing Chinese texts, one module per feature. Builders escape user strings."""

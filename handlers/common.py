@@ -1,0 +1,90 @@
+"""What every handler shares: who is asking, role checks, friendly domain errors."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.domain.errors import DomainError
+from bot.domain.messages import Buttons
+from bot.domain.people import Person
+from bot.domain.roles import Role
+from bot.texts import common as t
+from handlers.keyboards import markup
+from storage import people
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
+PersonHandler = Callable[[Update, BotContext, Person], Awaitable[Any]]
+
+
+def esc(text: str | None) -> str:
+    """Every user-supplied string goes through here before it reaches HTML parse mode."""
+    return html.escape(text or "", quote=False)
+
+
+async def current_person(update: Update, context: BotContext) -> Person | None:
+    if context.person is not None:
+        return context.person
+    user = update.effective_user
+    if user is None:
+        return None
+    context.person = await people.get(context.services.db, user.id)
+    return context.person
+
+
+async def say(update: Update, text: str, buttons: Buttons | None = None) -> None:
+    """Answer in the chat the update came from: a reply to a message, or an alert to a tap."""
+    if update.callback_query is not None:
+        await answer(update, text, alert=True)
+        return
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, reply_markup=markup(buttons or []))
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press so the spinner stops; harmless if it was already answered."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text[:200] if text else None, show_alert=alert)
+    except BadRequest as exc:  # "query is too old": the tap is days old; nothing to stop
+        if "query is too old" not in str(exc).lower() and "query id is invalid" not in str(
+            exc
+        ).lower():
+            raise
+
+
+def requires(*roles: Role) -> Callable[[PersonHandler], Handler]:
+    """Let the handler run only for a registered person holding one of ``roles`` (admins
+    pass every check). ``DomainError`` from the handler becomes a short answer."""
+
+    def decorate(func: PersonHandler) -> Handler:
+        @functools.wraps(func)
+        async def wrapper(update: Update, context: BotContext) -> Any:
+            person = await current_person(update, context)
+            if person is None:
+                await say(update, t.NOT_REGISTERED)
+                return None
+            if roles and not person.has(*roles):
+                await say(update, t.role_required(roles))
+                return None
+            try:
+                return await func(update, context, person)
+            except DomainError as err:
+                await say(update, err.message)
+                return None
+
+        return wrapper
+
+    return decorate

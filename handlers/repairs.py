@@ -1,0 +1,11 @@
+"""Repairs handlers. Filled in by the repairs issue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add this feature's handlers (private-chat and group handlers separately)."""

@@ -1,0 +1,56 @@
+"""Replies to notifications: a supervisor answers "受理" or "确认" by replying to the
+message the bot sent. The outbox remembers which message was about what (``repair:12``),
+and each feature registers what a reply to its notifications means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.domain.people import Person
+from bot.texts import replies as t
+from handlers.common import current_person, say
+from storage import outbox
+
+# (update, context, person, subject id, reply text)
+ReplyHandler = Callable[[Update, BotContext, Person, int, str], Awaitable[None]]
+_ROUTES: dict[str, ReplyHandler] = {}
+
+
+def route(namespace: str, handler: ReplyHandler) -> None:
+    """Features call this from their ``register``: replies to ``ns:<id>`` go to handler."""
+    _ROUTES[namespace] = handler
+
+
+async def on_reply(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or not message.text:
+        return
+    person = await current_person(update, context)
+    if person is None:
+        return
+    ref = await outbox.ref_for_message(
+        context.services.db, message.chat_id, message.reply_to_message.message_id
+    )
+    if ref is None:
+        await say(update, t.NOT_A_NOTIFICATION)
+        return
+    namespace, _, raw_id = ref.partition(":")
+    handler = _ROUTES.get(namespace)
+    if handler is None or not raw_id.isdigit():
+        await say(update, t.NOT_A_NOTIFICATION)
+        return
+    await handler(update, context, person, int(raw_id), message.text.strip())
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.REPLY & filters.TEXT & ~filters.COMMAND, on_reply
+        )
+    )

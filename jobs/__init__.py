@@ -1,0 +1,1 @@
+"""Scheduled work. Thin functions; schedules live in the DB and are restored at start."""

@@ -1,0 +1,11 @@
+"""Scheduled work for purchases. Filled in by the purchases issue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+
+async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Called from post_init: (re)create this feature's jobs from the database."""

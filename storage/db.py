@@ -1,0 +1,185 @@
+"""One aiosqlite connection with sane defaults, migrations and explicit transactions.
+
+The service layer owns transactions: ``async with db.transaction() as tx`` spans every
+write of one user action, so what the bot says is saved is committed before it says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Row = aiosqlite.Row
+Params = Sequence[Any] | dict[str, Any]
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer version of the bot."""
+
+
+def migration_scripts() -> list[tuple[int, str, str]]:
+    """``(version, name, sql)`` for every ``NNN_name.sql`` shipped in storage/migrations."""
+    scripts = []
+    for entry in resources.files("storage.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:3].isdigit():
+            scripts.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
+    scripts.sort()
+    versions = [v for v, _, _ in scripts]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    return scripts
+
+
+class Database:
+    """Owns the connection. ``open()`` is idempotent so persistence may open it early."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = None
+        self._open_lock = asyncio.Lock()
+        # One writer at a time on our single connection: a transaction must not interleave
+        # with another coroutine's statements.
+        self._tx_lock = asyncio.Lock()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+    async def open(self) -> None:
+        async with self._open_lock:
+            if self._conn is not None:
+                return
+            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn.row_factory = aiosqlite.Row
+            try:
+                await conn.execute("PRAGMA journal_mode=WAL")
+                await conn.execute("PRAGMA foreign_keys=ON")
+                await conn.execute("PRAGMA busy_timeout=5000")
+                await conn.execute("PRAGMA synchronous=NORMAL")
+                await self._migrate(conn)
+            except BaseException:
+                await conn.close()
+                raise
+            self._conn = conn
+
+    async def close(self) -> None:
+        async with self._open_lock:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
+
+    async def _migrate(self, conn: aiosqlite.Connection) -> None:
+        scripts = migration_scripts()
+        latest = scripts[-1][0] if scripts else 0
+        async with conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        if current > latest:
+            raise SchemaTooNewError(
+                f"database {self.path} has schema version {current}, this bot knows up to "
+                f"{latest}: upgrade the bot or restore a backup"
+            )
+        for version, name, sql in scripts:
+            if version <= current:
+                continue
+            log.info("applying migration %s", name)
+            # executescript would COMMIT first; run statements one by one inside our own
+            # transaction so a failed migration leaves the database as it was.
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in split_sql(sql):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version={version}")
+                await conn.execute("COMMIT")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        async with self._tx_lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(conn)
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    # Reads outside a transaction: wait for any running transaction so we never read
+    # in the middle of another coroutine's writes on the same connection.
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._tx_lock, self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._tx_lock, self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Tx:
+    """The handle a service gets inside ``Database.transaction()``."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns ``lastrowid`` (useful after INSERT)."""
+        async with self.conn.execute(sql, params) as cur:
+            return int(cur.lastrowid or 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self.conn.executemany(sql, rows)
+
+    async def rowcount(self, sql: str, params: Params = ()) -> int:
+        """Run one UPDATE/DELETE; returns how many rows it changed (for compare-and-set)."""
+        async with self.conn.execute(sql, params) as cur:
+            return int(cur.rowcount)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration on ``;`` at line ends (our migrations keep triggers out)."""
+    statements, buf = [], []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("--") or not stripped:
+            continue
+        buf.append(line)
+        if stripped.endswith(";"):
+            statements.append("\n".join(buf))
+            buf = []
+    if buf:
+        statements.append("\n".join(buf))
+    return statements

@@ -1,0 +1,133 @@
+"""The outbox: notifications written in the same transaction as the state change they
+announce, delivered later by ``jobs.outbox``. A row is marked sent only when Telegram
+accepted it, so a crash or a network failure never loses work.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import to_db
+from bot.domain.messages import OutMessage, Photo
+from storage.db import Database, Tx
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    ref: str | None
+    attempts: int
+
+
+def _message_payload(msg: OutMessage) -> dict[str, Any]:
+    return {
+        "text": msg.text,
+        "buttons": msg.buttons,
+        "photos": [{"file_id": p.file_id, "path": p.path} for p in msg.photos],
+        "document_path": msg.document_path,
+        "document_name": msg.document_name,
+    }
+
+
+def payload_message(payload: dict[str, Any]) -> OutMessage:
+    return OutMessage(
+        text=payload["text"],
+        buttons=[[(str(a), str(b)) for a, b in row] for row in payload.get("buttons") or []],
+        photos=tuple(Photo(p.get("file_id"), p.get("path")) for p in payload.get("photos") or []),
+        document_path=payload.get("document_path"),
+        document_name=payload.get("document_name"),
+    )
+
+
+async def enqueue(tx: Tx, chat_id: int, msg: OutMessage, *, ref: str | None, now: datetime) -> int:
+    """Queue ``msg`` for ``chat_id`` inside the caller's transaction."""
+    return await tx.execute(
+        "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at)"
+        " VALUES (?, 'message', ?, ?, ?, ?)",
+        (chat_id, json.dumps(_message_payload(msg), ensure_ascii=False), ref, to_db(now),
+         to_db(now)),
+    )  # fmt: skip
+
+
+async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | None = None) -> int:
+    """Take the buttons off every message already sent about ``ref`` (and optionally append
+    a line such as "已由 张三 受理"), so a decided item shows no live buttons elsewhere."""
+    rows = await tx.fetchall(
+        "SELECT chat_id, message_id FROM sent_messages WHERE ref = ?", (ref,)
+    )
+    for row in rows:
+        await tx.execute(
+            "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at)"
+            " VALUES (?, 'clear_buttons', ?, ?, ?, ?)",
+            (row["chat_id"], json.dumps({"message_id": row["message_id"], "note": note},
+             ensure_ascii=False), ref, to_db(now), to_db(now)),
+        )  # fmt: skip
+    return len(rows)
+
+
+async def due(db: Database, now: datetime, limit: int = 50) -> list[PendingMessage]:
+    rows = await db.fetchall(
+        "SELECT id, chat_id, kind, payload, ref, attempts FROM outbox"
+        " WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?"
+        " ORDER BY id LIMIT ?",
+        (to_db(now), limit),
+    )
+    return [
+        PendingMessage(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["ref"],
+                       r["attempts"])
+        for r in rows
+    ]  # fmt: skip
+
+
+async def mark_sent(
+    db: Database, item: PendingMessage, message_ids: list[int], now: datetime
+) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+                         (to_db(now), item.id))  # fmt: skip
+        if item.ref:
+            for message_id in message_ids:
+                await tx.execute(
+                    "INSERT OR REPLACE INTO sent_messages (chat_id, message_id, ref, outbox_id,"
+                    " sent_at) VALUES (?, ?, ?, ?, ?)",
+                    (item.chat_id, message_id, item.ref, item.id, to_db(now)),
+                )
+
+
+async def mark_retry(
+    db: Database, item: PendingMessage, error: str, retry_at: datetime
+) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?",
+            (error[:500], to_db(retry_at), item.id),
+        )
+
+
+async def mark_failed(db: Database, item: PendingMessage, error: str, now: datetime) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
+            (error[:500], to_db(now), item.id),
+        )
+
+
+async def ref_for_message(db: Database, chat_id: int, message_id: int) -> str | None:
+    """What a sent notification was about (used when someone replies to it)."""
+    value = await db.fetchval(
+        "SELECT ref FROM sent_messages WHERE chat_id = ? AND message_id = ?",
+        (chat_id, message_id),
+    )
+    return None if value is None else str(value)
+
+
+def backoff(attempts: int) -> timedelta:
+    """2, 4, 8 ... seconds, capped at 10 minutes."""
+    return timedelta(seconds=min(600, 2 ** max(1, attempts + 1)))
