@@ -1,0 +1,375 @@
+"""Purchase lines as the purchaser types them at the market, and the money rules.
+
+A line is ``name quantity+unit price``: ``猪肉 20斤 13.5``, ``五花肉 12.5斤 14元/斤``,
+``大米 2袋 共300元``, optionally ending in ``@供应商``. Money and quantities are exact
+``Decimal`` values end to end (never floats); amounts round half-up to the fen.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from bot.domain.errors import DomainError
+
+CENT = Decimal("0.01")
+
+# Sanity limits: a school canteen never buys more than this in one line.
+MAX_QUANTITY = Decimal("100000")
+MAX_UNIT_PRICE = Decimal("10000")
+MAX_LINE_AMOUNT = Decimal("200000")
+MAX_QUANTITY_PLACES = 3
+MAX_PRICE_PLACES = 4
+MAX_ITEM_CHARS = 30
+MAX_SUPPLIER_CHARS = 40
+MAX_LINES = 60
+
+# Longest first so that 公斤 wins over 斤 and 千克 over 克.
+UNITS: tuple[str, ...] = (
+    "公斤", "千克", "kg", "斤", "两", "克", "g", "个", "只", "箱", "袋", "包", "桶", "瓶",
+    "把", "件", "盒", "份", "块", "条", "根", "捆", "筐", "板", "听", "罐", "支", "张", "套",
+    "升", "L", "l",
+)  # fmt: skip
+# Different spellings of the same unit compare equal (price unit vs quantity unit, averages).
+_UNIT_KEYS = {"公斤": "kg", "千克": "kg", "kg": "kg", "克": "g", "g": "g", "L": "l", "l": "l",
+              "升": "l"}  # fmt: skip
+
+EXAMPLE = "猪肉 20斤 13.5"
+
+
+def unit_key(unit: str) -> str:
+    """The canonical spelling used to compare units: 公斤 = 千克 = kg."""
+    return _UNIT_KEYS.get(unit, unit)
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to the fen, half-up, as the finance office does by hand."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fmt_money(value: Decimal) -> str:
+    return f"{money(value):,.2f}".replace(",", "")
+
+
+def fmt_number(value: Decimal) -> str:
+    """``20`` not ``20.000``, ``3.3`` not ``3.30``, never ``2E+1``."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+# ---------------------------------------------------------------- Chinese numerals
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}  # fmt: skip
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_CHARS = "零〇一二两三四五六七八九十百千万点半"
+
+
+def _cn_integer(text: str) -> int:
+    """``二十`` -> 20, ``十五`` -> 15, ``三百零五`` -> 305, ``一万二千`` -> 12000."""
+    if not text:
+        raise ValueError("empty")
+    if "万" in text:
+        high, _, low = text.partition("万")
+        return _cn_integer(high or "一") * 10000 + (_cn_integer(low) if low else 0)
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit:  # two digits in a row (二三) is not a number; 零 may precede one
+                raise ValueError(text)
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_SMALL:
+            total += (1 if digit is None else digit) * _CN_SMALL[ch]
+            digit = None
+        else:
+            raise ValueError(text)
+    if digit is not None:
+        total += digit
+    return total
+
+
+def chinese_number(text: str) -> Decimal:
+    """Convert a Chinese numeral (``二十``, ``两``, ``十五``, ``三百``, ``三点五``, ``半``)."""
+    if text == "半":
+        return Decimal("0.5")
+    if "点" in text:
+        whole, _, frac = text.partition("点")
+        if not frac or any(ch not in _CN_DIGITS for ch in frac):
+            raise ValueError(text)
+        digits = "".join(str(_CN_DIGITS[ch]) for ch in frac)
+        return Decimal(f"{_cn_integer(whole) if whole else 0}.{digits}")
+    return Decimal(_cn_integer(text))
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    """One item bought. ``unit_price`` is per ``unit``; ``amount`` is what was paid."""
+
+    item: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    amount: Decimal
+    supplier: str | None = None
+    price_is_total: bool = False  # typed as 共300元: the amount is exact, unit price derived
+
+    @property
+    def unit_key(self) -> str:
+        return unit_key(self.unit)
+
+    def needs_certificate(self, certificate_items: tuple[str, ...]) -> bool:
+        return needs_certificate(self.item, certificate_items)
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line the parser refused, with the reason to show next to it."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParsedLines:
+    lines: list[PurchaseLine]
+    bad: list[BadLine]
+    supplier: str | None = None  # a line that is only ``@王记肉铺`` names the supplier
+
+
+_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_UNIT_RE = "|".join(re.escape(u) for u in UNITS)
+_QTY_RE = re.compile(rf"^(?P<num>{_NUM}|[{_CN_CHARS}]+)(?P<unit>{_UNIT_RE})(?P<half>半)?$", re.I)
+_QTY_NO_UNIT_RE = re.compile(rf"^(?:{_NUM}|[{_CN_CHARS}]+)$")
+_NAME_QTY_RE = re.compile(rf"^(?P<name>.*?[^\d.+\-{_CN_CHARS}])(?P<qty>(?:{_NUM}|[{_CN_CHARS}]+)"
+                          rf"(?:{_UNIT_RE})半?)$", re.I)  # fmt: skip
+_PRICE_RE = re.compile(
+    rf"^(?P<total>共|总价|总计|合计)?[¥￥]?(?P<num>{_NUM})(?P<yuan>元|块钱)?"
+    rf"(?:/(?P<unit>{_UNIT_RE}))?$",
+    re.I,
+)
+
+
+def normalise(text: str) -> str:
+    """Full-width digits, letters, spaces, ＠ and ／ become their ASCII forms."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _number(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise DomainError(f"{what}「{text}」不是数字") from None
+    if not value.is_finite():
+        raise DomainError(f"{what}「{text}」不是数字")
+    return value
+
+
+def _places(value: Decimal) -> int:
+    """Digits after the point that matter: 13.50 -> 1, 20 -> 0."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _canonical_unit(unit: str) -> str:
+    """Keep the unit as typed, but with one spelling per letter case (KG -> kg)."""
+    for known in UNITS:
+        if known.lower() == unit.lower():
+            return known if known != "l" else "L"
+    return unit
+
+
+def parse_quantity(token: str) -> tuple[Decimal, str]:
+    """``20斤`` -> (20, 斤); ``二十斤`` -> (20, 斤); ``一斤半`` -> (1.5, 斤)."""
+    m = _QTY_RE.match(token)
+    if m is None:
+        if _QTY_NO_UNIT_RE.match(token):
+            raise DomainError(f"数量「{token}」缺少单位（如 斤、公斤、个、袋）")
+        raise DomainError(f"数量「{token}」看不懂，应写成数字加单位，如 20斤")
+    raw, unit = m["num"], _canonical_unit(m["unit"])
+    if raw[0] in "+-" or raw[0].isdigit() or raw[0] == ".":
+        quantity = _number(raw, "数量")
+    else:
+        try:
+            quantity = chinese_number(raw)
+        except ValueError:
+            raise DomainError(f"数量「{token}」看不懂，请用阿拉伯数字，如 20斤") from None
+    if m["half"]:
+        quantity += Decimal("0.5")
+    if quantity <= 0:
+        raise DomainError(f"数量必须大于 0（写的是 {fmt_number(quantity)}{unit}）")
+    if quantity > MAX_QUANTITY:
+        raise DomainError(
+            f"数量 {fmt_number(quantity)}{unit} 太大了，一行最多 {fmt_number(MAX_QUANTITY)}，请检查"
+        )
+    if _places(quantity) > MAX_QUANTITY_PLACES:
+        raise DomainError(f"数量最多保留 {MAX_QUANTITY_PLACES} 位小数")
+    return quantity, unit
+
+
+def _price(token: str, quantity: Decimal, unit: str) -> tuple[Decimal, Decimal, bool]:
+    """(unit price, amount, typed as a total)."""
+    m = _PRICE_RE.match(token)
+    if m is None:
+        raise DomainError(f"单价「{token}」不是数字，应写成 13.5、13.5元 或 共300元")
+    value = _number(m["num"], "单价")
+    is_total = bool(m["total"])
+    if m["unit"] is not None:
+        price_unit = _canonical_unit(m["unit"])
+        if is_total:
+            raise DomainError(f"「{token}」：总价后面不用写单位，写成 共300元 即可")
+        if unit_key(price_unit) != unit_key(unit):
+            raise DomainError(
+                f"单价按「{price_unit}」计，数量按「{unit}」计，单位不一致。"
+                f"请换成同一单位，如 {fmt_number(quantity)}{unit} 13.5元/{unit}"
+            )
+    if value <= 0:
+        raise DomainError(f"{'总价' if is_total else '单价'}必须大于 0")
+    if is_total:
+        if value > MAX_LINE_AMOUNT:
+            raise DomainError(
+                f"总价 {fmt_number(value)} 元太高了，一行最多 {MAX_LINE_AMOUNT} 元，请检查"
+            )
+        if _places(value) > 2:
+            raise DomainError("总价最多保留 2 位小数（到分）")
+        return money(value / quantity), money(value), True
+    if value > MAX_UNIT_PRICE:
+        raise DomainError(
+            f"单价 {fmt_number(value)} 元太高了，"
+            f"每{unit}最多 {fmt_number(MAX_UNIT_PRICE)} 元，请检查"
+        )
+    if _places(value) > MAX_PRICE_PLACES:
+        raise DomainError(f"单价最多保留 {MAX_PRICE_PLACES} 位小数")
+    amount = money(quantity * value)
+    if amount <= 0:
+        raise DomainError("这一行的金额不足 1 分钱，请检查数量和单价")
+    if amount > MAX_LINE_AMOUNT:
+        raise DomainError(f"这一行金额 {fmt_money(amount)} 元太高了，请检查数量和单价")
+    return value, amount, False
+
+
+def _split_supplier(text: str) -> tuple[str, str | None]:
+    body, at, supplier = text.partition("@")
+    if not at:
+        return text, None
+    supplier = " ".join(supplier.split())
+    if not supplier:
+        raise DomainError("@ 后面请写供应商名称，如 @王记肉铺")
+    if "@" in supplier:
+        raise DomainError("一行只能写一个供应商")
+    if len(supplier) > MAX_SUPPLIER_CHARS:
+        raise DomainError(f"供应商名称太长（最多 {MAX_SUPPLIER_CHARS} 个字）")
+    return body.strip(), supplier
+
+
+_TOTAL_WORDS = ("共", "总价", "总计", "合计")
+_NUMBER_ONLY = re.compile(rf"^(?:共|总价|总计|合计)?[¥￥]?{_NUM}$")
+_UNIT_ONLY = re.compile(rf"^(?:{_UNIT_RE})半?$", re.I)
+
+
+def _join_split_tokens(tokens: list[str]) -> list[str]:
+    """``20 斤`` -> ``20斤`` and ``13.5 元/斤`` -> ``13.5元/斤``: a space typed by habit."""
+    joined: list[str] = []
+    for token in tokens:
+        last = joined[-1] if joined else ""
+        after_total = last in _TOTAL_WORDS and _NUMBER_ONLY.match(token)
+        unit_after_number = _NUMBER_ONLY.match(last) and (
+            _UNIT_ONLY.match(token) or token.startswith(("元", "/"))
+        )
+        if after_total or unit_after_number:
+            joined[-1] += token
+        else:
+            joined.append(token)
+    return joined
+
+
+def parse_line(raw: str) -> PurchaseLine:
+    """Parse one line or raise DomainError with the reason in Chinese."""
+    text = normalise(raw)
+    if not text:
+        raise DomainError("空行")
+    body, supplier = _split_supplier(text)
+    tokens = _join_split_tokens(body.split())
+    if not tokens:
+        raise DomainError("只写了供应商，缺少品名、数量和单价")
+    if len(tokens) == 1:
+        if _NAME_QTY_RE.match(tokens[0]):
+            raise DomainError(f"缺少单价，请写成：{EXAMPLE}")
+        raise DomainError(f"看不懂这一行，请写成「品名 数量单位 单价」，如：{EXAMPLE}")
+    if len(tokens) == 2:
+        name_qty = _NAME_QTY_RE.match(tokens[0])
+        if _QTY_RE.match(tokens[1]) and not _QTY_RE.match(tokens[0]):
+            raise DomainError(f"缺少单价，请写成：{EXAMPLE}")
+        if name_qty is not None:  # 猪肉20斤 13.5
+            tokens = [name_qty["name"], name_qty["qty"], tokens[1]]
+        elif _QTY_RE.match(tokens[0]) or _QTY_NO_UNIT_RE.match(tokens[0]):
+            raise DomainError(f"缺少品名，请写成：{EXAMPLE}")
+        else:
+            raise DomainError(f"缺少数量或单价，请写成「品名 数量单位 单价」，如：{EXAMPLE}")
+    *name_parts, qty_token, price_token = tokens
+    item = " ".join(name_parts)
+    if _QTY_RE.match(item) or _QTY_NO_UNIT_RE.match(item):
+        raise DomainError(f"缺少品名，请写成：{EXAMPLE}")
+    if len(item) > MAX_ITEM_CHARS:
+        raise DomainError(f"品名太长（最多 {MAX_ITEM_CHARS} 个字）")
+    quantity, unit = parse_quantity(qty_token)
+    unit_price, amount, is_total = _price(price_token, quantity, unit)
+    return PurchaseLine(item, quantity, unit, unit_price, amount, supplier, is_total)
+
+
+def parse_lines(text: str) -> ParsedLines:
+    """Every non-empty line of a message: the good ones, and the bad ones with reasons."""
+    lines: list[PurchaseLine] = []
+    bad: list[BadLine] = []
+    supplier: str | None = None
+    for raw in text.splitlines():
+        stripped = normalise(raw)
+        if not stripped:
+            continue
+        if stripped.startswith("@") or stripped.startswith("供应商"):
+            name = stripped.lstrip("@").removeprefix("供应商").lstrip(":： ").strip()
+            if name and len(name) <= MAX_SUPPLIER_CHARS:
+                supplier = name
+                continue
+        try:
+            lines.append(parse_line(stripped))
+        except DomainError as err:
+            bad.append(BadLine(stripped, err.message))
+    return ParsedLines(lines, bad, supplier)
+
+
+def total(lines: list[PurchaseLine]) -> Decimal:
+    return money(sum((line.amount for line in lines), Decimal(0)))
+
+
+# ---------------------------------------------------------------- rules
+
+
+def needs_certificate(item: str, certificate_items: tuple[str, ...]) -> bool:
+    """Meat, poultry, eggs, aquatic products (a configurable list) need 索证索票."""
+    return any(word and word in item for word in certificate_items)
+
+
+def price_warning(unit_price: Decimal, average: Decimal | None, percent: int) -> str | None:
+    """ "较近30天均价 12.10 高 16.0%" when the price is more than ``percent`` above average."""
+    if average is None or average <= 0:
+        return None
+    rise = (unit_price - average) / average * 100
+    if rise <= percent:
+        return None
+    return f"较近30天均价 {fmt_money(average)} 高 {rise.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def reject_reason(text: str) -> str:
+    reason = " ".join(text.split())
+    if not reason:
+        raise DomainError("请写明驳回理由，例如：驳回 价格偏高，请核实")
+    if len(reason) > 200:
+        raise DomainError("驳回理由太长了，请控制在 200 字以内")
+    return reason
