@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
 
 from bot.domain.errors import DomainError
 
@@ -373,3 +375,161 @@ def reject_reason(text: str) -> str:
     if len(reason) > 200:
         raise DomainError("驳回理由太长了，请控制在 200 字以内")
     return reason
+
+
+# ---------------------------------------------------------------- the purchase record
+
+
+class PurchaseState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    PurchaseState.DRAFT: "草稿",
+    PurchaseState.SUBMITTED: "待确认",
+    PurchaseState.CONFIRMED: "已确认",
+    PurchaseState.REJECTED: "已驳回",
+    PurchaseState.CANCELLED: "已取消",
+}
+
+
+class PhotoKind(StrEnum):
+    RECEIPT = "receipt"
+    CERTIFICATE = "certificate"
+
+    @property
+    def label(self) -> str:
+        return "票据" if self is PhotoKind.RECEIPT else "合格证"
+
+
+@dataclass(frozen=True)
+class PurchasePhoto:
+    kind: PhotoKind
+    file_id: str | None
+    path: str | None
+
+
+@dataclass(frozen=True)
+class Purchase:
+    id: int
+    state: PurchaseState
+    purchaser_id: int
+    purchaser_name: str
+    supplier: str | None
+    purchase_date: date | None
+    created_at: datetime
+    submitted_at: datetime | None = None
+    confirmed_by: int | None = None
+    confirmed_by_name: str | None = None
+    confirmed_at: datetime | None = None
+    rejected_by: int | None = None
+    rejected_by_name: str | None = None
+    rejected_at: datetime | None = None
+    reject_reason: str | None = None
+    lines: tuple[PurchaseLine, ...] = ()
+    photos: tuple[PurchasePhoto, ...] = ()
+
+    @property
+    def number(self) -> str:
+        return f"#{self.id}"
+
+    @property
+    def total(self) -> Decimal:
+        return total(list(self.lines))
+
+    def photos_of(self, kind: PhotoKind) -> list[PurchasePhoto]:
+        return [p for p in self.photos if p.kind is kind]
+
+    def missing_certificates(self, certificate_items: tuple[str, ...]) -> list[str]:
+        """Items that need 索证索票 while no certificate photo is attached yet."""
+        if self.photos_of(PhotoKind.CERTIFICATE):
+            return []
+        return [ln.item for ln in self.lines if ln.needs_certificate(certificate_items)]
+
+    def line_supplier(self, line: PurchaseLine) -> str | None:
+        return line.supplier or self.supplier
+
+    @property
+    def suppliers(self) -> list[str]:
+        """Every supplier named, in order of first appearance."""
+        names = [self.line_supplier(ln) for ln in self.lines]
+        if self.supplier and self.supplier not in names:
+            names.insert(0, self.supplier)
+        return list(dict.fromkeys(n for n in names if n))
+
+    @property
+    def decided_by_name(self) -> str | None:
+        return self.confirmed_by_name or self.rejected_by_name
+
+    def check_can_decide(self, user_id: int) -> None:
+        """A supervisor may confirm or reject only a submitted purchase of someone else."""
+        if self.state is PurchaseState.CONFIRMED:
+            raise DomainError(f"采购单 {self.number} 已由 {self.confirmed_by_name} 确认。")
+        if self.state is PurchaseState.REJECTED:
+            raise DomainError(f"采购单 {self.number} 已由 {self.rejected_by_name} 驳回。")
+        if self.state is not PurchaseState.SUBMITTED:
+            raise DomainError(f"采购单 {self.number} 还没有提交，不能确认。")
+        if self.purchaser_id == user_id:
+            raise DomainError("不能确认自己登记的采购单，需由另一位监督员清点确认（双人联检）。")
+
+
+@dataclass(frozen=True)
+class Supplier:
+    id: int
+    name: str
+    certificate_expires: date | None
+    flag_stage: int = 0
+
+    def days_left(self, today: date) -> int | None:
+        if self.certificate_expires is None:
+            return None
+        return (self.certificate_expires - today).days
+
+    def expiry_stage(self, today: date) -> int:
+        """0 fine, 1 within 30 days, 2 within 7 days, 3 expired."""
+        left = self.days_left(today)
+        if left is None or left > 30:
+            return 0
+        if left < 0:
+            return 3
+        return 2 if left <= 7 else 1
+
+
+def parse_supplier_expiry(text: str) -> date:
+    try:
+        return date.fromisoformat(normalise(text).replace("/", "-"))
+    except ValueError:
+        raise DomainError(f"日期「{text}」看不懂，请写成 2027-06-30") from None
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", normalise(text))
+    if m is None or not 1 <= int(m[2]) <= 12:
+        raise DomainError(f"月份「{text}」看不懂，请写成 2026-11")
+    return int(m[1]), int(m[2])
+
+
+def parse_day(text: str, today: date) -> date:
+    """``2026-11-20``, ``11-20``, ``今天``, ``昨天``."""
+    value = normalise(text)
+    if value in ("今天", "今日"):
+        return today
+    if value in ("昨天", "昨日"):
+        return today - timedelta(days=1)
+    if value in ("前天",):
+        return today - timedelta(days=2)
+    m = re.fullmatch(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?", value)
+    if m is None:
+        raise DomainError(f"日期「{text}」看不懂，请写成 2026-11-20 或 11-20")
+    try:
+        return date(int(m[1] or today.year), int(m[2]), int(m[3]))
+    except ValueError:
+        raise DomainError(f"没有这一天：{text}") from None

@@ -1,0 +1,300 @@
+"""Purchases: one function per user action. Each owns its transaction, writes the audit
+trail and queues notifications through the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.callbacks import encode
+from bot.domain.errors import DomainError
+from bot.domain.messages import OutMessage, Photo
+from bot.domain.people import Person
+from bot.domain.purchases import (
+    MAX_LINES,
+    BadLine,
+    PhotoKind,
+    Purchase,
+    PurchaseState,
+    normalise,
+    parse_line,
+    parse_lines,
+    price_warning,
+    reject_reason,
+)
+from bot.domain.roles import Role
+from bot.services.container import Services
+from bot.services.people import notify_person, notify_role
+from bot.texts import purchases as t
+from storage import audit, outbox
+from storage import purchases as repo
+from storage.db import Tx
+
+CALLBACK_DRAFT = "buy"  # buy:sub:<id>, buy:cxl:<id>, buy:ph:<kind>
+CALLBACK_CHECK = "bchk"  # bchk:ok:<id>, bchk:no:<id>
+PRICE_WINDOW_DAYS = 30
+# Telegram captions are limited to 1024 characters; longer notifications send the photos first.
+CAPTION_LIMIT = 1000
+
+_DELETE_RE = re.compile(r"^(?:删|删除|去掉)\s*第?\s*(\d{1,3})\s*(?:行|项)?$")
+_REPLACE_RE = re.compile(r"^(?:改|修改)\s*第?\s*(\d{1,3})\s*(?:行|项)?\s*[:：]?\s+(.+)$")
+
+
+def ref(purchase_id: int) -> str:
+    return f"purchase:{purchase_id}"
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    purchase: Purchase
+    bad: list[BadLine] = field(default_factory=list)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    purchase: Purchase
+    notified: int
+    price_notes: dict[int, str]
+
+
+async def _load(tx: Tx, purchase_id: int) -> Purchase:
+    purchase = await repo.get(tx, purchase_id)
+    if purchase is None:
+        raise DomainError(t.NOT_FOUND)
+    return purchase
+
+
+async def _own_draft(tx: Tx, person: Person, purchase_id: int) -> Purchase:
+    purchase = await _load(tx, purchase_id)
+    if purchase.purchaser_id != person.user_id:
+        raise DomainError(t.NOT_YOUR_DRAFT)
+    if purchase.state is PurchaseState.CANCELLED:
+        raise DomainError(f"采购单 {purchase.number} 已取消。发送 /purchase 重新登记。")
+    if purchase.state is not PurchaseState.DRAFT:
+        raise DomainError(
+            f"采购单 {purchase.number} 已提交（{purchase.state.label}），不能再修改。"
+        )
+    return purchase
+
+
+async def open_draft(svc: Services, person: Person) -> int | None:
+    return await repo.open_draft_id(svc.db, person.user_id)
+
+
+async def start_draft(svc: Services, person: Person, text: str = "") -> DraftResult:
+    """Open a draft (or continue the one not yet submitted) and add any lines given."""
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        purchase_id = await repo.open_draft_id(tx, person.user_id)
+        resumed = purchase_id is not None
+        if purchase_id is None:
+            purchase_id = await repo.create_draft(
+                tx, purchaser_id=person.user_id, purchaser_name=person.name, now=now
+            )
+            await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                               action="purchase.draft", subject=ref(purchase_id))  # fmt: skip
+        result = await _apply_text(tx, svc, person, purchase_id, text)
+    if resumed:
+        note = f"继续您未提交的采购单 {result.purchase.number}。"
+        return DraftResult(result.purchase, result.bad, note)
+    return result
+
+
+async def edit_draft(svc: Services, person: Person, purchase_id: int, text: str) -> DraftResult:
+    """More lines, ``删 2``, ``改 2 猪肉 20斤 13`` or ``@王记肉铺`` while in draft."""
+    async with svc.db.transaction() as tx:
+        return await _apply_text(tx, svc, person, purchase_id, text)
+
+
+async def _apply_text(
+    tx: Tx, svc: Services, person: Person, purchase_id: int, text: str
+) -> DraftResult:
+    purchase = await _own_draft(tx, person, purchase_id)
+    cert_items = svc.settings.certificate_items
+    command = normalise(text)
+    note: str | None = None
+    bad: list[BadLine] = []
+    if m := _DELETE_RE.match(command):
+        number = int(m[1])
+        if not await repo.delete_line(tx, purchase_id, number):
+            raise DomainError(t.NO_SUCH_LINE.format(n=number))
+        note = f"已删除第 {number} 行。"
+    elif m := _REPLACE_RE.match(command):
+        number = int(m[1])
+        line = parse_line(m[2])
+        if not await repo.replace_line(tx, purchase_id, number, line, cert_items):
+            raise DomainError(t.NO_SUCH_LINE.format(n=number))
+        note = f"已修改第 {number} 行。"
+    elif command:
+        parsed = parse_lines(command)
+        if len(purchase.lines) + len(parsed.lines) > MAX_LINES:
+            raise DomainError(t.TOO_MANY_LINES.format(n=MAX_LINES))
+        await repo.add_lines(tx, purchase_id, parsed.lines, cert_items)
+        if parsed.supplier:
+            await repo.set_supplier(tx, purchase_id, parsed.supplier)
+        bad = parsed.bad
+    return DraftResult(await _load(tx, purchase_id), bad, note)
+
+
+async def draft(svc: Services, person: Person, purchase_id: int) -> Purchase:
+    async with svc.db.transaction() as tx:
+        return await _own_draft(tx, person, purchase_id)
+
+
+async def attach_photo(
+    svc: Services, person: Person, purchase_id: int, kind: PhotoKind, photo: Photo
+) -> Purchase:
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        await _own_draft(tx, person, purchase_id)
+        await repo.add_photo(tx, purchase_id, kind, photo, now=now)
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="purchase.photo", subject=ref(purchase_id),
+                           detail=kind.value)  # fmt: skip
+        return await _load(tx, purchase_id)
+
+
+async def cancel_draft(svc: Services, person: Person, purchase_id: int) -> Purchase:
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        purchase = await _own_draft(tx, person, purchase_id)
+        await repo.cancel_draft(tx, purchase_id)
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="purchase.cancel", subject=ref(purchase_id))  # fmt: skip
+    return purchase
+
+
+async def _price_notes(tx: Tx, svc: Services, purchase: Purchase, day: date) -> dict[int, str]:
+    """Line number -> "单价 14 较近30天均价 12.10 高 15.7%" for prices above the threshold."""
+    notes: dict[int, str] = {}
+    first = day - timedelta(days=PRICE_WINDOW_DAYS)
+    for number, line in enumerate(purchase.lines, start=1):
+        average = await repo.average_unit_price(
+            tx, line.item, line.unit_key, first=first, last=day, exclude_id=purchase.id
+        )
+        warning = price_warning(line.unit_price, average, svc.settings.price_alert_percent)
+        if warning:
+            notes[number] = f"单价 {line.unit_price} 元/{line.unit}，{warning}"
+    return notes
+
+
+async def _supplier_notes(tx: Tx, purchase: Purchase, day: date) -> list[str]:
+    notes = []
+    for name in purchase.suppliers:
+        note = t.supplier_note(name, await repo.supplier_named(tx, name), day)
+        if note:
+            notes.append(note)
+    return notes
+
+
+def supervisor_messages(purchase: Purchase, text: str) -> list[OutMessage]:
+    """The notification with its photos and the 确认 / 驳回 buttons."""
+    buttons = [[(t.BUTTON_CONFIRM, encode(CALLBACK_CHECK, "ok", purchase.id)),
+                (t.BUTTON_REJECT, encode(CALLBACK_CHECK, "no", purchase.id))]]  # fmt: skip
+    photos = tuple(Photo(p.file_id, p.path) for p in purchase.photos)
+    if photos and (len(photos) > 1 or len(text) <= CAPTION_LIMIT):
+        return [OutMessage(text, buttons, photos)]
+    if photos:  # one photo but a long text: the photo first, then the text with buttons
+        return [OutMessage(t.photos_caption(purchase), [], photos), OutMessage(text, buttons)]
+    return [OutMessage(text, buttons)]
+
+
+async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResult:
+    now = svc.now()
+    day = svc.local_now().date()
+    async with svc.db.transaction() as tx:
+        purchase = await _own_draft(tx, person, purchase_id)
+        if not purchase.lines:
+            raise DomainError(t.EMPTY_DRAFT)
+        if not await repo.submit(tx, purchase_id, day=day, now=now):
+            raise DomainError(f"采购单 {purchase.number} 已经提交过了。")
+        purchase = await _load(tx, purchase_id)
+        price_notes = await _price_notes(tx, svc, purchase, day)
+        text = t.for_supervisor(purchase, svc.settings.certificate_items, price_notes,
+                                await _supplier_notes(tx, purchase, day))  # fmt: skip
+        notified = 0
+        exclude = {person.user_id}
+        for role in (Role.SUPERVISOR, Role.ADMIN):  # admins step in when no supervisor can
+            for msg in supervisor_messages(purchase, text):
+                sent = await notify_role(tx, svc, role, msg, ref=ref(purchase_id),
+                                         exclude=exclude)  # fmt: skip
+                notified = max(notified, sent)
+            if notified:
+                break
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="purchase.submit", subject=ref(purchase_id),
+                           detail=f"{len(purchase.lines)} 项，合计 {purchase.total}")  # fmt: skip
+    svc.kick_outbox()
+    return SubmitResult(purchase, notified, price_notes)
+
+
+def _check_supervisor(person: Person) -> None:
+    if not person.has(Role.SUPERVISOR):
+        raise DomainError(t.NEED_SUPERVISOR)
+
+
+async def confirm(svc: Services, person: Person, purchase_id: int) -> Purchase:
+    """The supervisor's 签字: who confirmed and when. Never the purchaser themself."""
+    _check_supervisor(person)
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        purchase = await _load(tx, purchase_id)
+        purchase.check_can_decide(person.user_id)
+        if not await repo.confirm(tx, purchase_id, by=person.user_id, by_name=person.name,
+                                  now=now):  # fmt: skip
+            (await _load(tx, purchase_id)).check_can_decide(person.user_id)
+            raise DomainError(t.NOT_FOUND)
+        purchase = await _load(tx, purchase_id)
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="purchase.confirm", subject=ref(purchase_id),
+                           detail=str(purchase.total))  # fmt: skip
+        await outbox.enqueue_clear_buttons(tx, ref(purchase_id), now=now,
+                                           note=t.decided_note(purchase))  # fmt: skip
+        local = now.astimezone(svc.settings.timezone)
+        told = OutMessage(t.confirmed_for_purchaser(purchase, local))
+        await notify_person(tx, svc, purchase.purchaser_id, told, ref=None)
+    svc.kick_outbox()
+    return purchase
+
+
+async def reject(svc: Services, person: Person, purchase_id: int, reason: str) -> Purchase:
+    _check_supervisor(person)
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        purchase = await _load(tx, purchase_id)
+        purchase.check_can_decide(person.user_id)
+        why = reject_reason(reason)
+        if not await repo.reject(tx, purchase_id, by=person.user_id, by_name=person.name,
+                                 reason=why, now=now):  # fmt: skip
+            (await _load(tx, purchase_id)).check_can_decide(person.user_id)
+            raise DomainError(t.NOT_FOUND)
+        purchase = await _load(tx, purchase_id)
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="purchase.reject", subject=ref(purchase_id),
+                           detail=why)  # fmt: skip
+        await outbox.enqueue_clear_buttons(tx, ref(purchase_id), now=now,
+                                           note=t.decided_note(purchase))  # fmt: skip
+        await notify_person(tx, svc, purchase.purchaser_id,
+                            OutMessage(t.rejected_for_purchaser(purchase)), ref=None)  # fmt: skip
+    svc.kick_outbox()
+    return purchase
+
+
+async def check_decidable(svc: Services, person: Person, purchase_id: int) -> Purchase:
+    """Before asking for a reject reason: is there still something to decide?"""
+    _check_supervisor(person)
+    purchase = await repo.get(svc.db, purchase_id)
+    if purchase is None:
+        raise DomainError(t.NOT_FOUND)
+    purchase.check_can_decide(person.user_id)
+    return purchase
+
+
+async def day_purchases(svc: Services, day: date) -> list[Purchase]:
+    return await repo.for_day(svc.db, day)
+
+
+def local_day(svc: Services, when: datetime) -> date:
+    return when.astimezone(svc.settings.timezone).date()
