@@ -55,6 +55,10 @@ async def _outbox(svc: Services) -> list[tuple[int, str, dict[str, object], str 
     return [(r["chat_id"], r["kind"], json.loads(r["payload"]), r["ref"]) for r in rows]
 
 
+async def _draft(svc: Services, text: str, by: Person = PURCHASER) -> int:
+    return (await svc_purchases.start_draft(svc, by, text)).purchase.id
+
+
 async def _submitted(svc: Services, text: str, by: Person = PURCHASER) -> int:
     result = await svc_purchases.start_draft(svc, by, text)
     await svc_purchases.submit(svc, by, result.purchase.id)
@@ -115,7 +119,7 @@ async def test_submitting_notifies_every_supervisor_but_not_the_purchaser(svc: S
 
 
 async def test_empty_draft_cannot_be_submitted(svc: Services) -> None:
-    pid = (await svc_purchases.start_draft(svc, PURCHASER, "")).purchase.id
+    pid = await _draft(svc, "")
     with pytest.raises(DomainError, match="还没有任何一项"):
         await svc_purchases.submit(svc, PURCHASER, pid)
 
@@ -140,7 +144,7 @@ async def test_confirmation_records_who_and_when_and_tells_the_purchaser(svc: Se
     assert confirmed.confirmed_by_name == "张监督"
     assert confirmed.confirmed_at == START + timedelta(minutes=30)
     told = [r for r in await _outbox(svc) if r[0] == PURCHASER.chat_id]
-    assert len(told) == 1 and "#%d" % pid in str(told[0][2]["text"])
+    assert len(told) == 1 and f"#{pid}" in str(told[0][2]["text"])
     assert "张监督" in str(told[0][2]["text"])
     actions = [e.action for e in await audit.history(svc.db, f"purchase:{pid}")]
     assert actions == ["purchase.draft", "purchase.submit", "purchase.confirm"]
@@ -184,10 +188,10 @@ async def test_price_check_compares_with_the_30_day_average(svc: Services) -> No
         svc.clock.advance(timedelta(days=1))
     old = await _submitted(svc, "猪肉 20斤 5")  # submitted, not confirmed: not in the average
     assert old
-    pid = (await svc_purchases.start_draft(svc, PURCHASER, "猪肉 10斤 14\n白菜 5斤 1")).purchase.id
+    pid = await _draft(svc, "猪肉 10斤 14\n白菜 5斤 1")
     result = await svc_purchases.submit(svc, PURCHASER, pid)
     assert result.price_notes == {1: "单价 14 元/斤，较近30天均价 12.10 高 15.7%"}
-    text = [r for r in await _outbox(svc) if r[3] == f"purchase:{pid}"][0][2]["text"]
+    text = next(r for r in await _outbox(svc) if r[3] == f"purchase:{pid}")[2]["text"]
     assert "较近30天均价 12.10 高 15.7%" in str(text)
 
 
@@ -201,14 +205,14 @@ async def test_price_check_ignores_other_units_and_old_purchases(svc: Services) 
     result = await svc_purchases.submit(
         svc,
         PURCHASER,
-        (await svc_purchases.start_draft(svc, PURCHASER, "猪肉 10斤 20")).purchase.id,
+        await _draft(svc, "猪肉 10斤 20"),
     )
     assert result.price_notes == {}  # the only 斤 price is 31 days old
     svc.clock.set(START + timedelta(days=1))
     result = await svc_purchases.submit(
         svc,
         PURCHASER,
-        (await svc_purchases.start_draft(svc, PURCHASER, "猪肉 10kg 11")).purchase.id,
+        await _draft(svc, "猪肉 10kg 11"),
     )
     assert result.price_notes == {}  # 10 %: under the threshold; 公斤 and kg compare
 
@@ -229,7 +233,7 @@ async def test_certificate_photo_clears_the_missing_mark(svc: Services) -> None:
 
 
 async def test_someone_else_cannot_touch_a_draft(svc: Services) -> None:
-    pid = (await svc_purchases.start_draft(svc, PURCHASER, "猪肉 20斤 13.5")).purchase.id
+    pid = await _draft(svc, "猪肉 20斤 13.5")
     with pytest.raises(DomainError, match="不是您的"):
         await svc_purchases.submit(svc, BOTH, pid)
     await svc_purchases.cancel_draft(svc, PURCHASER, pid)
