@@ -504,8 +504,11 @@ class Supplier:
 
 
 def parse_supplier_expiry(text: str) -> date:
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", normalise(text))
     try:
-        return date.fromisoformat(normalise(text).replace("/", "-"))
+        if m is None:
+            raise ValueError(text)
+        return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise DomainError(f"日期「{text}」看不懂，请写成 2027-06-30") from None
 
@@ -533,3 +536,18 @@ def parse_day(text: str, today: date) -> date:
         return date(int(m[1] or today.year), int(m[2]), int(m[3]))
     except ValueError:
         raise DomainError(f"没有这一天：{text}") from None
+
+
+def parse_supplier_args(text: str) -> tuple[str, date | None]:
+    """``王记肉铺 2027-06-30`` -> (王记肉铺, 2027-06-30); the date may be left out."""
+    tokens = normalise(text).split()
+    if not tokens:
+        raise DomainError("请写供应商名称，例如：/suppliers add 王记肉铺 2027-06-30")
+    expires: date | None = None
+    if len(tokens) > 1 and re.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$", tokens[-1]):
+        expires = parse_supplier_expiry(tokens[-1].replace(".", "-"))
+        tokens = tokens[:-1]
+    name = " ".join(tokens).lstrip("@")
+    if not name or len(name) > MAX_SUPPLIER_CHARS:
+        raise DomainError(f"供应商名称请写 1 到 {MAX_SUPPLIER_CHARS} 个字")
+    return name, expires

@@ -17,6 +17,7 @@ from bot.domain.purchases import (
     PhotoKind,
     Purchase,
     PurchaseState,
+    Supplier,
     normalise,
     parse_line,
     parse_lines,
@@ -298,3 +299,59 @@ async def day_purchases(svc: Services, day: date) -> list[Purchase]:
 
 def local_day(svc: Services, when: datetime) -> date:
     return when.astimezone(svc.settings.timezone).date()
+
+
+# ---------------------------------------------------------------- suppliers
+
+
+def _check_admin(person: Person) -> None:
+    if Role.ADMIN not in person.roles:
+        raise DomainError(t.ADMIN_ONLY)
+
+
+async def suppliers(svc: Services) -> list[Supplier]:
+    return await repo.suppliers(svc.db)
+
+
+async def save_supplier(svc: Services, person: Person, name: str, expires: date | None) -> bool:
+    """Add a 定点供应商 or update its certificate expiry; True when new."""
+    _check_admin(person)
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        new = await repo.upsert_supplier(tx, name, expires, by=person.user_id, now=now)
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="supplier.add" if new else "supplier.update",
+                           subject=f"supplier:{name}", detail=str(expires or ""))  # fmt: skip
+    return new
+
+
+async def remove_supplier(svc: Services, person: Person, name: str) -> None:
+    _check_admin(person)
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        if not await repo.remove_supplier(tx, name, now=now):
+            raise DomainError(t.SUPPLIER_NOT_FOUND.format(name=name))
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="supplier.remove", subject=f"supplier:{name}")  # fmt: skip
+
+
+async def flag_expiring_suppliers(svc: Services, now: datetime) -> list[Supplier]:
+    """Tell admins about certificates expiring within 30 days: once at 30 days, again at
+    7 days, and once more when expired (the stage is remembered, so a daily run is quiet)."""
+    today = local_day(svc, now)
+    flagged = []
+    async with svc.db.transaction() as tx:
+        for supplier in await repo.suppliers(tx):
+            stage = supplier.expiry_stage(today)
+            if stage <= supplier.flag_stage:
+                continue
+            msg = OutMessage(t.supplier_expiring(supplier, today))
+            await notify_role(tx, svc, Role.ADMIN, msg, ref=None)
+            await repo.set_flag_stage(tx, supplier.id, stage)
+            await audit.record(tx, now=now, actor_id=None, actor_name=None,
+                               action="supplier.expiring", subject=f"supplier:{supplier.name}",
+                               detail=str(supplier.certificate_expires))  # fmt: skip
+            flagged.append(supplier)
+    if flagged:
+        svc.kick_outbox()
+    return flagged
