@@ -240,3 +240,60 @@ async def test_someone_else_cannot_touch_a_draft(svc: Services) -> None:
     with pytest.raises(DomainError, match="已取消"):
         await svc_purchases.submit(svc, PURCHASER, pid)
     assert await svc_purchases.open_draft(svc, PURCHASER) is None
+
+
+async def test_month_export_has_one_row_per_line_and_totals(svc: Services) -> None:
+    from openpyxl import load_workbook
+
+    assert isinstance(svc.clock, FrozenClock)
+    pid = await _submitted(svc, "猪肉 20斤 13.5 @王记\n鸡蛋 3.3斤 4.1\n大米 2袋 共300元")
+    await svc_purchases.confirm(svc, SUPERVISOR, pid)
+    await _submitted(svc, "白菜 50斤 1.2")  # not confirmed: not for finance
+    export = await svc_purchases.export_month(svc, SUPERVISOR, 2026, 11)
+    assert export is not None and export.file_name == "采购台账-2026-11.xlsx"
+    wb = load_workbook(svc.settings.data_dir / export.path)
+    ws = wb.active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("日期", "单号", "品名")
+    assert len(rows) == 1 + 3 + 1
+    assert rows[1][1:8] == (f"#{pid}", "猪肉", 20, "斤", 13.5, 270, "王记")
+    assert rows[2][3] == 3.3 and rows[2][6] == 13.53
+    assert rows[1][8:10] == ("李采购", "张监督")
+    assert rows[1][10] == datetime(2026, 11, 20, 10, 0)  # local time of the 签字
+    assert rows[-1][0] == "合计" and rows[-1][6] == 583.53
+    assert await svc_purchases.export_month(svc, SUPERVISOR, 2026, 10) is None
+    with pytest.raises(DomainError):
+        await svc_purchases.export_month(svc, PURCHASER, 2026, 11)
+
+
+async def test_daily_posting_goes_out_once_with_picture_and_text(svc: Services) -> None:
+    import dataclasses
+
+    assert isinstance(svc.clock, FrozenClock)
+    evening = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
+    assert await svc_purchases.post_daily(svc, evening) is None  # no public chat: skipped
+    svc.settings = dataclasses.replace(svc.settings, public_chat_id=-100777)
+    assert await svc_purchases.post_daily(svc, evening) is None  # nothing confirmed yet
+    pid = await _submitted(svc, "猪肉 20斤 13.5\n白菜 50斤 1.2")
+    await svc_purchases.confirm(svc, SUPERVISOR, pid)
+    pending = await _submitted(svc, "鸡蛋 3.3斤 4.1")  # not confirmed: not posted
+    posting = await svc_purchases.post_daily(svc, evening)
+    assert posting is not None and [p.id for p in posting.purchases] == [pid]
+    assert posting.total == Decimal("330.00")
+    public = [r for r in await _outbox(svc) if r[0] == -100777]
+    assert len(public) == 2
+    photo = public[0][2]["photos"][0]  # type: ignore[index]
+    png = (svc.settings.data_dir / photo["path"]).read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert "330.00" in str(public[0][2]["text"])
+    text = str(public[1][2]["text"])
+    assert "猪肉 20斤 × 13.5 元 = 270.00 元" in text and "合计 330.00 元" in text
+    assert "张监督" in text and "鸡蛋" not in text
+    # never twice for one day, even after a restart
+    assert await svc_purchases.post_daily(svc, evening + timedelta(hours=1)) is None
+    assert len([r for r in await _outbox(svc) if r[0] == -100777]) == 2
+    # confirmed late: goes out with the next day's posting, marked as such
+    await svc_purchases.confirm(svc, SUPERVISOR, pending)
+    posting = await svc_purchases.post_daily(svc, evening + timedelta(days=1))
+    assert posting is not None and [p.id for p in posting.purchases] == [pending]
+    assert "补充公示" in str([r for r in await _outbox(svc) if r[0] == -100777][-1][2]["text"])

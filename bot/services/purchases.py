@@ -3,9 +3,11 @@ trail and queues notifications through the outbox in the same transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
 
 from bot.callbacks import encode
 from bot.domain.errors import DomainError
@@ -25,10 +27,12 @@ from bot.domain.purchases import (
     reject_reason,
 )
 from bot.domain.roles import Role
+from bot.exports.xlsx import CellValue, Sheet, write_xlsx
+from bot.render.table import render_table_async
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
 from bot.texts import purchases as t
-from storage import audit, outbox
+from storage import audit, files, outbox
 from storage import purchases as repo
 from storage.db import Tx
 
@@ -355,3 +359,124 @@ async def flag_expiring_suppliers(svc: Services, now: datetime) -> list[Supplier
     if flagged:
         svc.kick_outbox()
     return flagged
+
+
+# ---------------------------------------------------------------- finance export
+
+
+@dataclass(frozen=True)
+class Export:
+    path: str  # relative to BOT_DATA_DIR
+    file_name: str
+    caption: str
+    purchases: int
+    lines: int
+    total: Decimal
+
+
+def month_range(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def export_sheet(purchases: list[Purchase], title: str, tz: tzinfo) -> Sheet:
+    """One row per line for the finance office, with a totals row."""
+    rows: list[list[CellValue]] = []
+    for p in purchases:
+        for line in p.lines:
+            rows.append([
+                p.purchase_date, p.number, line.item, line.quantity, line.unit, line.unit_price,
+                line.amount, p.line_supplier(line) or "", p.purchaser_name,
+                p.confirmed_by_name or "",
+                p.confirmed_at.astimezone(tz) if p.confirmed_at else None,
+            ])  # fmt: skip
+    amount = sum((p.total for p in purchases), Decimal(0))
+    totals: list[CellValue] = ["合计", f"{len(purchases)} 单", f"{len(rows)} 项", None, None,
+                               None, amount, None, None, None, None]  # fmt: skip
+    # quantity keeps its decimals (3.3 斤, 0.125 公斤); unit prices up to 4 places (0.016 元/克)
+    return Sheet(title, list(t.EXPORT_HEADERS), rows, totals,
+                 number_formats={3: "0.###", 5: "0.00##", 6: "0.00"})  # fmt: skip
+
+
+async def export_month(svc: Services, person: Person, year: int, month: int) -> Export | None:
+    """The month's confirmed purchases as an .xlsx under BOT_DATA_DIR/exports."""
+    if not person.has(Role.SUPERVISOR):
+        raise DomainError(t.NEED_SUPERVISOR)
+    first, last = month_range(year, month)
+    purchases = await repo.confirmed_between(svc.db, first, last)
+    if not purchases:
+        return None
+    tz = svc.settings.timezone
+    sheet = export_sheet(purchases, t.export_title(year, month), tz)
+    data = await asyncio.to_thread(write_xlsx, [sheet], tz=tz)
+    path = await files.save_bytes(svc.settings.data_dir, "exports", data, ".xlsx",
+                                  now=svc.local_now())  # fmt: skip
+    amount = sum((p.total for p in purchases), Decimal(0))
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="purchase.export", subject=f"purchases:{year}-{month:02d}",
+                           detail=path)  # fmt: skip
+    return Export(path, t.export_file_name(year, month),
+                  t.export_caption(year, month, len(purchases), amount), len(purchases),
+                  len(sheet.rows), amount)  # fmt: skip
+
+
+# ---------------------------------------------------------------- public posting (公示)
+
+
+@dataclass(frozen=True)
+class Posting:
+    day: date
+    purchases: list[Purchase]
+    total: Decimal
+    picture_path: str
+
+
+def _chunks(text: str, limit: int = 3800) -> list[str]:
+    """Split a long text on line breaks so each message stays under Telegram's limit."""
+    chunks, current = [], ""
+    for line in text.split("\n"):
+        if current and len(current) + len(line) + 1 > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+async def post_daily(svc: Services, now: datetime) -> Posting | None:
+    """Post the confirmed purchases not yet shown (today's, and any confirmed late for an
+    earlier day) to BOT_PUBLIC_CHAT_ID as a picture plus a text version, once per day."""
+    chat_id = svc.settings.public_chat_id
+    if chat_id is None:
+        return None
+    day = local_day(svc, now)
+    if await repo.posting_exists(svc.db, day):
+        return None
+    purchases = await repo.unposted_confirmed(svc.db, day)
+    if not purchases:
+        return None
+    amount = sum((p.total for p in purchases), Decimal(0))
+    png = await render_table_async(
+        t.public_title(day), list(t.PUBLIC_HEADERS), t.public_rows(purchases),
+        footer=t.public_footer(purchases),
+        col_align=["left", "left", "left", "right", "right", "right", "left", "left", "left"],
+    )  # fmt: skip
+    picture = await files.save_bytes(svc.settings.data_dir, "postings", png, ".png",
+                                     now=svc.local_now())  # fmt: skip
+    async with svc.db.transaction() as tx:
+        if not await repo.record_posting(tx, day, [p.id for p in purchases], amount, now=now):
+            return None
+        caption = t.public_caption(day, purchases)
+        await outbox.enqueue(tx, chat_id, OutMessage(caption, photos=(Photo(path=picture),)),
+                             ref=None, now=now)  # fmt: skip
+        for chunk in _chunks(t.public_text(day, purchases)):
+            await outbox.enqueue(tx, chat_id, OutMessage(chunk), ref=None, now=now)
+        await audit.record(tx, now=now, actor_id=None, actor_name=None, action="purchase.post",
+                           subject=f"purchases:{day}",
+                           detail=f"{len(purchases)} 单，合计 {amount}")  # fmt: skip
+    svc.kick_outbox()
+    return Posting(day, purchases, amount, picture)

@@ -257,6 +257,10 @@ def public_rows(purchases: list[Purchase]) -> list[list[str]]:
     return rows
 
 
+def public_footer(purchases: list[Purchase]) -> str:
+    return f"共 {len(purchases)} 单，经监督员逐项清点确认。如有疑问请联系后勤办公室。"
+
+
 def public_text(day: date, purchases: list[Purchase]) -> str:
     parts = [f"📢 <b>{public_title(day)}</b>"]
     for p in purchases:
