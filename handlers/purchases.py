@@ -51,7 +51,6 @@ EDITING = 1  # the purchase_draft conversation: lines, fixes and photos go to th
 REASON = 1  # the purchase_reject conversation: the next text is the reason
 END = ConversationHandler.END
 
-DRAFT_KEY = "purchase_id"
 PREVIEW_KEY = "purchase_preview"  # message id of the last preview, to take its buttons off
 PHOTO_KEY = "purchase_photo"  # a photo waiting for "票据 or 合格证?"
 REJECT_KEY = "purchase_reject_id"
@@ -91,7 +90,6 @@ async def _show_preview(
         chat_id, text, reply_markup=markup(_draft_buttons(purchase.id))
     )
     if context.user_data is not None:
-        context.user_data[DRAFT_KEY] = purchase.id
         context.user_data[PREVIEW_KEY] = sent.message_id
 
 
@@ -107,8 +105,6 @@ async def on_purchase(update: Update, context: BotContext, person: Person) -> in
     text = _command_args(update)
     result = await service.start_draft(context.services, person, text)
     if not text and not result.purchase.lines:
-        if context.user_data is not None:
-            context.user_data[DRAFT_KEY] = result.purchase.id
         await say(update, t.ASK_LINES)
         return EDITING
     await _show_preview(update, context, result)
@@ -116,9 +112,7 @@ async def on_purchase(update: Update, context: BotContext, person: Person) -> in
 
 
 async def _draft_id(context: BotContext, person: Person) -> int | None:
-    stored = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
-    if isinstance(stored, int):
-        return stored
+    """The person's open draft (at most one), wherever the conversation state says."""
     return await service.open_draft(context.services, person)
 
 
@@ -215,7 +209,7 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
         await answer(update)
         await _finish_preview(update, context, t.submitted(result.purchase, result.notified))
     if context.user_data is not None:
-        for key in (DRAFT_KEY, PREVIEW_KEY, PHOTO_KEY):
+        for key in (PREVIEW_KEY, PHOTO_KEY):
             context.user_data.pop(key, None)
     return END
 
@@ -263,7 +257,7 @@ async def on_draft_cancel(update: Update, context: BotContext) -> int:
     else:
         await say(update, common_texts.NOTHING_TO_CANCEL)
     if context.user_data is not None:
-        for key in (DRAFT_KEY, PREVIEW_KEY, PHOTO_KEY):
+        for key in (PREVIEW_KEY, PHOTO_KEY):
             context.user_data.pop(key, None)
     return END
 
@@ -306,6 +300,11 @@ async def on_reject_reason(update: Update, context: BotContext, person: Person) 
     purchase_id = context.user_data.pop(REJECT_KEY, None) if context.user_data else None
     message = update.effective_message
     if not isinstance(purchase_id, int) or message is None:
+        return END
+    if message.reply_to_message is not None and await outbox.ref_for_message(
+        context.services.db, message.chat_id, message.reply_to_message.message_id
+    ):  # answered a notification instead: that reply decides, the reason prompt is dropped
+        await replies.on_reply(update, context)
         return END
     text = normalise(message.text or "")
     reason = re.sub(r"^驳回\s*", "", text)

@@ -59,6 +59,8 @@ SUPPLIER_REMOVED = "已移除供应商：{name}"
 SUPPLIER_NOT_FOUND = "没有这个供应商：{name}"
 ADMIN_ONLY = "只有管理员可以修改定点供应商。"
 
+MAX_BAD_SHOWN = 10  # a long paste of the wrong text must not overflow one message
+
 BUTTON_SUBMIT = "✅ 提交"
 BUTTON_CANCEL = "✖️ 取消"
 BUTTON_CONFIRM = "✅ 确认"
@@ -129,7 +131,9 @@ def preview(
     bad = list(bad)
     if bad:
         parts.append("\n<b>以下几行没看懂，未加入：</b>")
-        parts += [f"✖ {esc(b.text)}\n　{esc(b.reason)}" for b in bad]
+        parts += [f"✖ {esc(b.text[:60])}\n　{esc(b.reason)}" for b in bad[:MAX_BAD_SHOWN]]
+        if len(bad) > MAX_BAD_SHOWN:
+            parts.append(f"……还有 {len(bad) - MAX_BAD_SHOWN} 行没看懂，请检查格式后重发。")
     parts.append(f"\n{DRAFT_HINT}")
     return "\n".join(parts)
 
