@@ -161,7 +161,9 @@ def _draw_lines(
         )
 
 
-def _check(header: list[str], rows: list[list[str]], col_align: list[str] | None) -> list[str]:
+def _check(
+    header: Sequence[str], rows: Sequence[Sequence[str]], col_align: Sequence[str] | None
+) -> list[str]:
     if not header:
         raise ValueError("a table needs at least one column")
     if any(len(row) > len(header) for row in rows):
@@ -256,11 +258,11 @@ def _draw(
 
 def render_table(
     title: str,
-    header: list[str],
-    rows: list[list[str]],
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
     *,
     footer: str | None = None,
-    col_align: list[str] | None = None,
+    col_align: Sequence[str] | None = None,
 ) -> bytes:
     """A PNG of ``rows`` under ``header`` with ``title`` above and ``footer`` below.
 
@@ -277,11 +279,11 @@ def render_table(
 
 def render_table_pages(
     title: str,
-    header: list[str],
-    rows: list[list[str]],
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
     *,
     footer: str | None = None,
-    col_align: list[str] | None = None,
+    col_align: Sequence[str] | None = None,
     rows_per_page: int = 30,
 ) -> list[bytes]:
     """Like render_table, split into pictures of at most ``rows_per_page`` rows (send them
@@ -312,11 +314,11 @@ def render_table_pages(
 
 async def render_table_async(
     title: str,
-    header: list[str],
-    rows: list[list[str]],
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
     *,
     footer: str | None = None,
-    col_align: list[str] | None = None,
+    col_align: Sequence[str] | None = None,
 ) -> bytes:
     """render_table in a worker thread (drawing a long table takes tens of milliseconds)."""
     return await asyncio.to_thread(
