@@ -460,10 +460,8 @@ class FakeTelegram:
         async with self._changed:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if not self._updates and timeout > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout)
-                except TimeoutError:
-                    pass
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             return list(self._updates[: int(p.get("limit") or 100)])
 
