@@ -103,3 +103,61 @@ def corrupt_jpeg() -> bytes:
     """A JPEG cut off halfway, as an interrupted upload leaves it."""
     data = jpeg_bytes(800, 600)
     return data[: len(data) // 2]
+
+
+def _s15(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def _xyz_tag(x: float, y: float, z: float) -> bytes:
+    return b"XYZ \x00\x00\x00\x00" + _s15(x) + _s15(y) + _s15(z)
+
+
+@functools.cache
+def wide_gamut_icc() -> bytes:
+    """A minimal ICC v2 RGB profile with Display P3 primaries (as iPhones embed), gamma 2.2.
+    Built by hand because no colour profiles are installed on a fresh machine."""
+    desc_text = b"Test Display P3\x00"
+    desc = (
+        b"desc\x00\x00\x00\x00"
+        + struct.pack(">I", len(desc_text))
+        + desc_text
+        + b"\x00" * 8  # unicode language code and count
+        + b"\x00" * 3  # scriptcode code and count
+        + b"\x00" * 67
+    )
+    curve = b"curv\x00\x00\x00\x00" + struct.pack(">IH", 1, 0x0233) + b"\x00\x00"
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", _xyz_tag(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", _xyz_tag(0.5151, 0.2412, -0.0011)),
+        (b"gXYZ", _xyz_tag(0.2920, 0.6922, 0.0419)),
+        (b"bXYZ", _xyz_tag(0.1571, 0.0666, 0.7841)),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+        (b"cprt", b"text\x00\x00\x00\x00Public domain test profile\x00"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, blobs = b"", b""
+    for signature, blob in tags:
+        padded = blob + b"\x00" * (-len(blob) % 4)
+        table += signature + struct.pack(">II", offset + len(blobs), len(blob))
+        blobs += padded
+    size = offset + len(blobs)
+    header = (
+        struct.pack(">I", size)
+        + b"\x00" * 4
+        + struct.pack(">I", 0x02100000)
+        + b"mntrRGB XYZ "
+        + struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+        + b"acsp"
+        + b"\x00" * 24
+        + struct.pack(">I", 0)
+        + _s15(0.9642)
+        + _s15(1.0)
+        + _s15(0.8249)
+        + b"\x00" * 48
+    )
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + blobs

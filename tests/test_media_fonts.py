@@ -84,3 +84,26 @@ def test_fonts_are_cached_per_size() -> None:
     assert cjk_font(20) is not cjk_font(30)
     with pytest.raises(ValueError):
         cjk_font(0)
+
+
+def _bundled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(fonts.FONT_PATH_ENV, raising=False)
+    monkeypatch.setattr(fonts, "SYSTEM_FONTS", ())
+
+
+def test_bundled_font_covers_gb2312(monkeypatch: pytest.MonkeyPatch) -> None:
+    _bundled(monkeypatch)
+    font = cjk_font(24)
+    notdef = bytes(font.getmask("\U000f0000"))
+    gb2312 = []
+    for hi in range(0xB0, 0xF8):  # the hanzi rows: all 6,763 characters of both levels
+        for lo in range(0xA1, 0xFF):
+            try:
+                gb2312.append(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    assert len(gb2312) == 6763
+    missing = [ch for ch in gb2312 if bytes(font.getmask(ch)) == notdef]
+    assert missing == []
+    # The check can fail: a rare hanzi outside the subset does come out as the .notdef box.
+    assert bytes(font.getmask("龘")) == notdef

@@ -10,7 +10,15 @@ from PIL import Image, ImageFile
 from bot.domain.errors import DomainError
 from bot.render.images import MAX_SIDE, normalize_image, normalize_image_async
 from bot.texts import media as t
-from tests.images import MARK, bomb_png, corrupt_jpeg, jpeg_bytes, pdf_bytes, png_bytes
+from tests.images import (
+    MARK,
+    bomb_png,
+    corrupt_jpeg,
+    jpeg_bytes,
+    pdf_bytes,
+    png_bytes,
+    wide_gamut_icc,
+)
 
 
 def _open(data: bytes) -> Image.Image:
@@ -143,3 +151,74 @@ def test_bomb_is_refused_even_if_pillows_own_guard_is_off(
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
     with pytest.raises(DomainError, match="图片太大了"):
         normalize_image(bomb_png())
+
+
+def _with_profile(color: tuple[int, int, int], profile: bytes) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), color).save(buf, "JPEG", quality=95, icc_profile=profile)
+    return buf.getvalue()
+
+
+def test_colour_profile_is_applied_then_dropped() -> None:
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    result = normalize_image(_with_profile((200, 120, 40), srgb))
+    img = _open(result.jpeg)
+    assert "icc_profile" not in img.info
+    assert _near(img.getpixel((32, 32)), (200, 120, 40), tolerance=6)  # type: ignore[arg-type]
+
+
+def test_wide_gamut_iphone_colours_are_converted_to_srgb() -> None:
+    # The same numbers mean a more saturated orange in Display P3; in sRGB that orange is
+    # about (214, 116, 0). Dropping the profile without converting would dull the photo.
+    result = normalize_image(_with_profile((200, 120, 40), wide_gamut_icc()))
+    img = _open(result.jpeg)
+    assert "icc_profile" not in img.info
+    assert _near(img.getpixel((32, 32)), (214, 116, 0), tolerance=8)  # type: ignore[arg-type]
+
+
+def test_broken_colour_profile_does_not_refuse_the_photo() -> None:
+    result = normalize_image(_with_profile((10, 200, 30), b"not an icc profile at all"))
+    assert _near(_open(result.jpeg).getpixel((32, 32)), (10, 200, 30), tolerance=8)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_gives_the_viewer_dimensions(orientation: int) -> None:
+    result = normalize_image(jpeg_bytes(400, 200, orientation=orientation))
+    expected = (200, 400) if orientation >= 5 else (400, 200)
+    assert (result.width, result.height) == expected
+
+
+def test_huge_jpeg_is_decoded_in_draft_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[int, int]] = []
+    real_load = ImageFile.ImageFile.load
+
+    def spy(self: ImageFile.ImageFile) -> object:
+        seen.append(self.size)
+        return real_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    result = normalize_image(jpeg_bytes(6400, 4800))
+    assert (result.width, result.height) == (1600, 1200)
+    assert seen and seen[0] == (3200, 2400)  # libjpeg decoded at half size
+
+
+def test_animated_gif_keeps_its_first_frame() -> None:
+    frames = [Image.new("RGB", (120, 80), c) for c in ((250, 0, 0), (0, 0, 250))]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=100)
+    img = _open(normalize_image(buf.getvalue()).jpeg)
+    assert _near(img.getpixel((60, 40)), (250, 0, 0))  # type: ignore[arg-type]
+
+
+def test_cmyk_jpeg_and_16_bit_scan_keep_their_colours() -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (3300, 2000), (10, 200, 30)).convert("CMYK").save(buf, "JPEG")
+    cmyk = normalize_image(buf.getvalue())
+    assert (cmyk.width, cmyk.height) == (1600, 970)
+    assert _near(_open(cmyk.jpeg).getpixel((5, 5)), (10, 200, 30), tolerance=8)  # type: ignore[arg-type]
+    buf = io.BytesIO()
+    Image.new("I;16", (300, 200), 30000).save(buf, "PNG")
+    scan = _open(normalize_image(buf.getvalue()).jpeg)
+    assert _near(scan.getpixel((5, 5)), (117, 117, 117), tolerance=4)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from bot.render.table import (
     MAX_WIDTH,
     render_table,
     render_table_async,
+    render_table_pages,
     wrap_text,
 )
 
@@ -116,7 +117,7 @@ def test_empty_table_still_renders_header() -> None:
 
 
 def test_very_long_list_stays_within_telegram_photo_limits() -> None:
-    rows = [[f"品名{i}", "1", "斤", "¥1.00", "¥1.00", "店"] for i in range(300)]
+    rows = [[f"品名{i}", "1", "斤", "¥1.00", "¥1.00", "店"] for i in range(220)]
     img = _png(render_table("采购", HEADER, rows))
     assert img.width + img.height <= 10_000
     assert img.height <= 20 * img.width
@@ -125,3 +126,26 @@ def test_very_long_list_stays_within_telegram_photo_limits() -> None:
 async def test_async_variant_renders_the_same_picture() -> None:
     data = await render_table_async("采购", HEADER, ROWS, col_align=ALIGN)
     assert data == render_table("采购", HEADER, ROWS, col_align=ALIGN)
+
+
+def test_long_list_is_split_into_readable_pages_with_the_same_columns() -> None:
+    rows = [[f"品名{i}", "1", "斤", "¥1.00", "¥1.00", "城南粮油店"] for i in range(65)]
+    pages = [_png(p) for p in render_table_pages("采购", HEADER, rows, footer="合计：¥65.00")]
+    assert len(pages) == 3
+    assert len({p.width for p in pages}) == 1  # same column widths on every page
+    assert pages[0].height == pages[1].height > pages[2].height
+    assert all(p.width + p.height <= 10_000 for p in pages)
+    single = render_table_pages("采购", HEADER, ROWS)
+    assert single == [render_table("采购", HEADER, ROWS)]
+    with pytest.raises(ValueError):
+        render_table_pages("采购", HEADER, ROWS, rows_per_page=0)
+
+
+def test_footer_only_on_the_last_page() -> None:
+    rows = [[f"品名{i}", "1", "斤", "¥1", "¥1", ""] for i in range(4)]
+    with_footer = [
+        _png(p) for p in render_table_pages("采购", HEADER, rows, footer="合计", rows_per_page=2)
+    ]
+    without = [_png(p) for p in render_table_pages("采购", HEADER, rows, rows_per_page=2)]
+    assert with_footer[0].height == without[0].height
+    assert with_footer[1].height > without[1].height

@@ -127,3 +127,11 @@ def test_bad_input_is_refused() -> None:
         write_xlsx([])
     with pytest.raises(ValueError):
         write_xlsx([Sheet("t", ["a"], [[1, 2]])])
+
+
+def test_multi_line_cells_wrap_and_width_follows_the_longest_line() -> None:
+    sheet = Sheet("菜单", ["周一"], [["红烧肉\n清炒时蔬\n紫菜蛋花汤"]])
+    ws = _load(write_xlsx([sheet])).active
+    assert ws["A2"].alignment.wrap_text
+    assert ws["A2"].value == "红烧肉\n清炒时蔬\n紫菜蛋花汤"
+    assert ws.column_dimensions["A"].width == 12  # 紫菜蛋花汤 = 10, plus 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -29,6 +30,7 @@ DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 MIN_COLUMN_WIDTH = 6
 MAX_COLUMN_WIDTH = 60
 HEADER_FILL = PatternFill("solid", fgColor="E2EAF4")
+WRAP = Alignment(wrap_text=True, vertical="top")
 _SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -38,10 +40,10 @@ class Sheet:
     format such as "0.00" or "0.000"; without one, Decimals get "0.00"."""
 
     title: str
-    header: list[str]
-    rows: list[list[CellValue]]
-    totals: list[CellValue] | None = None
-    number_formats: dict[int, str] = field(default_factory=dict)
+    header: Sequence[str]
+    rows: Sequence[Sequence[CellValue]]
+    totals: Sequence[CellValue] | None = None
+    number_formats: Mapping[int, str] = field(default_factory=dict)
 
 
 def display_width(text: str) -> int:
@@ -90,13 +92,15 @@ def _text_of(value: CellValue, number_format: str | None) -> str:
 
 
 def _write_row(
-    ws: Worksheet, row_number: int, values: list[CellValue], sheet: Sheet, tz: tzinfo
+    ws: Worksheet, row_number: int, values: Sequence[CellValue], sheet: Sheet, tz: tzinfo
 ) -> None:
     for c, value in enumerate(values):
         cell = ws.cell(row=row_number, column=c + 1)
         cell.value = _excel_value(value, tz)
         if isinstance(value, str) and value.startswith("="):
             cell.data_type = "s"  # user text, never a formula
+        if isinstance(value, str) and "\n" in value:
+            cell.alignment = WRAP  # a menu cell with several dishes shows every line
         fmt = sheet.number_formats.get(c)
         if isinstance(value, datetime):
             cell.number_format = fmt or DATETIME_FORMAT

@@ -14,7 +14,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from bot.domain.errors import DomainError
 from bot.texts import media as t
@@ -68,6 +68,23 @@ def _open(data: bytes) -> Image.Image:
     return img
 
 
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
+    """Apply an embedded colour profile (iPhones shoot Display P3, print shops send CMYK):
+    the profile is dropped from the output, so its colours must be baked in first. A broken
+    profile is ignored rather than refusing the photo."""
+    if not icc or img.mode not in ("RGB", "CMYK"):
+        return img
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        converted = ImageCms.profileToProfile(img, source, _SRGB, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return img
+    return converted if converted is not None else img
+
+
 def _to_rgb(img: Image.Image) -> Image.Image:
     """Flatten transparency onto white (a PNG screenshot with alpha would turn black)."""
     if img.mode == "P":
@@ -96,8 +113,9 @@ def normalize_image(data: bytes) -> NormalizedImage:
         # larger than we keep. Cheap, and never below MAX_SIDE on either side.
         img.draft("RGB", (MAX_SIDE, MAX_SIDE))
         img.load()
+        icc = img.info.get("icc_profile")
         upright = ImageOps.exif_transpose(img)
-        rgb = _to_rgb(upright)
+        rgb = _to_rgb(_to_srgb(upright, icc if isinstance(icc, bytes) else None))
         rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
         clean = Image.new("RGB", rgb.size)
         clean.paste(rgb)  # a fresh image: no EXIF, GPS, ICC, XMP or comments come along

@@ -161,20 +161,9 @@ def _draw_lines(
         )
 
 
-def render_table(
-    title: str,
-    header: list[str],
-    rows: list[list[str]],
-    *,
-    footer: str | None = None,
-    col_align: list[str] | None = None,
-) -> bytes:
-    """A PNG of ``rows`` under ``header`` with ``title`` above and ``footer`` below.
-
-    Cells may hold ``\\n`` for several lines (a menu cell with three dishes); long text wraps
-    within its column. ``col_align`` holds "left", "right" or "center" per column (numbers
-    read best right-aligned). Rows shorter than the header are padded with empty cells.
-    """
+def _check(
+    header: Sequence[str], rows: Sequence[Sequence[str]], col_align: Sequence[str] | None
+) -> list[str]:
     if not header:
         raise ValueError("a table needs at least one column")
     if any(len(row) > len(header) for row in rows):
@@ -182,13 +171,22 @@ def render_table(
     align = list(col_align or ["left"] * len(header))
     if len(align) != len(header) or any(a not in ALIGNMENTS for a in align):
         raise ValueError(f"col_align needs one of {ALIGNMENTS} per column")
+    return align
 
+
+def _draw(
+    title: str,
+    header: list[list[str]],
+    rows: list[list[list[str]]],
+    widths: list[int],
+    align: list[str],
+    footer: str | None,
+) -> bytes:
     body = cjk_font(BODY_SIZE)
     title_font = cjk_font(TITLE_SIZE)
     small_size = BODY_SIZE - 2
     small = cjk_font(small_size)
-    layout = _layout(header, rows, body)
-    table_width = sum(layout.widths)
+    table_width = sum(widths)
     canvas_width = max(MIN_WIDTH, table_width + 2 * MARGIN)
     text_width = canvas_width - 2 * MARGIN
 
@@ -200,8 +198,8 @@ def render_table(
         return max(len(c) for c in cells) * line_height - LINE_GAP + 2 * PAD_Y + 4
 
     title_height = len(title_lines) * (TITLE_SIZE + LINE_GAP) + (16 if title_lines else 0)
-    header_height = row_height(layout.header)
-    heights = [row_height(r) for r in layout.rows]
+    header_height = row_height(header)
+    heights = [row_height(r) for r in rows]
     footer_height = len(footer_lines) * (small_size + LINE_GAP) + (14 if footer_lines else 0)
     canvas_height = MARGIN + title_height + header_height + sum(heights) + footer_height + MARGIN
 
@@ -222,15 +220,15 @@ def render_table(
     table_top = y
     draw.rectangle((left, y, right, y + header_height), fill=HEADER_BG)
     x = left
-    for c, width in enumerate(layout.widths):
-        _draw_lines(draw, layout.header[c], body, (x, y + PAD_Y, width), align[c], bold=True)
+    for c, width in enumerate(widths):
+        _draw_lines(draw, header[c], body, (x, y + PAD_Y, width), align[c], bold=True)
         x += width
     y += header_height
-    for n, (cells, height) in enumerate(zip(layout.rows, heights, strict=True)):
+    for n, (cells, height) in enumerate(zip(rows, heights, strict=True)):
         if n % 2 == 1:
             draw.rectangle((left, y, right, y + height), fill=STRIPE_BG)
         x = left
-        for c, width in enumerate(layout.widths):
+        for c, width in enumerate(widths):
             _draw_lines(draw, cells[c], body, (x, y + PAD_Y, width), align[c])
             x += width
         draw.line((left, y, right, y), fill=GRID, width=1)
@@ -238,7 +236,7 @@ def render_table(
     table_bottom = y
     # Grid: vertical lines and the outer frame.
     x = left
-    for width in layout.widths:
+    for width in widths:
         draw.line((x, table_top, x, table_bottom), fill=GRID, width=1)
         x += width
     draw.rectangle((left, table_top, right, table_bottom), outline=GRID, width=2)
@@ -254,17 +252,73 @@ def render_table(
         img = img.resize(size, Image.Resampling.LANCZOS)
 
     out = io.BytesIO()
-    img.save(out, "PNG", optimize=True)
+    img.save(out, "PNG", compress_level=6)
     return out.getvalue()
+
+
+def render_table(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    footer: str | None = None,
+    col_align: Sequence[str] | None = None,
+) -> bytes:
+    """A PNG of ``rows`` under ``header`` with ``title`` above and ``footer`` below.
+
+    Cells may hold ``\\n`` for several lines (a menu cell with three dishes); long text wraps
+    within its column. ``col_align`` holds "left", "right" or "center" per column (numbers
+    read best right-aligned). Rows shorter than the header are padded with empty cells.
+    A very long table is scaled down to Telegram's photo limits; for more than ~40 rows
+    prefer ``render_table_pages`` so the text stays readable on a phone.
+    """
+    align = _check(header, rows, col_align)
+    layout = _layout(header, rows, cjk_font(BODY_SIZE))
+    return _draw(title, layout.header, layout.rows, layout.widths, align, footer)
+
+
+def render_table_pages(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    footer: str | None = None,
+    col_align: Sequence[str] | None = None,
+    rows_per_page: int = 30,
+) -> list[bytes]:
+    """Like render_table, split into pictures of at most ``rows_per_page`` rows (send them
+    as an album). Every page repeats the header and uses the same column widths; titles get
+    "（1/3）" and only the last page carries the footer."""
+    if rows_per_page < 1:
+        raise ValueError("rows_per_page must be positive")
+    align = _check(header, rows, col_align)
+    layout = _layout(header, rows, cjk_font(BODY_SIZE))
+    chunks = [layout.rows[i : i + rows_per_page] for i in range(0, len(layout.rows), rows_per_page)]
+    if len(chunks) <= 1:
+        return [_draw(title, layout.header, layout.rows, layout.widths, align, footer)]
+    pages: list[bytes] = []
+    for n, chunk in enumerate(chunks, start=1):
+        last = n == len(chunks)
+        pages.append(
+            _draw(
+                f"{title}（{n}/{len(chunks)}）",
+                layout.header,
+                chunk,
+                layout.widths,
+                align,
+                footer if last else None,
+            )
+        )
+    return pages
 
 
 async def render_table_async(
     title: str,
-    header: list[str],
-    rows: list[list[str]],
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
     *,
     footer: str | None = None,
-    col_align: list[str] | None = None,
+    col_align: Sequence[str] | None = None,
 ) -> bytes:
     """render_table in a worker thread (drawing a long table takes tens of milliseconds)."""
     return await asyncio.to_thread(
