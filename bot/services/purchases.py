@@ -39,8 +39,6 @@ from storage.db import Tx
 CALLBACK_DRAFT = "buy"  # buy:sub:<id>, buy:cxl:<id>, buy:ph:<kind>
 CALLBACK_CHECK = "bchk"  # bchk:ok:<id>, bchk:no:<id>
 PRICE_WINDOW_DAYS = 30
-# Telegram captions are limited to 1024 characters; longer notifications send the photos first.
-CAPTION_LIMIT = 1000
 
 _DELETE_RE = re.compile(r"^(?:删|删除|去掉)\s*第?\s*(\d{1,3})\s*(?:行|项)?$")
 _REPLACE_RE = re.compile(r"^(?:改|修改)\s*第?\s*(\d{1,3})\s*(?:行|项)?\s*[:：]?\s+(.+)$")
@@ -194,16 +192,12 @@ async def _supplier_notes(tx: Tx, purchase: Purchase, day: date) -> list[str]:
     return notes
 
 
-def supervisor_messages(purchase: Purchase, text: str) -> list[OutMessage]:
-    """The notification with its photos and the 确认 / 驳回 buttons."""
+def supervisor_message(purchase: Purchase, text: str) -> OutMessage:
+    """The notification with its photos and the 确认 / 驳回 buttons (the outbox sends a
+    long text after the photos, since a caption cannot carry it)."""
     buttons = [[(t.BUTTON_CONFIRM, encode(CALLBACK_CHECK, "ok", purchase.id)),
                 (t.BUTTON_REJECT, encode(CALLBACK_CHECK, "no", purchase.id))]]  # fmt: skip
-    photos = tuple(Photo(p.file_id, p.path) for p in purchase.photos)
-    if photos and (len(photos) > 1 or len(text) <= CAPTION_LIMIT):
-        return [OutMessage(text, buttons, photos)]
-    if photos:  # one photo but a long text: the photo first, then the text with buttons
-        return [OutMessage(t.photos_caption(purchase), [], photos), OutMessage(text, buttons)]
-    return [OutMessage(text, buttons)]
+    return OutMessage(text, buttons, tuple(Photo(p.file_id, p.path) for p in purchase.photos))
 
 
 async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResult:
@@ -222,10 +216,8 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
         notified = 0
         exclude = {person.user_id}
         for role in (Role.SUPERVISOR, Role.ADMIN):  # admins step in when no supervisor can
-            for msg in supervisor_messages(purchase, text):
-                sent = await notify_role(tx, svc, role, msg, ref=ref(purchase_id),
-                                         exclude=exclude)  # fmt: skip
-                notified = max(notified, sent)
+            msg = supervisor_message(purchase, text)
+            notified = await notify_role(tx, svc, role, msg, ref=ref(purchase_id), exclude=exclude)
             if notified:
                 break
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,

@@ -179,10 +179,6 @@ def for_supervisor(
     return "\n".join(parts)
 
 
-def photos_caption(purchase: Purchase) -> str:
-    return f"采购单 {purchase.number} 的照片（{esc(purchase.purchaser_name)}）"
-
-
 def decided_note(purchase: Purchase) -> str:
     if purchase.state is PurchaseState.CONFIRMED:
         return f"已由 {esc(purchase.confirmed_by_name)} 确认"
