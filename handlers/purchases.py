@@ -306,8 +306,7 @@ async def on_reject_reason(update: Update, context: BotContext, person: Person) 
     ):  # answered a notification instead: that reply decides, the reason prompt is dropped
         await replies.on_reply(update, context)
         return END
-    text = normalise(message.text or "")
-    reason = re.sub(r"^驳回\s*", "", text)
+    reason = re.sub(r"^驳回[\s:：,，]*", "", (message.text or "").strip())
     try:
         purchase = await service.reject(context.services, person, purchase_id, reason)
     except DomainError as err:
@@ -331,9 +330,9 @@ async def on_reply(
     update: Update, context: BotContext, person: Person, purchase_id: int, text: str
 ) -> None:
     """A reply to the supervisor's notification: 确认 / ok / 同意, or 驳回 <理由>."""
-    words = normalise(text)
+    words = text.strip()
     try:
-        if words.lower().rstrip("!！。.") in CONFIRM_WORDS:
+        if normalise(words).lower().rstrip("!！。.") in CONFIRM_WORDS:
             purchase = await service.confirm(context.services, person, purchase_id)
             await say(update, t.confirmed_ack(purchase))
         elif words.startswith(("驳回", "退回", "不同意")):
