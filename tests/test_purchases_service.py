@@ -297,3 +297,13 @@ async def test_daily_posting_goes_out_once_with_picture_and_text(svc: Services) 
     posting = await svc_purchases.post_daily(svc, evening + timedelta(days=1))
     assert posting is not None and [p.id for p in posting.purchases] == [pending]
     assert "补充公示" in str([r for r in await _outbox(svc) if r[0] == -100777][-1][2]["text"])
+
+
+async def test_admins_are_asked_when_no_other_supervisor_can_confirm(svc: Services) -> None:
+    async with svc.db.transaction() as tx:  # the only supervisors left: the purchaser
+        await people.revoke(tx, SUPERVISOR.user_id, Role.SUPERVISOR)
+        await people.revoke(tx, SUPERVISOR2.user_id, Role.SUPERVISOR)
+    pid = await _draft(svc, "猪肉 20斤 13.5", by=BOTH)
+    result = await svc_purchases.submit(svc, BOTH, pid)
+    assert result.notified == 1
+    assert [r[0] for r in await _outbox(svc)] == [ADMIN.chat_id]
