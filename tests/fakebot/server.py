@@ -191,8 +191,11 @@ class FakeTelegram:
             "from": user.to_dict(),
         }
         if reply_to is not None:
+            # Internal keys (_bytes, _method) are not Telegram fields and bytes are not JSON.
             message["reply_to_message"] = {
-                k: v for k, v in reply_to.items() if k != "reply_to_message"
+                k: v
+                for k, v in reply_to.items()
+                if k != "reply_to_message" and not k.startswith("_")
             }
         self.messages[(chat_id, message["message_id"])] = message
         return message
