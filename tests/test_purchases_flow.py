@@ -338,3 +338,19 @@ async def test_draft_survives_a_restart(
         await tg.send_text(people.purchaser, "猪肉 20斤 13.5")
         preview = await tg.message(people.purchaser.id, "合计 270.00 元")
         assert "采购单草稿" in preview["text"]
+
+
+async def test_reply_to_a_notification_with_a_photo_confirms(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase\n猪肉 20斤 13.5")
+    await tg.message(people.purchaser.id, "采购单草稿")
+    await tg.send_photo(people.purchaser, jpeg_bytes(), caption="检疫合格证明")
+    preview = await tg.message(people.purchaser.id, "已附上合格证照片")
+    await tg.tap(people.purchaser, preview, "提交")
+    await tg.message(people.purchaser.id, "已提交")
+    note = await tg.message(people.supervisor.id, "待确认")
+    assert note.get("photo") and "合格证：1 张" in note["caption"]
+    await tg.send_text(people.supervisor, "同意", reply_to=note)
+    await tg.message(people.supervisor.id, "已确认采购单")
+    assert "已由 李监督" in (await tg.message(people.purchaser.id, "确认"))["text"]
