@@ -267,6 +267,7 @@ async def test_day_list_shows_states_and_totals(bot: App, tg: FakeTelegram, peop
     await tg.send_text(people.supervisor, "/purchases")
     listing = await tg.message(people.supervisor.id, "2026-11-23 采购")
     assert f"#{first}" in listing["text"] and f"#{second}" in listing["text"]
+    assert "[已确认·李监督]" in listing["text"] and "[待确认]" in listing["text"]
     assert "已确认 1 单，合计 643.53 元" in listing["text"]
     assert "待确认 1 单，合计 25.00 元" in listing["text"]
     await tg.send_text(people.supervisor, "/purchases 11-22")

@@ -209,9 +209,13 @@ def day_list(day: date, purchases: list[Purchase]) -> str:
     parts = [f"📋 <b>{day} 采购</b>"]
     for p in purchases:
         items = "、".join(esc(ln.item) for ln in p.lines[:6]) + ("等" if len(p.lines) > 6 else "")
-        who = f"，{decided_note(p)}" if p.state is not PurchaseState.SUBMITTED else ""
+        status = p.state.label
+        if p.state is PurchaseState.CONFIRMED:
+            status += f"·{esc(p.confirmed_by_name)}"
+        elif p.state is PurchaseState.REJECTED:
+            status += f"·{esc(p.rejected_by_name)}：{esc(p.reject_reason)}"
         parts.append(f"{p.number} {esc(p.purchaser_name)}：{items}　{fmt_money(p.total)} 元"
-                     f"　[{p.state.label}{who}]")  # fmt: skip
+                     f"　[{status}]")  # fmt: skip
     confirmed = [p for p in purchases if p.state is PurchaseState.CONFIRMED]
     pending = [p for p in purchases if p.state is PurchaseState.SUBMITTED]
     parts.append(f"已确认 {len(confirmed)} 单，合计 {fmt_money(_sum(confirmed))} 元")
