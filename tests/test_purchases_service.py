@@ -307,3 +307,11 @@ async def test_admins_are_asked_when_no_other_supervisor_can_confirm(svc: Servic
     result = await svc_purchases.submit(svc, BOTH, pid)
     assert result.notified == 1
     assert [r[0] for r in await _outbox(svc)] == [ADMIN.chat_id]
+
+
+async def test_at_most_one_album_of_photos(svc: Services) -> None:
+    pid = await _draft(svc, "白菜 5斤 1")
+    for n in range(svc_purchases.MAX_PHOTOS):
+        await svc_purchases.attach_photo(svc, PURCHASER, pid, PhotoKind.RECEIPT, Photo(f"r{n}"))
+    with pytest.raises(DomainError, match="最多附 10 张"):
+        await svc_purchases.attach_photo(svc, PURCHASER, pid, PhotoKind.RECEIPT, Photo("r99"))

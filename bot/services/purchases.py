@@ -39,6 +39,7 @@ from storage.db import Tx
 CALLBACK_DRAFT = "buy"  # buy:sub:<id>, buy:cxl:<id>, buy:ph:<kind>
 CALLBACK_CHECK = "bchk"  # bchk:ok:<id>, bchk:no:<id>
 PRICE_WINDOW_DAYS = 30
+MAX_PHOTOS = 10  # one Telegram album: the supervisor sees them all at once
 
 _DELETE_RE = re.compile(r"^(?:删|删除|去掉)\s*第?\s*(\d{1,3})\s*(?:行|项)?$")
 _REPLACE_RE = re.compile(r"^(?:改|修改)\s*第?\s*(\d{1,3})\s*(?:行|项)?\s*[:：]?\s+(.+)$")
@@ -151,7 +152,9 @@ async def attach_photo(
 ) -> Purchase:
     now = svc.now()
     async with svc.db.transaction() as tx:
-        await _own_draft(tx, person, purchase_id)
+        purchase = await _own_draft(tx, person, purchase_id)
+        if len(purchase.photos) >= MAX_PHOTOS:
+            raise DomainError(t.TOO_MANY_PHOTOS.format(n=MAX_PHOTOS))
         await repo.add_photo(tx, purchase_id, kind, photo, now=now)
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
                            action="purchase.photo", subject=ref(purchase_id),

@@ -38,6 +38,7 @@ NO_DRAFT = "您现在没有未提交的采购单。发送 /purchase 开始登记
 NOT_YOUR_DRAFT = "这不是您的采购单。"
 EMPTY_DRAFT = "采购单里还没有任何一项，请先发送采购明细。"
 TOO_MANY_LINES = "一张采购单最多 {n} 项，请分成两张登记。"
+TOO_MANY_PHOTOS = "一张采购单最多附 {n} 张照片。"
 NO_SUCH_LINE = "没有第 {n} 行。"
 ASK_PHOTO_KIND = "这张照片是？"
 PHOTO_KIND_BUTTONS = ("🧾 票据", "📄 合格证")
