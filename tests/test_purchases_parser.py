@@ -130,7 +130,9 @@ def test_chinese_numerals_convert(text: str, value: str) -> None:
         ("土豆 3公斤 2元/kg", "3", "公斤", "6.00"),
         ("西红柿 15KG 5.6", "15", "kg", "84.00"),
         ("鸡蛋 3.3斤 ¥4.1", "3.3", "斤", "13.53"),
-        ("青菜 1.005斤 1", "1.005", "斤", "1.01"),  # half-up, not banker's rounding
+        ("青菜 1.005斤 1", "1.005", "斤", "1.01"),
+        ("猪肉 20斤 13.5块", "20", "斤", "270.00"),  # 块 after the price means 元
+        ("豆腐 40 块 0.8块", "40", "块", "32.00"),  # half-up, not banker's rounding
     ],
 )
 def test_real_looking_lines_parse(text: str, qty: str, unit: str, amount: str) -> None:

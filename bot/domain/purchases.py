@@ -152,7 +152,7 @@ _QTY_NO_UNIT_RE = re.compile(rf"^(?:{_NUM}|[{_CN_CHARS}]+)$")
 _NAME_QTY_RE = re.compile(rf"^(?P<name>.*?[^\d.+\-{_CN_CHARS}])(?P<qty>(?:{_NUM}|[{_CN_CHARS}]+)"
                           rf"(?:{_UNIT_RE})半?)$", re.I)  # fmt: skip
 _PRICE_RE = re.compile(
-    rf"^(?P<total>共|总价|总计|合计)?[¥￥]?(?P<num>{_NUM})(?P<yuan>元|块钱)?"
+    rf"^(?P<total>共|总价|总计|合计)?[¥￥]?(?P<num>{_NUM})(?P<yuan>元|块钱|块)?"
     rf"(?:/(?P<unit>{_UNIT_RE}))?$",
     re.I,
 )
