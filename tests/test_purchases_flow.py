@@ -355,3 +355,40 @@ async def test_reply_to_a_notification_with_a_photo_confirms(
     await tg.send_text(people.supervisor, "同意", reply_to=note)
     await tg.message(people.supervisor.id, "已确认采购单")
     assert "已由 李监督" in (await tg.message(people.purchaser.id, "确认"))["text"]
+
+
+async def test_slash_cancel_ends_the_draft_and_the_reject_prompt(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, f"/purchase\n{LINES}")
+    await tg.message(people.purchaser.id, "采购单草稿")
+    await tg.send_text(people.purchaser, "/cancel")
+    await tg.message(people.purchaser.id, "已取消")
+    assert (
+        await purchase_service.open_draft(services(bot), await person(bot, people.purchaser))
+        is None
+    )
+
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor.id, "待确认")
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
+    await tg.message(people.supervisor.id, "理由")
+    await tg.send_text(people.supervisor, "/cancel")
+    await tg.message(people.supervisor.id, "仍待确认")
+    stored = await repo.get(services(bot).db, pid)
+    assert stored is not None and stored.state.value == "submitted"
+
+
+async def test_supervisor_with_an_open_draft_can_still_reply_to_a_notification(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await register(services(bot), people.supervisor2, Role.PURCHASER)
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor2.id, "待确认")
+    await tg.send_text(people.supervisor2, "/purchase\n盐 10包 2.5")
+    await tg.message(people.supervisor2.id, "采购单草稿")
+    await tg.send_text(people.supervisor2, "确认", reply_to=note)
+    await tg.message(people.supervisor2.id, f"已确认采购单 #{pid}")
+    await tg.send_text(people.supervisor2, "酱油 6瓶 7.5")
+    draft = await tg.message(people.supervisor2.id, "采购单草稿")
+    assert "合计 70.00 元" in draft["text"]  # the reply did not become a purchase line
