@@ -392,3 +392,18 @@ async def test_supervisor_with_an_open_draft_can_still_reply_to_a_notification(
     await tg.send_text(people.supervisor2, "酱油 6瓶 7.5")
     draft = await tg.message(people.supervisor2.id, "采购单草稿")
     assert "合计 70.00 元" in draft["text"]  # the reply did not become a purchase line
+
+
+async def test_what_the_user_typed_is_escaped_in_every_answer(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase\n<b>猪肉</b> 20斤 13.5\n白菜 50斤 <i>")
+    preview = await tg.message(people.purchaser.id, "采购单草稿")
+    assert "&lt;b&gt;猪肉&lt;/b&gt; 20斤" in preview["text"]
+    assert "「&lt;i&gt;」不是数字" in preview["text"]
+    await tg.send_text(people.purchaser, "改 1 猪肉 20斤 <3>")
+    assert "「&lt;3&gt;」" in (await tg.message(people.purchaser.id, "不是数字"))["text"]
+    await tg.send_text(people.purchaser, "/purchases <今天>")
+    assert "「&lt;今天&gt;」" in (await tg.message(people.purchaser.id, "看不懂"))["text"]
+    await tg.send_text(people.admin, "/suppliers remove <无>")
+    assert "&lt;无&gt;" in (await tg.message(people.admin.id, "没有这个供应商"))["text"]
