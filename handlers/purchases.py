@@ -44,7 +44,7 @@ from bot.texts import purchases as t
 from handlers import media, replies
 from handlers.common import PersonHandler, answer, current_person, esc, requires, say
 from handlers.keyboards import markup
-from storage import outbox
+from storage import files, outbox
 
 log = logging.getLogger(__name__)
 
@@ -388,8 +388,8 @@ async def on_export(update: Update, context: BotContext, person: Person) -> None
         await say(update, t.EXPORT_EMPTY.format(month=f"{year}年{month}月"))
         return
     if message is not None:
-        with (svc.settings.data_dir / export.path).open("rb") as fh:
-            await message.reply_document(fh, filename=export.file_name, caption=export.caption)
+        data = await files.read_bytes(svc.settings.data_dir, export.path)
+        await message.reply_document(data, filename=export.file_name, caption=export.caption)
 
 
 @requires(Role.PURCHASER, Role.SUPERVISOR, Role.CANTEEN)
