@@ -315,3 +315,19 @@ async def test_at_most_one_album_of_photos(svc: Services) -> None:
         await svc_purchases.attach_photo(svc, PURCHASER, pid, PhotoKind.RECEIPT, Photo(f"r{n}"))
     with pytest.raises(DomainError, match="最多附 10 张"):
         await svc_purchases.attach_photo(svc, PURCHASER, pid, PhotoKind.RECEIPT, Photo("r99"))
+
+
+async def test_a_busy_day_is_posted_as_several_readable_pages(svc: Services) -> None:
+    import dataclasses
+
+    svc.settings = dataclasses.replace(svc.settings, public_chat_id=-100777)
+    for batch in range(2):
+        lines = "\n".join(f"青菜{batch}-{n} {n + 1}斤 1.5" for n in range(35))
+        pid = await _submitted(svc, lines)
+        await svc_purchases.confirm(svc, SUPERVISOR, pid)
+    posting = await svc_purchases.post_daily(svc, datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    assert posting is not None and len(posting.picture_paths) == 3  # 70 lines + total, 30 a page
+    [album, *texts] = [r for r in await _outbox(svc) if r[0] == -100777]
+    assert len(album[2]["photos"]) == 3  # type: ignore[arg-type]
+    assert texts and all(len(str(r[2]["text"])) <= 4096 for r in texts)
+    assert "合计" in str(texts[-1][2]["text"])

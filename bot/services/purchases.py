@@ -28,7 +28,7 @@ from bot.domain.purchases import (
 )
 from bot.domain.roles import Role
 from bot.exports.xlsx import CellValue, Sheet, write_xlsx
-from bot.render.table import render_table_async
+from bot.render.table import render_table_pages
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
 from bot.texts import purchases as t
@@ -40,6 +40,7 @@ CALLBACK_DRAFT = "buy"  # buy:sub:<id>, buy:cxl:<id>, buy:ph:<kind>
 CALLBACK_CHECK = "bchk"  # bchk:ok:<id>, bchk:no:<id>
 PRICE_WINDOW_DAYS = 30
 MAX_PHOTOS = 10  # one Telegram album: the supervisor sees them all at once
+PUBLIC_ALIGN = ("left", "left", "left", "right", "right", "right", "left", "left", "left")
 
 _DELETE_RE = re.compile(r"^(?:删|删除|去掉)\s*第?\s*(\d{1,3})\s*(?:行|项)?$")
 _REPLACE_RE = re.compile(r"^(?:改|修改)\s*第?\s*(\d{1,3})\s*(?:行|项)?\s*[:：]?\s+(.+)$")
@@ -426,7 +427,7 @@ class Posting:
     day: date
     purchases: list[Purchase]
     total: Decimal
-    picture_path: str
+    picture_paths: list[str]
 
 
 def _chunks(text: str, limit: int = 3800) -> list[str]:
@@ -455,23 +456,25 @@ async def post_daily(svc: Services, now: datetime) -> Posting | None:
     if not purchases:
         return None
     amount = sum((p.total for p in purchases), Decimal(0))
-    png = await render_table_async(
-        t.public_title(day), list(t.PUBLIC_HEADERS), t.public_rows(purchases),
-        footer=t.public_footer(purchases),
-        col_align=["left", "left", "left", "right", "right", "right", "left", "left", "left"],
+    # A busy day is split into pages of 30 rows (an album) so the text stays readable.
+    pages = await asyncio.to_thread(
+        render_table_pages, t.public_title(day), t.PUBLIC_HEADERS, t.public_rows(purchases),
+        footer=t.public_footer(purchases), col_align=PUBLIC_ALIGN, rows_per_page=30,
     )  # fmt: skip
-    picture = await files.save_bytes(svc.settings.data_dir, "postings", png, ".png",
-                                     now=svc.local_now())  # fmt: skip
+    pictures = [
+        await files.save_bytes(svc.settings.data_dir, "postings", png, ".png", now=svc.local_now())
+        for png in pages[:MAX_PHOTOS]
+    ]
     async with svc.db.transaction() as tx:
         if not await repo.record_posting(tx, day, [p.id for p in purchases], amount, now=now):
             return None
         caption = t.public_caption(day, purchases)
-        await outbox.enqueue(tx, chat_id, OutMessage(caption, photos=(Photo(path=picture),)),
-                             ref=None, now=now)  # fmt: skip
+        photos = tuple(Photo(path=p) for p in pictures)
+        await outbox.enqueue(tx, chat_id, OutMessage(caption, photos=photos), ref=None, now=now)
         for chunk in _chunks(t.public_text(day, purchases)):
             await outbox.enqueue(tx, chat_id, OutMessage(chunk), ref=None, now=now)
         await audit.record(tx, now=now, actor_id=None, actor_name=None, action="purchase.post",
                            subject=f"purchases:{day}",
                            detail=f"{len(purchases)} 单，合计 {amount}")  # fmt: skip
     svc.kick_outbox()
-    return Posting(day, purchases, amount, picture)
+    return Posting(day, purchases, amount, pictures)
