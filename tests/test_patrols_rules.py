@@ -41,7 +41,18 @@ def test_default_checklists_have_six_to_ten_items_from_the_seeds() -> None:
     for slot in rules.SLOTS:
         assert 6 <= len(DEFAULT_ITEMS[slot]) <= 10
     words = "".join(t for items in DEFAULT_ITEMS.values() for t in items)
-    for word in ("门窗", "电源", "水龙头", "消防", "食堂卫生", "饭菜质量", "围墙", "校产", "垃圾", "草坪"):
+    for word in (
+        "门窗",
+        "电源",
+        "水龙头",
+        "消防",
+        "食堂卫生",
+        "饭菜质量",
+        "围墙",
+        "校产",
+        "垃圾",
+        "草坪",
+    ):
         assert word in words
     assert Slot.NIGHT.label == "晚间（学生就寝后）"
 
@@ -73,8 +84,9 @@ def test_restart_within_grace_catches_up_but_not_after() -> None:
 
 def test_night_round_is_still_due_after_midnight_within_grace() -> None:
     times = {**TIMES, Slot.NIGHT: time(23, 30)}
-    got = rules.due_rounds(at(MON + timedelta(days=1), 0, 10), times, tz=TZ, grace=GRACE,
-                           holidays=[], existing=[])
+    got = rules.due_rounds(
+        at(MON + timedelta(days=1), 0, 10), times, tz=TZ, grace=GRACE, holidays=[], existing=[]
+    )
     assert [(r.day, r.slot) for r in got] == [(MON, Slot.NIGHT)]
 
 
@@ -121,7 +133,9 @@ def test_rostered_person_without_patrol_role_falls_back_to_everyone() -> None:
 
 def test_patrol_times_parse_in_order() -> None:
     assert rules.parse_patrol_times("06:30，13:45:30、22:00") == {
-        Slot.MORNING: time(6, 30), Slot.AFTERNOON: time(13, 45, 30), Slot.NIGHT: time(22)
+        Slot.MORNING: time(6, 30),
+        Slot.AFTERNOON: time(13, 45, 30),
+        Slot.NIGHT: time(22),
     }
     with pytest.raises(DomainError):
         rules.parse_patrol_times("07:00,14:00")
@@ -156,10 +170,14 @@ def test_roster_day_parse() -> None:
 def test_cannot_submit_with_unchecked_items_or_abnormal_without_note() -> None:
     ok = Check(1, 1, "门窗", ItemState.OK)
     assert rules.submission_problems([ok]) is None
-    assert "未查" in (rules.submission_problems([ok, Check(2, 2, "电源", ItemState.UNCHECKED)]) or "")
+    assert "未查" in (
+        rules.submission_problems([ok, Check(2, 2, "电源", ItemState.UNCHECKED)]) or ""
+    )
     bad = Check(3, 3, "水龙头", ItemState.ABNORMAL)
     assert "说明" in (rules.submission_problems([ok, bad]) or "")
-    assert rules.submission_problems([ok, Check(3, 3, "水龙头", ItemState.ABNORMAL, "漏水")]) is None
+    assert (
+        rules.submission_problems([ok, Check(3, 3, "水龙头", ItemState.ABNORMAL, "漏水")]) is None
+    )
 
 
 def test_month_range() -> None:

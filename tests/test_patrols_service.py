@@ -20,8 +20,8 @@ from bot.domain.roles import Role
 from bot.services import patrols
 from bot.services.container import Services
 from bot.services.people import Actor
-from storage import people
 from storage import patrols as repo
+from storage import people
 from storage.db import Database, Tx
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -44,8 +44,9 @@ def clock(svc: Services) -> FrozenClock:
 
 async def person(svc: Services, user_id: int, name: str, *roles: Role) -> Person:
     async with svc.db.transaction() as tx:
-        await people.upsert(tx, user_id=user_id, name=name, username=None, chat_id=user_id,
-                            now=svc.now())
+        await people.upsert(
+            tx, user_id=user_id, name=name, username=None, chat_id=user_id, now=svc.now()
+        )
         for role in roles:
             await people.grant(tx, user_id, role, by=None, now=svc.now())
     found = await people.get(svc.db, user_id)
@@ -209,7 +210,7 @@ async def test_admin_edits_items_used_by_next_round(svc: Services) -> None:
     admin = await person(svc, 9, "管理员", Role.ADMIN)
     await person(svc, 1, "张三", Role.PATROL)
     before = (await patrols.items_by_slot(svc))[Slot.MORNING]
-    slot, text = await patrols.remove_item(svc, "早间", "1", by=admin)
+    _slot, text = await patrols.remove_item(svc, "早间", "1", by=admin)
     assert text == before[0]
     await patrols.add_item(svc, "早间", "锅炉房压力正常", by=admin)
     [rid] = await patrols.send_due_rounds(svc, await advance_to(svc, 7, 0))
