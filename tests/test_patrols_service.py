@@ -229,3 +229,23 @@ async def test_records_show_who_and_result(svc: Services) -> None:
     assert [(r.who, r.result) for r in recs] == [("张三", "按时完成，全部正常")]
     rows = patrols.export_rows(svc, recs)
     assert len(rows) == len(recs[0].checks) and rows[0][3] == "张三"
+
+
+async def test_abnormal_item_files_a_real_repair_report_linked_to_round(svc: Services) -> None:
+    from storage import repairs as repair_repo
+
+    patroller = await person(svc, 1, "张三", Role.PATROL)
+    await person(svc, 5, "赵主任", Role.SUPERVISOR)
+    [rid] = await patrols.send_due_rounds(svc, await advance_to(svc, 14, 0))
+    await patrols.tap_item(svc, rid, 5, by=patroller)
+    r = await patrols.tap_item(svc, rid, 5, by=patroller)
+    check = next(c for c in r.view.checks if c.position == 5)
+    await patrols.add_note(svc, check.id, by=patroller, note="东侧围墙有一段砖松动")
+    await patrols.mark_all_ok(svc, rid, by=patroller)
+    done = await patrols.submit(svc, rid, by=patroller)
+    [repair_id] = done.repair_ids
+    ticket = await repair_repo.get(svc.db, repair_id)
+    assert ticket is not None
+    assert ticket.patrol_round_id == rid
+    assert "砖松动" in ticket.description
+    assert ticket.reporter_id == 1

@@ -15,6 +15,7 @@ from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import Check, ItemState, RoundState, Slot
 from bot.domain.people import Person
 from bot.domain.roles import Role
+from bot.services import repairs
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
 from bot.texts import patrols as t
@@ -39,8 +40,6 @@ async def file_repair_report(
     round_id: int,
 ) -> int:
     """An abnormal item becomes a repair report in the repairs feature (same transaction)."""
-    from bot.services import repairs
-
     return await repairs.report_from_patrol(
         tx,
         svc,
