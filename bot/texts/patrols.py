@@ -103,6 +103,8 @@ def note_prompt(item: str) -> str:
     )
 
 
+NOTE_PROMPT_MARK = "提交后会自动转成报修单"  # how the photo-reply filter recognises the prompt
+NOTE_ASKED = "已标为异常，请回复提示消息写一句说明。"
 NOTE_SAVED = "说明已记下。"
 PHOTO_SAVED = "照片已附上。"
 NOTE_NOT_ABNORMAL = "这一项现在不是「异常」，说明没有保存。"
