@@ -93,7 +93,7 @@ async def cmd_menu(update: Update, context: BotContext, person: Person) -> None:
     if week.empty:
         await say(update, t.no_menu(day))
         return
-    await message.reply_photo(menus.picture(week), caption=t.week_title(week.week))
+    await message.reply_photo(await menus.picture(week), caption=t.week_title(week.week))
     await say(update, t.week_text(week))
 
 

@@ -19,11 +19,13 @@ from bot.domain.messages import Photo
 from bot.domain.patrols import ItemState, month_range
 from bot.domain.people import Person
 from bot.domain.roles import Role
+from bot.exports.xlsx import Sheet, write_xlsx
 from bot.services import patrols
 from bot.texts import patrols as t
 from handlers import replies
 from handlers.common import answer, current_person, requires, say
 from handlers.keyboards import markup
+from handlers.media import receive_image
 from jobs import patrols as patrol_jobs
 from storage import outbox
 
@@ -139,7 +141,6 @@ async def on_note_photo(update: Update, context: BotContext) -> None:
     if ns != "patrolcheck" or not raw.isdigit():
         await say(update, t.ROUND_GONE)
         return
-    from handlers.media import receive_image
 
     try:
         photo: Photo = await receive_image(update, context)
@@ -176,7 +177,6 @@ async def cmd_patrols(update: Update, context: BotContext, person: Person) -> No
 
 @requires(Role.SUPERVISOR)
 async def cmd_export(update: Update, context: BotContext, person: Person) -> None:
-    from bot.exports.xlsx import write_xlsx
 
     svc = context.services
     arg = _args(update).split(maxsplit=1)
@@ -185,7 +185,8 @@ async def cmd_export(update: Update, context: BotContext, person: Person) -> Non
     if not recs:
         await say(update, t.NO_ROUNDS_IN_MONTH)
         return
-    data = write_xlsx(t.EXPORT_TITLE, t.EXPORT_HEADERS, patrols.export_rows(svc, recs))
+    sheet = Sheet(t.EXPORT_TITLE, t.EXPORT_HEADERS, patrols.export_rows(svc, recs))
+    data = write_xlsx([sheet], tz=svc.settings.timezone)
     message = update.effective_message
     assert message is not None
     await message.reply_document(

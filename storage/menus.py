@@ -103,3 +103,9 @@ async def claim_push(tx: Tx, kind: str, key: str, now: datetime) -> bool:
         )
         > 0
     )
+
+
+async def pushed(db: Database | Tx, kind: str, key: str) -> bool:
+    return bool(
+        await db.fetchval("SELECT 1 FROM menu_pushes WHERE kind = ? AND key = ?", (kind, key))
+    )

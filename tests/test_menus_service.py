@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -103,8 +104,18 @@ async def test_sunday_push_goes_to_everyone_and_public_chat_once(svc: Services) 
     await menus.save_draft(svc, p.draft_id, by=cook)
     assert await menus.push_next_week(svc, svc.now()) == 3
     assert await menus.push_next_week(svc, svc.now()) == 0
-    chats = sorted(c for c, _ in await outbox(svc))
-    assert chats == [-100777, 1, 2]
+    rows = await svc.db.fetchall("SELECT chat_id, payload FROM outbox ORDER BY id")
+    by_chat: dict[int, list[dict[str, object]]] = {}
+    for r in rows:
+        by_chat.setdefault(r["chat_id"], []).append(json.loads(r["payload"]))
+    assert sorted(by_chat) == [-100777, 1, 2]
+    for msgs in by_chat.values():
+        picture, text = msgs
+        assert "包子" in str(text["text"])
+        [photo] = picture["photos"]  # type: ignore[misc]
+        with Image.open(svc.settings.data_dir / photo["path"]) as img:
+            assert img.width >= 480 and img.height > 200
+            assert img.convert("L").getextrema()[0] < 100  # there is dark text on it
 
 
 async def test_today_menu_goes_to_canteen_and_friday_reminder(svc: Services) -> None:

@@ -16,10 +16,11 @@ from bot.domain.menus import (
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.people import Person
 from bot.domain.roles import Role
+from bot.render.table import render_table_async
 from bot.services.container import Services
 from bot.services.people import notify_role
 from bot.texts import menus as t
-from storage import audit, outbox, people
+from storage import audit, files, outbox, people
 from storage import menus as repo
 
 
@@ -114,28 +115,47 @@ async def copy_last_week(
     return source, target, len(src.entries)
 
 
+async def picture(week: MenuWeek) -> bytes:
+    """The week as a PNG table (days × meals) that reads well on a phone."""
+    header, rows = t.table(week)
+    return await render_table_async(t.week_title(week.week), header, rows, footer=t.PICTURE_FOOTER)
+
+
+async def picture_file(svc: Services, week: MenuWeek) -> Photo:
+    """The picture saved under BOT_DATA_DIR so the outbox can send it (and resend it after
+    a restart)."""
+    data = await picture(week)
+    rel = await files.save_bytes(svc.settings.data_dir, "menus", data, ".png", now=svc.local_now())
+    return Photo(path=rel)
+
+
 # ---------------------------------------------------------------- pushes (jobs)
 
 
-async def push_next_week(svc: Services, now: datetime, picture: Photo | None = None) -> int:
-    """Sunday: next week's menu to every registered person and the public chat. Claimed
-    once per week, so a restart or a second run does not send it again. Returns how many
-    chats were queued (0 if already pushed or there is no menu)."""
+async def push_next_week(svc: Services, now: datetime) -> int:
+    """Sunday: next week's menu, as the picture followed by the text, to every registered
+    person and the public chat. Claimed once per week, so a restart or a second run does
+    not send it again. Returns how many chats were queued (0 if already pushed or there
+    is no menu)."""
     monday = next_monday(now.astimezone(svc.settings.timezone).date())
     wk = await repo.week(svc.db, monday)
     if wk.empty:
         return 0
-    msg = OutMessage(t.weekly_push(wk), photos=(picture,) if picture else ())
+    if await repo.pushed(svc.db, "weekly", monday.isoformat()):
+        return 0  # skip drawing the picture; claim_push below still decides
+    photo = await picture_file(svc, wk)
+    # The caption of a photo is limited to 1024 characters: picture first, then the text.
+    messages = (OutMessage(t.week_title(wk.week), photos=(photo,)), OutMessage(t.weekly_push(wk)))
     count = 0
     async with svc.db.transaction() as tx:
         if not await repo.claim_push(tx, "weekly", monday.isoformat(), now):
             return 0
-        for person in await people.all_people(tx):
-            if person.chat_id is not None:
-                await outbox.enqueue(tx, person.chat_id, msg, ref=None, now=now)
-                count += 1
+        chats = [p.chat_id for p in await people.all_people(tx) if p.chat_id is not None]
         if svc.settings.public_chat_id is not None:
-            await outbox.enqueue(tx, svc.settings.public_chat_id, msg, ref=None, now=now)
+            chats.append(svc.settings.public_chat_id)
+        for chat_id in dict.fromkeys(chats):
+            for msg in messages:
+                await outbox.enqueue(tx, chat_id, msg, ref=None, now=now)
             count += 1
     svc.kick_outbox()
     return count

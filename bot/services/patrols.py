@@ -398,18 +398,22 @@ def parse_day_arg(arg: str | None, today: date) -> date:
     return rules.parse_date(key)
 
 
-def export_rows(svc: Services, recs: list[RoundRecord]) -> list[list[object]]:
-    """One row per checked item: the 安全检查记录 the school keeps."""
+ExportCell = str | int | date | datetime | None
+
+
+def export_rows(svc: Services, recs: list[RoundRecord]) -> list[list[ExportCell]]:
+    """One row per checked item: the 安全检查记录 the school keeps. Dates stay dates and
+    the submission time a datetime, so the sheet sorts and filters properly."""
     tz = svc.settings.timezone
-    rows: list[list[object]] = []
+    rows: list[list[ExportCell]] = []
     for rec in recs:
         r = rec.round
-        base: list[object] = [
-            r.day.isoformat(),
+        base: list[ExportCell] = [
+            r.day,
             r.slot.short,
             f"{r.at.astimezone(tz):%H:%M}",
             rec.who,
-            f"{r.submitted_at.astimezone(tz):%Y-%m-%d %H:%M}" if r.submitted_at else "",
+            r.submitted_at,
             rec.result,
         ]
         if not rec.checks:

@@ -12,6 +12,7 @@ from bot.domain.messages import Buttons
 from bot.domain.patrols import WEEKDAYS
 
 NS = "mn"
+PICTURE_FOOTER = "后勤处 · 食堂"
 DISH_SEP = "、"
 
 
