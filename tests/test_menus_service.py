@@ -133,3 +133,36 @@ async def test_today_menu_goes_to_canteen_and_friday_reminder(svc: Services) -> 
     sent = await outbox(svc)
     assert sent[-1][0] == 1 and "包子" in sent[-1][1]
     assert {c for c, m in sent if "还没有录入" in m} == {1, 9}
+
+
+async def test_menu_picture_is_a_readable_table(svc: Services) -> None:
+    import io
+
+    cook = await person(svc, 1, "食堂李", Role.CANTEEN)
+    friday = "\n周五 午餐: 宫保鸡丁, 麻婆豆腐, 紫菜蛋花汤, 米饭"
+    p = await menus.preview(svc, MENU + friday, by=cook)
+    assert p.draft_id
+    week = await menus.save_draft(svc, p.draft_id, by=cook)
+    data = await menus.picture(week)
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.format == "PNG"
+        assert 480 <= img.width <= 1600 and img.height > 250
+        gray = img.convert("L")
+        dark = sum(gray.histogram()[:128])
+        assert dark > 2000  # text and grid, not a blank page
+
+
+async def test_catch_up_at_start_pushes_only_what_is_due_today(svc: Services) -> None:
+    from jobs import menus as menu_jobs
+
+    cook = await person(svc, 1, "食堂李", Role.CANTEEN)
+    p = await menus.preview(svc, MENU, by=cook)
+    assert p.draft_id
+    await menus.save_draft(svc, p.draft_id, by=cook)
+    sunday_evening = datetime(2026, 11, 22, 19, 0, tzinfo=TZ)
+    assert await menu_jobs.catch_up(svc, sunday_evening) == {"weekly": 2}
+    assert await menu_jobs.catch_up(svc, sunday_evening) == {"weekly": 0}
+    monday_early = datetime(2026, 11, 23, 5, 0, tzinfo=TZ)
+    assert await menu_jobs.catch_up(svc, monday_early) == {}
+    monday_breakfast = datetime(2026, 11, 23, 7, 0, tzinfo=TZ)
+    assert await menu_jobs.catch_up(svc, monday_breakfast) == {"today": 1}
