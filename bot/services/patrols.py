@@ -261,7 +261,8 @@ async def mark_all_ok(svc: Services, round_id: int, *, by: Person) -> tuple[Roun
 async def add_note(
     svc: Services, check_id: int, *, by: Person, note: str | None, photo: Photo | None = None
 ) -> RoundView:
-    """A reply to the prompt of an abnormal item: its note and/or photo."""
+    """A reply to the prompt of an abnormal item: its note and/or photo. A text reply
+    replaces the note (a correction); a photo's caption is added to a note already there."""
     _may_patrol(by)
     now = svc.now()
     clean = " ".join((note or "").split())[:500]
@@ -273,6 +274,8 @@ async def add_note(
         await _open_round(tx, round_id)
         if check.state is not ItemState.ABNORMAL:
             raise DomainError(t.NOTE_NOT_ABNORMAL)
+        if clean and photo is not None and check.note and clean not in check.note:
+            clean = f"{check.note}；{clean}"[:500]
         if clean:
             await repo.set_note(tx, check_id, clean, by=by.user_id, now=now)
         if photo is not None:
