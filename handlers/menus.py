@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import callbacks
 from bot.context import BotContext
 from bot.domain.errors import DomainError
-from bot.domain.menus import parse_menu_arg
+from bot.domain.menus import monday_of, parse_menu_arg
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services import menus
@@ -30,9 +30,18 @@ def _args(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+def _menu_lines(update: Update) -> str:
+    """The text after /setmenu with its line breaks kept, so that "第 N 行" in the
+    preview counts lines the way the sender sees them in their message."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    command = text.split(maxsplit=1)[0] if text.strip() else ""
+    return text.strip()[len(command) :]
+
+
 @requires(Role.CANTEEN)
 async def cmd_setmenu(update: Update, context: BotContext, person: Person) -> None:
-    text = _args(update)
+    text = _menu_lines(update)
     if not text.strip():
         await say(update, t.SETMENU_USAGE)
         return
@@ -56,22 +65,19 @@ async def on_button(update: Update, context: BotContext) -> None:
     try:
         if cb.action == "save":
             week = await menus.save_draft(context.services, draft_id, by=person)
-            done = t.saved(week.week)
+            done, shown = t.saved(week.week), t.saved_view(week)
         else:
             await menus.cancel_draft(context.services, draft_id, by=person)
-            done = t.CANCELLED
+            done = shown = t.CANCELLED
     except DomainError as err:
         await answer(update, err.message, alert=True)
         return
-    await answer(update, done)
-    try:
-        original = (
-            query.message.text_html if query.message and hasattr(query.message, "text_html") else ""
-        )
-        await query.edit_message_text(f"{original}\n\n<b>{done}</b>" if original else done)
+    try:  # the preview loses its buttons, so a second tap has nothing to press
+        await query.edit_message_text(shown)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+    await answer(update, done)
 
 
 @requires()
@@ -81,8 +87,6 @@ async def cmd_menu(update: Update, context: BotContext, person: Person) -> None:
     message = update.effective_message
     assert message is not None
     if kind == "today":
-        from bot.domain.menus import monday_of
-
         week = await menus.week(svc, monday_of(day))
         if not week.day(day.weekday()):
             await say(update, t.no_menu_today(day))

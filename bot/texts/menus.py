@@ -106,6 +106,10 @@ def saved(monday: date) -> str:
     return f"已保存{week_title(monday)}。"
 
 
+def saved_view(week: MenuWeek) -> str:
+    return week_text(week) + f"\n\n✅ <b>{saved(week.week)}</b>"
+
+
 CANCELLED = "已取消，这份食谱没有保存。"
 DRAFT_GONE = "这份预览已失效，请重新发送 /setmenu。"
 
