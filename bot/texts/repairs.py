@@ -229,8 +229,13 @@ STALE = "这个按钮已失效。"
 NOT_FOUND = "没有找到这张报修单。"
 NOT_YOURS = "您只能查看自己提交或负责的报修单。"
 CHANGED_MEANWHILE = "刚刚有人处理了这张报修单，请重新查看。"
-REPLY_HELP_SUPERVISOR = "回复「受理」接单派工，或「驳回 理由」驳回。"
-REPLY_HELP_OTHER = "可以回复：开始、完成 说明、验收、返修 理由。"
+NEED_REASON = "请写明理由（一句话即可），发送 /cancel 放弃。"
+STARTED_SHORT = "已开始维修"
+PHOTOS_UNAVAILABLE = "（照片暂时无法显示）"
+REPLY_HELP = (
+    "回复这条通知可以直接操作：\n"
+    "监督员：受理 / 驳回 理由\n维修工：开始 / 完成 说明\n报修人：验收 / 返修 理由"
+)
 
 
 def state_note(action: str, name: str, extra: str | None = None) -> str:
@@ -294,6 +299,10 @@ def list_line(ticket: RepairTicket, now: datetime) -> str:
 
 def short(text: str, limit: int = 20) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def list_more(count: int) -> str:
+    return f"……还有{count}张未列出。"
 
 
 LIST_FOOTER = "发送 /repair 编号 查看详情，例如 /repair 12"
@@ -361,6 +370,18 @@ GUIDED_CANCELLED = "已取消报修，没有提交。"
 GUIDED_USE_BUTTONS = "请点上面的按钮选择，或发送 /cancel 取消。"
 GUIDED_TOO_MANY_PHOTOS = "最多10张照片，已经够了。请写位置。"
 GUIDED_EXPIRED = "这次报修已经结束了，请重新发送 /repair。"
+
+
+def guided_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已提交"
+
+
+def guided_submitted(ticket: RepairTicket, photo_count: int) -> str:
+    lines = [f"✅ 报修单 {ticket.number} 已提交，后勤会尽快处理。"]
+    if photo_count:
+        lines.append(f"照片：{photo_count}张")
+    lines.append("进度会通知您，也可以发送 /repairs 查看。")
+    return "\n".join(lines)
 
 
 def guided_summary(
