@@ -1,0 +1,1 @@
+"""Files the office downloads: Excel workbooks for finance and archives."""
