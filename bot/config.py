@@ -46,9 +46,22 @@ class Settings:
     public_post_time: time = time(18, 0)
     price_alert_percent: int = 15
     certificate_items: tuple[str, ...] = (
-        "猪肉", "牛肉", "羊肉", "五花肉", "排骨", "肉", "鸡", "鸭", "鹅", "蛋", "鱼", "虾", "蟹",
-        "带鱼", "水产",
-    )  # fmt: skip
+        "猪肉",
+        "牛肉",
+        "羊肉",
+        "五花肉",
+        "排骨",
+        "肉",
+        "鸡",
+        "鸭",
+        "鹅",
+        "蛋",
+        "鱼",
+        "虾",
+        "蟹",
+        "带鱼",
+        "水产",
+    )
     patrol_times: tuple[time, ...] = (time(7, 0), time(14, 0), time(21, 30))
     patrol_grace_minutes: int = 60
     menu_push_time: time = time(17, 0)
@@ -142,7 +155,9 @@ def load_settings(
     if token is None:
         raise ConfigError("BOT_TOKEN is not set: put the token from @BotFather in the environment")
     if not TOKEN_RE.match(token):
-        raise ConfigError("BOT_TOKEN is malformed: expected <digits>:<secret> as given by BotFather")
+        raise ConfigError(
+            "BOT_TOKEN is malformed: expected <digits>:<secret> as given by BotFather"
+        )
 
     kwargs: dict[str, object] = {"token": token}
     if server := get("BOT_API_SERVER"):
@@ -155,7 +170,9 @@ def load_settings(
         try:
             kwargs["admin_ids"] = frozenset(int(a) for a in admins.split(",") if a.strip())
         except ValueError:
-            raise ConfigError(f"BOT_ADMIN_IDS: expected comma-separated user ids, got {admins!r}")
+            raise ConfigError(
+                f"BOT_ADMIN_IDS: expected comma-separated user ids, got {admins!r}"
+            ) from None
     if tz := get("BOT_TIMEZONE"):
         try:
             kwargs["timezone"] = ZoneInfo(tz)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -22,7 +22,7 @@ from storage import people
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, BotContext], Awaitable[Any]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 PersonHandler = Callable[[Update, BotContext, Person], Awaitable[Any]]
 
 
@@ -59,9 +59,10 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
     try:
         await query.answer(text[:200] if text else None, show_alert=alert)
     except BadRequest as exc:  # "query is too old": the tap is days old; nothing to stop
-        if "query is too old" not in str(exc).lower() and "query id is invalid" not in str(
-            exc
-        ).lower():
+        if (
+            "query is too old" not in str(exc).lower()
+            and "query id is invalid" not in str(exc).lower()
+        ):
             raise
 
 

@@ -43,7 +43,8 @@ async def history(db: Database, subject: str) -> list[AuditEntry]:
         (subject,),
     )
     return [
-        AuditEntry(from_db(r["at"]), r["actor_id"], r["actor_name"], r["action"], r["subject"],
-                   r["detail"])
+        AuditEntry(
+            from_db(r["at"]), r["actor_id"], r["actor_name"], r["action"], r["subject"], r["detail"]
+        )
         for r in rows
-    ]  # fmt: skip
+    ]

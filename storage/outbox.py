@@ -50,24 +50,32 @@ async def enqueue(tx: Tx, chat_id: int, msg: OutMessage, *, ref: str | None, now
     return await tx.execute(
         "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at)"
         " VALUES (?, 'message', ?, ?, ?, ?)",
-        (chat_id, json.dumps(_message_payload(msg), ensure_ascii=False), ref, to_db(now),
-         to_db(now)),
-    )  # fmt: skip
+        (
+            chat_id,
+            json.dumps(_message_payload(msg), ensure_ascii=False),
+            ref,
+            to_db(now),
+            to_db(now),
+        ),
+    )
 
 
 async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | None = None) -> int:
     """Take the buttons off every message already sent about ``ref`` (and optionally append
     a line such as "已由 张三 受理"), so a decided item shows no live buttons elsewhere."""
-    rows = await tx.fetchall(
-        "SELECT chat_id, message_id FROM sent_messages WHERE ref = ?", (ref,)
-    )
+    rows = await tx.fetchall("SELECT chat_id, message_id FROM sent_messages WHERE ref = ?", (ref,))
     for row in rows:
         await tx.execute(
             "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at)"
             " VALUES (?, 'clear_buttons', ?, ?, ?, ?)",
-            (row["chat_id"], json.dumps({"message_id": row["message_id"], "note": note},
-             ensure_ascii=False), ref, to_db(now), to_db(now)),
-        )  # fmt: skip
+            (
+                row["chat_id"],
+                json.dumps({"message_id": row["message_id"], "note": note}, ensure_ascii=False),
+                ref,
+                to_db(now),
+                to_db(now),
+            ),
+        )
     return len(rows)
 
 
@@ -79,18 +87,21 @@ async def due(db: Database, now: datetime, limit: int = 50) -> list[PendingMessa
         (to_db(now), limit),
     )
     return [
-        PendingMessage(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["ref"],
-                       r["attempts"])
+        PendingMessage(
+            r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["ref"], r["attempts"]
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 async def mark_sent(
     db: Database, item: PendingMessage, message_ids: list[int], now: datetime
 ) -> None:
     async with db.transaction() as tx:
-        await tx.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-                         (to_db(now), item.id))  # fmt: skip
+        await tx.execute(
+            "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (to_db(now), item.id),
+        )
         if item.ref:
             for message_id in message_ids:
                 await tx.execute(
@@ -100,9 +111,7 @@ async def mark_sent(
                 )
 
 
-async def mark_retry(
-    db: Database, item: PendingMessage, error: str, retry_at: datetime
-) -> None:
+async def mark_retry(db: Database, item: PendingMessage, error: str, retry_at: datetime) -> None:
     async with db.transaction() as tx:
         await tx.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"

@@ -31,8 +31,9 @@ async def get(db: Database | Tx, user_id: int) -> Person | None:
     row = await db.fetchone(_SELECT + " AND user_id = ?", (user_id,))
     if row is None:
         return None
-    roles = await db.fetchall("SELECT user_id, role FROM person_roles WHERE user_id = ?",
-                              (user_id,))  # fmt: skip
+    roles = await db.fetchall(
+        "SELECT user_id, role FROM person_roles WHERE user_id = ?", (user_id,)
+    )
     return _person(row, _roles(roles)[user_id])
 
 
@@ -48,9 +49,14 @@ async def with_role(db: Database | Tx, role: Role) -> list[Person]:
 
 
 async def upsert(
-    tx: Tx, *, user_id: int, name: str, username: str | None, chat_id: int | None,
+    tx: Tx,
+    *,
+    user_id: int,
+    name: str,
+    username: str | None,
+    chat_id: int | None,
     now: datetime,
-) -> None:  # fmt: skip
+) -> None:
     await tx.execute(
         "INSERT INTO people (user_id, name, username, chat_id, created_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT(user_id) DO UPDATE SET name = excluded.name,"

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.throttle import Throttle
 from storage.db import Database
 
 
@@ -20,6 +21,8 @@ class Services:
     # Set by the application: wakes the outbox sender right after a commit, so a
     # notification goes out at once instead of at the next poll of the outbox.
     kick_outbox: Callable[[], None] = field(default=lambda: None)
+    # Strangers get a refusal for at most 5 messages a minute, then silence.
+    stranger_throttle: Throttle = field(default_factory=lambda: Throttle(5, 60))
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -11,6 +11,7 @@ from bot.domain.messages import OutMessage
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services.container import Services
+from bot.texts import admin as admin_texts
 from storage import audit, invites, outbox, people
 from storage.db import Tx
 
@@ -32,10 +33,22 @@ async def create_invite(svc: Services, role: Role, by: Person) -> str:
     code = secrets.token_urlsafe(24)  # 192 bits; URL-safe and within /start's 64 chars
     now = svc.now()
     async with svc.db.transaction() as tx:
-        await invites.create(tx, code, role, by=by.user_id, now=now,
-                             expires_at=now + timedelta(days=svc.settings.invite_days))  # fmt: skip
-        await audit.record(tx, now=now, actor_id=by.user_id, actor_name=by.name,
-                           action="invite.create", detail=role.value)  # fmt: skip
+        await invites.create(
+            tx,
+            code,
+            role,
+            by=by.user_id,
+            now=now,
+            expires_at=now + timedelta(days=svc.settings.invite_days),
+        )
+        await audit.record(
+            tx,
+            now=now,
+            actor_id=by.user_id,
+            actor_name=by.name,
+            action="invite.create",
+            detail=role.value,
+        )
     return code
 
 
@@ -48,16 +61,26 @@ async def redeem_invite(
         if invite is None:
             raise DomainError("这个邀请链接无效。请向后勤办公室索取新的邀请链接。")
         if invite.used_by is not None:
-            raise DomainError("这个邀请链接已经用过了，每个链接只能用一次。请向后勤办公室索取新的链接。")
+            raise DomainError(
+                "这个邀请链接已经用过了，每个链接只能用一次。请向后勤办公室索取新的链接。"
+            )
         if invite.expires_at <= now:
             raise DomainError("这个邀请链接已过期。请向后勤办公室索取新的邀请链接。")
         if not await invites.mark_used(tx, code, user_id, now):
             raise DomainError("这个邀请链接已经用过了，每个链接只能用一次。")
-        await people.upsert(tx, user_id=user_id, name=name, username=username, chat_id=chat_id,
-                            now=now)  # fmt: skip
+        await people.upsert(
+            tx, user_id=user_id, name=name, username=username, chat_id=chat_id, now=now
+        )
         await people.grant(tx, user_id, invite.role, by=invite.created_by, now=now)
-        await audit.record(tx, now=now, actor_id=user_id, actor_name=name, action="role.grant",
-                           subject=f"person:{user_id}", detail=f"{invite.role.value} (invite)")  # fmt: skip
+        await audit.record(
+            tx,
+            now=now,
+            actor_id=user_id,
+            actor_name=name,
+            action="role.grant",
+            subject=f"person:{user_id}",
+            detail=f"{invite.role.value} (invite)",
+        )
     return invite.role
 
 
@@ -67,12 +90,19 @@ async def bootstrap_admin(
     """Admins named in BOT_ADMIN_IDS are registered the first time they write."""
     now = svc.now()
     async with svc.db.transaction() as tx:
-        await people.upsert(tx, user_id=user_id, name=name, username=username, chat_id=chat_id,
-                            now=now)  # fmt: skip
+        await people.upsert(
+            tx, user_id=user_id, name=name, username=username, chat_id=chat_id, now=now
+        )
         if await people.grant(tx, user_id, Role.ADMIN, by=None, now=now):
-            await audit.record(tx, now=now, actor_id=user_id, actor_name=name,
-                               action="role.grant", subject=f"person:{user_id}",
-                               detail="admin (BOT_ADMIN_IDS)")  # fmt: skip
+            await audit.record(
+                tx,
+                now=now,
+                actor_id=user_id,
+                actor_name=name,
+                action="role.grant",
+                subject=f"person:{user_id}",
+                detail="admin (BOT_ADMIN_IDS)",
+            )
         person = await people.get(tx, user_id)
     assert person is not None
     return person
@@ -91,9 +121,20 @@ async def set_role(svc: Services, target_id: int, role: Role, *, grant: bool, by
         else:
             changed = await people.revoke(tx, target_id, role)
         if changed:
-            await audit.record(tx, now=now, actor_id=by.user_id, actor_name=by.name,
-                               action="role.grant" if grant else "role.revoke",
-                               subject=f"person:{target_id}", detail=role.value)  # fmt: skip
+            await audit.record(
+                tx,
+                now=now,
+                actor_id=by.user_id,
+                actor_name=by.name,
+                action="role.grant" if grant else "role.revoke",
+                subject=f"person:{target_id}",
+                detail=role.value,
+            )
+            await notify_person(
+                tx, svc, target_id, OutMessage(admin_texts.your_role_changed(role, grant)), ref=None
+            )
+    if changed:
+        svc.kick_outbox()
     return changed
 
 
@@ -106,15 +147,26 @@ async def remove_person(svc: Services, target_id: int, *, by: Person) -> Person:
         if target_id == by.user_id:
             raise DomainError("不能移除自己。")
         await people.deactivate(tx, target_id)
-        await audit.record(tx, now=now, actor_id=by.user_id, actor_name=by.name,
-                           action="person.remove", subject=f"person:{target_id}")  # fmt: skip
+        await audit.record(
+            tx,
+            now=now,
+            actor_id=by.user_id,
+            actor_name=by.name,
+            action="person.remove",
+            subject=f"person:{target_id}",
+        )
     return target
 
 
 async def notify_role(
-    tx: Tx, svc: Services, role: Role, msg: OutMessage, *, ref: str | None,
+    tx: Tx,
+    svc: Services,
+    role: Role,
+    msg: OutMessage,
+    *,
+    ref: str | None,
     exclude: set[int] = frozenset(),  # type: ignore[assignment]
-) -> int:  # fmt: skip
+) -> int:
     """Queue ``msg`` to everyone holding ``role`` (in the caller's transaction)."""
     count = 0
     for person in await people.with_role(tx, role):
@@ -125,8 +177,9 @@ async def notify_role(
     return count
 
 
-async def notify_person(tx: Tx, svc: Services, user_id: int, msg: OutMessage,
-                        *, ref: str | None) -> bool:  # fmt: skip
+async def notify_person(
+    tx: Tx, svc: Services, user_id: int, msg: OutMessage, *, ref: str | None
+) -> bool:
     person = await people.get(tx, user_id)
     if person is None or person.chat_id is None:
         return False

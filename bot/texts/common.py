@@ -23,3 +23,50 @@ def role_required(roles: Iterable[Role]) -> str:
 
 def admin_alert(summary: str) -> str:
     return f"⚠️ 后勤助手出错：{summary}"
+
+
+# What each role can do, shown by /start and /help (only the lines for the person's roles).
+_ROLE_HELP: dict[Role, list[str]] = {
+    Role.STAFF: [
+        "📷 报修：直接发照片并配上说明（如“教学楼302教室 门锁坏了”），或发送 /repair 按步骤填写",
+        "/repairs 查看我的报修单，/repair 编号 查看详情",
+        "/menu 本周食谱（/menu next 下周，/menu today 今天）",
+    ],
+    Role.SUPERVISOR: [
+        "受理或驳回报修单、确认或驳回采购单：点通知里的按钮，或直接回复通知",
+        "/repairs 全部未完成的报修单",
+        "/purchases 当天采购，/export purchases 导出月度采购表",
+        "/patrols 巡查记录，/export patrols 导出安全检查记录",
+    ],
+    Role.PURCHASER: [
+        "/purchase 登记采购，每行一样：品名 数量单位 单价，如“猪肉 20斤 13.5”",
+        "/purchases 当天采购",
+    ],
+    Role.REPAIRER: ["/repairs 我的维修任务，点任务里的“开始”“完成”"],
+    Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 复制上周食谱", "/menu 查看食谱"],
+    Role.PATROL: ["按时收到巡查清单，逐项点选后提交", "/patrols 巡查记录"],
+    Role.ADMIN: [
+        "/invite 角色 生成邀请链接（如 /invite 监督员）",
+        "/users 人员和角色，/grant 用户ID 角色，/revoke 用户ID 角色，/remove 用户ID",
+        "/suppliers 定点供应商，/patrol_items /patrol_times /roster /holiday 巡查设置",
+    ],
+}
+
+
+def help_for(name: str, roles: Iterable[Role]) -> str:
+    held = set(roles)
+    lines = [f"您好，{name}！您的角色：{'、'.join(r.label for r in Role if r in held) or '无'}。"]
+    lines.append("您可以：")
+    seen: set[str] = set()
+    for role in Role:
+        if role in held or (Role.ADMIN in held and role is not Role.ADMIN):
+            for line in _ROLE_HELP[role]:
+                if line not in seen:
+                    seen.add(line)
+                    lines.append(f"• {line}")
+    lines.append("随时发送 /cancel 取消当前操作。")
+    return "\n".join(lines)
+
+
+def welcome(name: str, role: Role) -> str:
+    return f"欢迎，{name}！您已登记为{role.label}。"

@@ -1,0 +1,37 @@
+"""``python -m bot``: read settings, build, poll until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import ConfigError, load_settings
+from bot.logs import setup_logging
+from storage.db import SchemaTooNewError
+
+log = logging.getLogger("bot")
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as err:
+        print(f"后勤助手: configuration error: {err}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.token)
+    app = build_application(settings)
+    try:
+        # run_polling installs SIGINT/SIGTERM handlers and stops cleanly (post_shutdown
+        # closes the database, so no aiosqlite thread keeps the process alive).
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except SchemaTooNewError as err:
+        print(f"后勤助手: {err}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Admin commands: invites and roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.context import BotContext
+from bot.domain.errors import DomainError
+from bot.domain.people import Person
+from bot.domain.roles import Role, parse_role
+from bot.services import people as people_service
+from bot.texts import admin as t
+from handlers.common import requires, say
+from storage import people
+
+
+def _user_id(text: str) -> int:
+    if not text.isdigit():
+        raise DomainError(f"用户ID应是数字，“{text[:20]}”不是。发送 /users 查看每个人的ID。")
+    return int(text)
+
+
+@requires(Role.ADMIN)
+async def on_invite(update: Update, context: BotContext, person: Person) -> None:
+    if len(context.args or []) != 1:
+        await say(update, t.INVITE_USAGE)
+        return
+    role = parse_role(context.args[0])  # type: ignore[index]
+    svc = context.services
+    if not svc.bot_username:
+        await say(update, t.NO_BOT_USERNAME)
+        return
+    code = await people_service.create_invite(svc, role, by=person)
+    link = f"https://t.me/{svc.bot_username}?start={code}"
+    await say(update, t.invite_link(role, link, svc.settings.invite_days))
+
+
+@requires(Role.ADMIN)
+async def on_users(update: Update, context: BotContext, person: Person) -> None:
+    await say(update, t.people_list(await people.all_people(context.services.db)))
+
+
+async def _change_role(update: Update, context: BotContext, person: Person, grant: bool) -> None:
+    args = context.args or []
+    if len(args) != 2:
+        await say(update, t.GRANT_USAGE if grant else t.REVOKE_USAGE)
+        return
+    target_id, role = _user_id(args[0]), parse_role(args[1])
+    changed = await people_service.set_role(
+        context.services, target_id, role, grant=grant, by=person
+    )
+    target = await people.get(context.services.db, target_id)
+    await say(
+        update, t.role_changed(target.name if target else str(target_id), role, grant, changed)
+    )
+
+
+@requires(Role.ADMIN)
+async def on_grant(update: Update, context: BotContext, person: Person) -> None:
+    await _change_role(update, context, person, grant=True)
+
+
+@requires(Role.ADMIN)
+async def on_revoke(update: Update, context: BotContext, person: Person) -> None:
+    await _change_role(update, context, person, grant=False)
+
+
+@requires(Role.ADMIN)
+async def on_remove(update: Update, context: BotContext, person: Person) -> None:
+    args = context.args or []
+    if len(args) != 1:
+        await say(update, t.REMOVE_USAGE)
+        return
+    target = await people_service.remove_person(context.services, _user_id(args[0]), by=person)
+    await say(update, t.removed(target.name))
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("invite", on_invite, filters=private))
+    app.add_handler(CommandHandler("users", on_users, filters=private))
+    app.add_handler(CommandHandler("grant", on_grant, filters=private))
+    app.add_handler(CommandHandler("revoke", on_revoke, filters=private))
+    app.add_handler(CommandHandler("remove", on_remove, filters=private))

@@ -1,0 +1,77 @@
+"""The access gate: runs before every other handler. Registered people pass (their record
+is left on the context); strangers get one polite refusal and nothing else, and a stranger
+who floods the bot gets no answer at all after a few messages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.context import BotContext
+from bot.services import people as people_service
+from bot.texts import common as t
+from handlers.common import answer
+from storage import people
+
+GATE_GROUP = -100
+_START_WITH_CODE = re.compile(r"^/start(@\w+)?\s+\S+")
+
+
+def _display_name(update: Update) -> str:
+    user = update.effective_user
+    return user.full_name if user else ""
+
+
+async def gate(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if user is None or user.is_bot:
+        raise ApplicationHandlerStop  # channel posts, service updates: nothing for us
+    svc = context.services
+    chat = update.effective_chat
+    private_chat_id = chat.id if chat and chat.type == ChatType.PRIVATE else None
+
+    person = await people.get(svc.db, user.id)
+    if person is None and user.id in svc.settings.admin_ids and private_chat_id is not None:
+        person = await people_service.bootstrap_admin(
+            svc,
+            user_id=user.id,
+            name=user.full_name,
+            username=user.username,
+            chat_id=private_chat_id,
+        )
+    if person is not None:
+        if person.name != user.full_name or (private_chat_id and person.chat_id != private_chat_id):
+            await people.update_contact(
+                svc.db, user.id, user.full_name, user.username, private_chat_id
+            )
+        context.person = person
+        return
+
+    # A stranger. Only an invite link (/start <code>) in a private chat goes further.
+    message = update.effective_message
+    if (
+        private_chat_id is not None
+        and message is not None
+        and message.text
+        and _START_WITH_CODE.match(message.text)
+    ):
+        return
+    if chat is not None and chat.type != ChatType.PRIVATE and update.callback_query is None:
+        raise ApplicationHandlerStop  # group chatter is not addressed to us
+    if svc.stranger_throttle.allow(user.id, svc.now().timestamp()):
+        if update.callback_query is not None:
+            await answer(update, t.NOT_REGISTERED, alert=True)
+        elif message is not None:
+            await message.reply_text(t.NOT_REGISTERED)
+    elif update.callback_query is not None:
+        await answer(update)  # stop the spinner, say nothing more
+    raise ApplicationHandlerStop
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)

@@ -1,0 +1,90 @@
+"""/start (with or without an invite code), /help, and the answers of last resort."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.domain.errors import DomainError
+from bot.domain.people import Person
+from bot.services import people as people_service
+from bot.texts import common as t
+from handlers.common import answer, current_person, requires
+
+
+async def on_start(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if context.args:
+        try:
+            role = await people_service.redeem_invite(
+                context.services,
+                context.args[0],
+                user_id=user.id,
+                name=user.full_name,
+                username=user.username,
+                chat_id=message.chat_id,
+            )
+        except DomainError as err:
+            await message.reply_text(err.message)
+            return
+        context.person = None  # roles changed: read them again
+        await message.reply_text(t.welcome(html.escape(user.full_name, quote=False), role))
+    await _show_help(update, context)
+
+
+@requires()
+async def on_help(update: Update, context: BotContext, person: Person) -> None:
+    await _show_help(update, context)
+
+
+async def _show_help(update: Update, context: BotContext) -> None:
+    person = await current_person(update, context)
+    message = update.effective_message
+    if message is None:
+        return
+    if person is None:
+        await message.reply_text(t.NOT_REGISTERED)
+        return
+    await message.reply_text(t.help_for(html.escape(person.name, quote=False), person.roles))
+
+
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    if update.effective_message:
+        await update.effective_message.reply_text(t.UNKNOWN_COMMAND)
+
+
+async def on_anything_else(update: Update, context: BotContext) -> None:
+    if update.effective_message:
+        await update.effective_message.reply_text(t.NOT_UNDERSTOOD)
+
+
+async def on_stale_button(update: Update, context: BotContext) -> None:
+    """A button nobody handles any more (an old message, a forged payload)."""
+    await answer(update, t.STALE_BUTTON, alert=True)
+
+
+async def on_cancel_idle(update: Update, context: BotContext) -> None:
+    if update.effective_message:
+        await update.effective_message.reply_text(t.NOTHING_TO_CANCEL)
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", on_start, filters=private))
+    app.add_handler(CommandHandler("help", on_help, filters=private))
+
+
+def register_fallbacks(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Registered last in group 0: they answer only what no feature handled."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("cancel", on_cancel_idle, filters=private))
+    app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_anything_else))
+    app.add_handler(CallbackQueryHandler(on_stale_button))

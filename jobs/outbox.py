@@ -1,0 +1,148 @@
+"""Delivers the outbox. A row is marked sent only when Telegram accepted the message;
+network errors, 5xx and 429 are retried later (429 after its ``retry_after``); a
+permanent refusal (blocked bot, bad chat) is marked failed and logged, never retried forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import InputMediaPhoto, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ExtBot
+
+from bot.context import BotContext, services_of
+from bot.domain.messages import OutMessage, Photo
+from bot.services.container import Services
+from handlers.keyboards import markup
+from storage import outbox
+from storage.outbox import PendingMessage
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+JOB_NAME = "outbox:poll"
+MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retrying
+_lock = asyncio.Lock()
+
+
+async def _photo_input(svc: Services, photo: Photo) -> str | bytes:
+    if photo.file_id:
+        return photo.file_id
+    assert photo.path is not None
+    path = svc.settings.data_dir / photo.path
+    return await asyncio.to_thread(Path.read_bytes, path)
+
+
+async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMessage) -> list[int]:
+    """Send one OutMessage; returns the ids of the Telegram messages that carry it."""
+    keyboard = markup(msg.buttons)
+    if msg.document_path:
+        data = await asyncio.to_thread(Path.read_bytes, svc.settings.data_dir / msg.document_path)
+        sent = await bot.send_document(
+            chat_id, data, filename=msg.document_name, caption=msg.text, reply_markup=keyboard
+        )
+        return [sent.message_id]
+    if len(msg.photos) == 1 and len(msg.text) <= 1024:
+        sent = await bot.send_photo(
+            chat_id, await _photo_input(svc, msg.photos[0]), caption=msg.text, reply_markup=keyboard
+        )
+        return [sent.message_id]
+    ids: list[int] = []
+    if msg.photos:
+        media = [InputMediaPhoto(await _photo_input(svc, p)) for p in msg.photos[:10]]
+        if len(media) == 1:
+            single: Message = await bot.send_photo(chat_id, media[0].media)
+            ids.append(single.message_id)
+        else:
+            album = await bot.send_media_group(chat_id, media)
+            ids.extend(m.message_id for m in album)
+    text_message = await bot.send_message(chat_id, msg.text, reply_markup=keyboard)
+    ids.append(text_message.message_id)
+    return ids
+
+
+async def _deliver(bot: ExtBot[Any], svc: Services, item: PendingMessage) -> list[int]:
+    if item.kind == "message":
+        return await send_message(bot, svc, item.chat_id, outbox.payload_message(item.payload))
+    if item.kind == "clear_buttons":
+        message_id = int(item.payload["message_id"])
+        try:
+            await bot.edit_message_reply_markup(item.chat_id, message_id, reply_markup=None)
+        except BadRequest as exc:
+            # Already without buttons, or too old to edit: the goal is met or unreachable.
+            if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
+                raise
+        if note := item.payload.get("note"):
+            sent = await bot.send_message(
+                item.chat_id, note, reply_to_message_id=message_id, allow_sending_without_reply=True
+            )
+            return [sent.message_id]
+        return []
+    raise ValueError(f"unknown outbox kind {item.kind!r}")
+
+
+async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
+    """Send everything due now. Returns how many were sent."""
+    sent_count = 0
+    async with _lock:  # the poll and a kick must not send the same row twice
+        for item in await outbox.due(svc.db, svc.now()):
+            try:
+                ids = await _deliver(bot, svc, item)
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                await outbox.mark_retry(
+                    svc.db,
+                    item,
+                    f"429 retry after {seconds}s",
+                    svc.now() + timedelta(seconds=seconds + 0.5),
+                )
+                break  # Telegram asked us to slow down: stop this round
+            except (BadRequest, Forbidden) as exc:
+                log.warning("outbox %s to %s refused for good: %s", item.id, item.chat_id, exc)
+                await outbox.mark_failed(svc.db, item, str(exc), svc.now())
+            except (NetworkError, TelegramError, OSError) as exc:
+                # Network trouble and 5xx: try again later with backoff.
+                if item.attempts + 1 >= MAX_ATTEMPTS:
+                    log.error(
+                        "outbox %s gave up after %s attempts: %s", item.id, item.attempts + 1, exc
+                    )
+                    await outbox.mark_failed(svc.db, item, str(exc), svc.now())
+                else:
+                    log.info("outbox %s will retry: %s", item.id, exc)
+                    await outbox.mark_retry(
+                        svc.db, item, str(exc), svc.now() + outbox.backoff(item.attempts)
+                    )
+            else:
+                await outbox.mark_sent(svc.db, item, ids, svc.now())
+                sent_count += 1
+    return sent_count
+
+
+async def _poll(context: BotContext) -> None:
+    await deliver_due(context.bot, context.services)
+
+
+def kick(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Deliver now rather than at the next poll (called after a commit)."""
+    if app.job_queue is not None and app.running:
+        app.job_queue.run_once(_poll, 0, name="outbox:kick")
+
+
+async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    assert app.job_queue is not None
+    for job in app.job_queue.get_jobs_by_name(JOB_NAME):
+        job.schedule_removal()
+    app.job_queue.run_repeating(
+        _poll,
+        interval=POLL_SECONDS,
+        first=0,
+        name=JOB_NAME,
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
+    services_of(app)  # fail early if wiring is wrong

@@ -1,0 +1,107 @@
+"""PTB persistence in our SQLite file, as JSON (never pickle): conversations and user_data
+survive a restart, so a half-finished report or purchase is still there after an update.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from storage.db import Database
+
+
+class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    def __init__(self, db: Database, update_interval: float = 2) -> None:
+        # bot_data holds live services, not data; callback_data is not arbitrary here.
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=True, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.db = db
+
+    async def _load(self, table: str, key: str) -> dict[int, dict[Any, Any]]:
+        await self.db.open()
+        rows = await self.db.fetchall(f"SELECT {key}, data FROM {table}")
+        return {int(r[0]): json.loads(r[1]) for r in rows}
+
+    async def _store(self, table: str, key: str, ident: int, data: dict[Any, Any]) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO {table} ({key}, data) VALUES (?, ?)"
+                f" ON CONFLICT({key}) DO UPDATE SET data = excluded.data",
+                (ident, json.dumps(data, ensure_ascii=False, default=str)),
+            )
+
+    async def _drop(self, table: str, key: str, ident: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(f"DELETE FROM {table} WHERE {key} = ?", (ident,))
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        return await self._load("ptb_user_data", "user_id")
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return await self._load("ptb_chat_data", "chat_id")
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        await self.db.open()
+        rows = await self.db.fetchall(
+            "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
+        )
+        return {tuple(json.loads(r["key"])): json.loads(r["state"]) for r in rows}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        async with self.db.transaction() as tx:
+            if new_state is None:
+                await tx.execute(
+                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
+                    (name, json.dumps(list(key))),
+                )
+            else:
+                await tx.execute(
+                    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+                    " ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
+                    (name, json.dumps(list(key)), json.dumps(new_state)),
+                )
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        await self._store("ptb_user_data", "user_id", user_id, data)
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        await self._store("ptb_chat_data", "chat_id", chat_id, data)
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._drop("ptb_user_data", "user_id", user_id)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._drop("ptb_chat_data", "chat_id", chat_id)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

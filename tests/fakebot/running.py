@@ -1,0 +1,57 @@
+"""Start and stop the real Application the way ``run_polling`` does, inside a test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.app import App, build_application
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import services_of
+from bot.domain.roles import Role
+from bot.services.container import Services
+from storage import people
+from tests.fakebot.server import TgUser
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, clock: Clock | None = None) -> AsyncIterator[App]:
+    app = build_application(settings, clock=clock)
+    await app.initialize()
+    try:
+        assert app.post_init is not None
+        await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        # The order of run_polling: shutdown (flushes persistence), then post_shutdown.
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+async def register(svc: Services, user: TgUser, *roles: Role) -> None:
+    """Test set-up shortcut: a person who already accepted an invite for ``roles``."""
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        await people.upsert(
+            tx,
+            user_id=user.id,
+            name=user.full_name,
+            username=user.username,
+            chat_id=user.id,
+            now=now,
+        )
+        for role in roles:
+            await people.grant(tx, user.id, role, by=None, now=now)
+
+
+def services(app: App) -> Services:
+    return services_of(app)

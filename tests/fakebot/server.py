@@ -1,0 +1,726 @@
+"""A fake Telegram Bot API server on 127.0.0.1 that speaks real HTTP the way Telegram does.
+
+The bot under test is the real Application, talking to this server through
+``BOT_API_SERVER``. Tests play users (texts, photos, documents, button taps, replies) and
+assert on what the bot sent. Bodies arrive form-encoded or multipart with JSON-encoded
+complex values, exactly as python-telegram-bot sends them; answers are Telegram-shaped JSON.
+
+Failures can be injected per method (``fail("sendMessage", status=502, times=3)``) to test
+retries, and everything the bot called is recorded in ``calls``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456789:TEST-token_abcdefghijklmnopqrstuvwxyz"
+BOT_ID = 123456789
+BOT_USERNAME = "houqin_test_bot"
+
+# Fields PTB sends JSON-encoded inside form/multipart bodies.
+_JSON_FIELDS = {
+    "reply_markup",
+    "media",
+    "allowed_updates",
+    "commands",
+    "entities",
+    "caption_entities",
+    "link_preview_options",
+    "reply_parameters",
+    "scope",
+    "menu_button",
+}
+_INT_FIELDS = {
+    "chat_id",
+    "message_id",
+    "offset",
+    "limit",
+    "timeout",
+    "reply_to_message_id",
+    "from_chat_id",
+    "cache_time",
+    "user_id",
+}
+
+
+@dataclass(frozen=True)
+class TgUser:
+    id: int
+    first_name: str
+    username: str | None = None
+    last_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.last_name:
+            data["last_name"] = self.last_name
+        return data
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    times: int
+    retry_after: int | None = None
+    description: str = ""
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.bot_user = {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "后勤助手",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self.calls: list[Call] = []
+        self.sent: list[dict[str, Any]] = []  # every message the bot sent, in order
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # chat, id -> message
+        self.answers: dict[str, dict[str, Any]] = {}  # callback query id -> answer params
+        self.files: dict[str, bytes] = {}  # file_id -> bytes (both directions)
+        self.commands: list[dict[str, Any]] = []
+        self._consumed: set[int] = set()  # indexes into self.sent handed to a test already
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._file_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._failures: list[Failure] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # ------------------------------------------------------------------ server lifecycle
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._handle_file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        port = server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # ------------------------------------------------------------------ failure injection
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int,
+        times: int = 1,
+        retry_after: int | None = None,
+        description: str = "",
+    ) -> None:
+        """The next ``times`` calls of ``method`` answer with ``status`` (502, 429, 403 ...)."""
+        self._failures.append(Failure(method, status, times, retry_after, description))
+
+    def _take_failure(self, method: str) -> Failure | None:
+        for failure in self._failures:
+            if failure.method == method and failure.times > 0:
+                failure.times -= 1
+                return failure
+        return None
+
+    # ------------------------------------------------------------------ playing users
+    def _next_message_id(self) -> int:
+        return next(self._message_ids)
+
+    def _chat(
+        self, chat_id: int, user: TgUser | None = None, title: str | None = None
+    ) -> dict[str, Any]:
+        if chat_id > 0 and user is not None:
+            return {
+                "id": chat_id,
+                "type": "private",
+                "first_name": user.first_name,
+                **({"username": user.username} if user.username else {}),
+            }
+        return {"id": chat_id, "type": "supergroup", "title": title or "公示群"}
+
+    async def _push(self, update: dict[str, Any]) -> dict[str, Any]:
+        update["update_id"] = next(self._update_ids)
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        return update
+
+    def _user_message(
+        self, user: TgUser, chat_id: int | None, reply_to: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        chat_id = user.id if chat_id is None else chat_id
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, user),
+            "from": user.to_dict(),
+        }
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                k: v for k, v in reply_to.items() if k != "reply_to_message"
+            }
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    async def send_text(
+        self,
+        user: TgUser,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``user`` sends ``text`` (a command if it starts with /)."""
+        message = self._user_message(user, chat_id, reply_to)
+        message["text"] = text
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        await self._push({"message": message})
+        return message
+
+    def add_file(self, data: bytes) -> tuple[str, str]:
+        n = next(self._file_ids)
+        file_id, unique = f"file-{n}-{'x' * 20}", f"u{n}"
+        self.files[file_id] = data
+        return file_id, unique
+
+    async def send_photo(
+        self,
+        user: TgUser,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        width: int = 1280,
+        height: int = 960,
+        chat_id: int | None = None,
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A photo as Telegram delivers it: several sizes of one picture (all the same bytes
+        here), the largest last."""
+        message = self._user_message(user, chat_id, reply_to)
+        sizes = []
+        for scale in (4, 1):
+            file_id, unique = self.add_file(data)
+            sizes.append(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": unique,
+                    "width": width // scale,
+                    "height": height // scale,
+                    "file_size": len(data),
+                }
+            )
+        message["photo"] = sizes
+        if caption is not None:
+            message["caption"] = caption
+        if media_group_id is not None:
+            message["media_group_id"] = media_group_id
+        await self._push({"message": message})
+        return message
+
+    async def send_document(
+        self,
+        user: TgUser,
+        data: bytes,
+        *,
+        file_name: str,
+        mime_type: str,
+        caption: str | None = None,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:
+        message = self._user_message(user, chat_id, None)
+        file_id, unique = self.add_file(data)
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(data),
+        }
+        if caption is not None:
+            message["caption"] = caption
+        await self._push({"message": message})
+        return message
+
+    async def tap(self, user: TgUser, message: dict[str, Any], label: str) -> str:
+        """``user`` presses the inline button whose label contains ``label`` on ``message``
+        (the bot's message as it is now, after any edits). Returns the callback query id."""
+        current = self.messages.get((message["chat"]["id"], message["message_id"]), message)
+        for row in (current.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                if label in button["text"]:
+                    return await self.tap_data(user, current, button["callback_data"])
+        labels = [
+            b["text"]
+            for row in (current.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row
+        ]
+        raise AssertionError(f"no button containing {label!r} on message; buttons: {labels}")
+
+    async def tap_data(self, user: TgUser, message: dict[str, Any], data: str) -> str:
+        """Press a button with arbitrary (possibly forged) callback data."""
+        query_id = str(next(self._query_ids))
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user.to_dict(),
+                    "chat_instance": "ci",
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
+    # ------------------------------------------------------------------ waiting & asserting
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait until ``predicate()`` returns something truthy; returns it."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with self._changed:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"timed out after {timeout}s; bot sent: "
+                        f"{[_summary(m) for m in self.sent[-8:]]}"
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def message(
+        self, chat_id: int, contains: str | None = None, *, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """The next message the bot sent to ``chat_id`` (containing ``contains``) that no
+        earlier call returned. Messages are consumed in order per match."""
+
+        def find() -> dict[str, Any] | None:
+            for index, sent in enumerate(self.sent):
+                if index in self._consumed or sent["chat"]["id"] != chat_id:
+                    continue
+                if contains is None or contains in message_text(sent):
+                    self._consumed.add(index)
+                    return sent
+            return None
+
+        return await self.wait_for(find, timeout)  # type: ignore[no-any-return]
+
+    async def answer(self, query_id: str, *, timeout: float = 10.0) -> dict[str, Any]:
+        """How the bot answered a button press (text, show_alert)."""
+        return await self.wait_for(lambda: self.answers.get(query_id), timeout)  # type: ignore[no-any-return]
+
+    async def quiet(self, chat_id: int, seconds: float = 0.6) -> list[dict[str, Any]]:
+        """Messages sent to ``chat_id`` (not yet consumed) within ``seconds``; used only to
+        check that the bot says nothing."""
+        await asyncio.sleep(seconds)
+        return [
+            m
+            for i, m in enumerate(self.sent)
+            if i not in self._consumed and m["chat"]["id"] == chat_id
+        ]
+
+    def current(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A bot message as it is now, after edits."""
+        return self.messages[(message["chat"]["id"], message["message_id"])]
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    # ------------------------------------------------------------------ HTTP handlers
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        data = self.files.get(file_id)
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def _parse(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        if request.content_type == "multipart/form-data":
+            reader = await request.multipart()
+            async for part in reader:
+                name = part.name or ""
+                if part.filename is not None:  # type: ignore[union-attr]
+                    files[name] = bytes(await part.read())  # type: ignore[union-attr]
+                    params.setdefault("_filename", part.filename)  # type: ignore[union-attr]
+                else:
+                    params[name] = (await part.read()).decode()  # type: ignore[union-attr]
+        elif request.content_type == "application/json":
+            params = await request.json()
+        else:
+            params = dict(await request.post())  # type: ignore[arg-type]
+            params.update(request.query)
+        for key in list(params):
+            value = params[key]
+            if isinstance(value, str) and key in _JSON_FIELDS:
+                params[key] = json.loads(value)
+            elif isinstance(value, str) and key in _INT_FIELDS and value.lstrip("-").isdigit():
+                params[key] = int(value)
+        return params, files
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        params, files = await self._parse(request)
+        if method != "getUpdates":
+            self.calls.append(Call(method, params, files))
+        failure = self._take_failure(method)
+        if failure is not None:
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description or _REASONS.get(failure.status, "Error"),
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+                body["description"] = f"Too Many Requests: retry after {failure.retry_after}"
+            return web.json_response(body, status=failure.status)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+                status=404,
+            )
+        try:
+            result = await handler(params, files)
+        except _ApiError as err:
+            return web.json_response(
+                {"ok": False, "error_code": err.status, "description": err.description},
+                status=err.status,
+            )
+        async with self._changed:
+            self._changed.notify_all()
+        return web.json_response({"ok": True, "result": result})
+
+    # ------------------------------------------------------------------ Bot API methods
+    async def _m_getMe(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        return self.bot_user
+
+    async def _m_deleteWebhook(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        return True
+
+    async def _m_setMyCommands(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        self.commands = p.get("commands", [])
+        return True
+
+    async def _m_sendChatAction(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        return True
+
+    async def _m_getUpdates(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        offset = int(p.get("offset") or 0)
+        timeout = min(float(p.get("timeout") or 0), 1.0)
+        async with self._changed:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout)
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            return list(self._updates[: int(p.get("limit") or 100)])
+
+    def _bot_message(self, p: dict[str, Any]) -> dict[str, Any]:
+        chat_id = p.get("chat_id")
+        if not isinstance(chat_id, int):
+            raise _ApiError(400, "Bad Request: chat not found")
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, TgUser(chat_id, "user")),
+            "from": self.bot_user,
+        }
+        if p.get("reply_markup"):
+            message["reply_markup"] = p["reply_markup"]
+        reply_to = p.get("reply_to_message_id") or (p.get("reply_parameters") or {}).get(
+            "message_id"
+        )
+        if reply_to and (chat_id, reply_to) in self.messages:
+            message["reply_to_message"] = self.messages[(chat_id, reply_to)]
+        return message
+
+    def _record(self, message: dict[str, Any], method: str) -> dict[str, Any]:
+        message["_method"] = method
+        self.messages[(message["chat"]["id"], message["message_id"])] = message
+        self.sent.append(message)
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    def _file_param(self, value: Any, files: dict[str, bytes]) -> tuple[str, bytes | None]:
+        """A file parameter: an uploaded part ("attach://x" or the field itself) or a file_id."""
+        if isinstance(value, str) and value.startswith("attach://"):
+            data = files[value.removeprefix("attach://")]
+        elif isinstance(value, str) and value in self.files:
+            return value, self.files[value]
+        elif isinstance(value, str):
+            raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        else:
+            raise _ApiError(400, "Bad Request: there is no photo in the request")
+        file_id, _ = self.add_file(data)
+        return file_id, data
+
+    async def _m_sendMessage(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        text = p.get("text") or ""
+        if not text.strip():
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise _ApiError(400, "Bad Request: message is too long")
+        _check_html(text, p.get("parse_mode"))
+        message = self._bot_message(p)
+        message["text"] = text
+        message["_parse_mode"] = p.get("parse_mode")
+        return self._record(message, "sendMessage")
+
+    async def _photo_message(
+        self, p: dict[str, Any], f: dict[str, bytes], photo: Any
+    ) -> dict[str, Any]:
+        if "photo" in f:
+            file_id, data = self.add_file(f["photo"])[0], f["photo"]
+        else:
+            file_id, data = self._file_param(photo, f)
+        caption = p.get("caption")
+        if caption and len(caption) > 1024:
+            raise _ApiError(400, "Bad Request: message caption is too long")
+        if caption:
+            _check_html(caption, p.get("parse_mode"))
+        message = self._bot_message(p)
+        message["photo"] = [
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "width": 100,
+                "height": 100,
+                "file_size": len(data or b""),
+            }
+        ]
+        if caption:
+            message["caption"] = caption
+        message["_bytes"] = data
+        return message
+
+    async def _m_sendPhoto(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        message = await self._photo_message(p, f, p.get("photo"))
+        return self._record(message, "sendPhoto")
+
+    async def _m_sendDocument(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        if "document" in f:
+            data = f["document"]
+            file_id, _ = self.add_file(data)
+        else:
+            file_id, data = self._file_param(p.get("document"), f)  # type: ignore[assignment]
+        message = self._bot_message(p)
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": p.get("_filename") or "file",
+            "file_size": len(data or b""),
+        }
+        if p.get("caption"):
+            message["caption"] = p["caption"]
+        message["_bytes"] = data
+        return self._record(message, "sendDocument")
+
+    async def _m_sendMediaGroup(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        media = p.get("media") or []
+        if not 2 <= len(media) <= 10:
+            raise _ApiError(400, "Bad Request: wrong number of media in the album")
+        group_id = f"album-{self._next_message_id()}"
+        results = []
+        for item in media:
+            message = await self._photo_message(
+                {**p, "caption": item.get("caption"), "reply_markup": None}, f, item["media"]
+            )
+            message["media_group_id"] = group_id
+            results.append(self._record(message, "sendMediaGroup"))
+        return results
+
+    def _existing(self, p: dict[str, Any]) -> dict[str, Any]:
+        key = (p.get("chat_id"), p.get("message_id"))
+        message = self.messages.get(key)  # type: ignore[arg-type]
+        if message is None or message.get("from", {}).get("id") != BOT_ID:
+            raise _ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    async def _m_editMessageText(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        message = self._existing(p)
+        if "text" not in message:
+            raise _ApiError(400, "Bad Request: there is no text in the message to edit")
+        _check_html(p.get("text") or "", p.get("parse_mode"))
+        new_markup = p.get("reply_markup") or None
+        if message["text"] == p.get("text") and message.get("reply_markup") == new_markup:
+            raise _ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same",
+            )
+        message["text"] = p.get("text")
+        _set_markup(message, new_markup)
+        message.setdefault("_edits", 0)
+        message["_edits"] += 1
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    async def _m_editMessageCaption(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        message = self._existing(p)
+        new_markup = p.get("reply_markup") or None
+        if message.get("caption") == p.get("caption") and message.get("reply_markup") == new_markup:
+            raise _ApiError(400, "Bad Request: message is not modified")
+        message["caption"] = p.get("caption")
+        _set_markup(message, new_markup)
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    async def _m_editMessageReplyMarkup(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        message = self._existing(p)
+        new_markup = p.get("reply_markup") or None
+        if message.get("reply_markup") == new_markup:
+            raise _ApiError(400, "Bad Request: message is not modified")
+        _set_markup(message, new_markup)
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    async def _m_deleteMessage(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        self.messages.pop((p.get("chat_id"), p.get("message_id")), None)  # type: ignore[arg-type]
+        return True
+
+    async def _m_answerCallbackQuery(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        query_id = str(p.get("callback_query_id"))
+        if query_id in self.answers:
+            raise _ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self.answers[query_id] = {
+            "text": p.get("text"),
+            "show_alert": p.get("show_alert") in (True, "true", "True"),
+        }
+        return True
+
+    async def _m_getFile(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        file_id = p.get("file_id")
+        if file_id not in self.files:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(self.files[file_id]),
+            "file_path": f"photos/{file_id}",
+        }
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+_REASONS = {
+    400: "Bad Request",
+    403: "Forbidden: bot was blocked by the user",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+def _set_markup(message: dict[str, Any], markup: Any) -> None:
+    if markup and markup.get("inline_keyboard"):
+        message["reply_markup"] = markup
+    else:
+        message.pop("reply_markup", None)
+
+
+_ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
+
+
+def _check_html(text: str, parse_mode: Any) -> None:
+    """Refuse what Telegram refuses: unknown tags or a bare '<' in HTML parse mode (the sign
+    of a user string that was not escaped)."""
+    if parse_mode != "HTML":
+        return
+    import re
+
+    for match in re.finditer(r"<(/?)([^\s>/]*)[^>]*>|<", text):
+        tag = match.group(2) if match.lastindex else None
+        if not tag or tag.lower() not in _ALLOWED_TAGS:
+            raise _ApiError(
+                400,
+                "Bad Request: can't parse entities: unsupported start tag "
+                f"{tag!r} at byte offset {match.start()}",
+            )
+
+
+def message_text(message: dict[str, Any]) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    return [
+        b["text"]
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+def _summary(message: dict[str, Any]) -> str:
+    return f"{message['chat']['id']}: {message_text(message)[:60]!r} {buttons(message)}"
