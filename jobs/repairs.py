@@ -14,6 +14,7 @@ from telegram.ext import Application
 
 from bot.context import BotContext
 from bot.services import repairs as service
+from bot.services.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +22,16 @@ JOB_NAME = "repairs:escalation"
 INTERVAL_SECONDS = 300
 
 
-async def escalate(context: BotContext) -> None:
-    svc = context.services
+async def run(svc: Services) -> service.EscalationResult:
+    """One pass at the services' clock (tests call this with a FrozenClock)."""
     result = await service.run_escalation(svc, svc.now())
     if result.reminded or result.auto_verified:
         log.info("repairs: reminded %s, auto-verified %s", result.reminded, result.auto_verified)
+    return result
+
+
+async def escalate(context: BotContext) -> None:
+    await run(context.services)
 
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

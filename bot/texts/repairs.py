@@ -65,6 +65,25 @@ def worker_buttons(ticket: RepairTicket) -> Buttons:
     return []
 
 
+def detail_buttons(
+    ticket: RepairTicket, *, supervisor: bool, reporter: bool, assignee: bool
+) -> Buttons:
+    """What this viewer may do now, on the /repair <id> card."""
+    row: list[tuple[str, str]] = []
+    state = ticket.state
+    if supervisor and state is RepairState.NEW and not reporter:
+        row += supervisor_buttons(ticket.id)[0]
+    if (assignee or supervisor) and state in (RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        row += worker_buttons(ticket)[0]
+    if (reporter or supervisor) and state is RepairState.DONE:
+        row += reporter_check_buttons(ticket.id)[0]
+    if supervisor and state in (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        row.append(("⏸ 搁置", encode(NS, "hold", ticket.id)))
+    if supervisor and state is RepairState.ON_HOLD:
+        row.append(("▶️ 恢复处理", encode(NS, "res", ticket.id)))
+    return [row[i : i + 3] for i in range(0, len(row), 3)]
+
+
 def reporter_check_buttons(repair_id: int) -> Buttons:
     return [[("👍 验收", encode(NS, "ok", repair_id)), ("↩️ 返修", encode(NS, "re", repair_id))]]
 
@@ -220,6 +239,7 @@ def rejected_done(ticket: RepairTicket) -> str:
 
 ASK_REJECT_REASON = "请发送驳回理由（一句话即可），发送 /cancel 放弃。"
 ASK_DONE_PROOF = "请发一张修好后的照片，或写一句维修说明（例如：已更换锁芯）。发送 /cancel 放弃。"
+ASK_HOLD_REASON = "请发送搁置理由（例如：等配件到货），发送 /cancel 放弃。"
 ASK_REOPEN_REASON = "请说明哪里还有问题（一句话即可），发送 /cancel 放弃。"
 NO_REPAIRERS = "还没有登记维修工，无法派工。请管理员先邀请维修工。"
 NOT_A_REPAIRER = "这个人不是维修工，请从按钮里选择。"
@@ -254,6 +274,14 @@ def completed_done(ticket: RepairTicket) -> str:
 
 def verified_done(ticket: RepairTicket) -> str:
     return f"报修单 {ticket.number} 已验收，谢谢！"
+
+
+def held_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已搁置，已告知报修人。"
+
+
+def resumed_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已恢复处理，当前状态：{ticket.state.label}。"
 
 
 def reopened_done(ticket: RepairTicket) -> str:
