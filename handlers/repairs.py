@@ -368,8 +368,10 @@ async def _accept(
         )
         return
     if update.callback_query is not None:
+        # The toast is enough here; the outbox adds "已由 X 受理" under every notification.
         await _drop_buttons(update)
         await answer(update, t.accepted_done(outcome.ticket))
+        return
     await _prompt(update, t.accepted_done(outcome.ticket))
 
 

@@ -422,3 +422,83 @@ async def test_escalation_job_is_scheduled_by_name(bot: App) -> None:
     assert bot.job_queue is not None
     jobs = bot.job_queue.get_jobs_by_name(repair_jobs.JOB_NAME)
     assert len(jobs) == 1
+
+
+async def test_escalation_runs_through_the_job_queue(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    rid = await fast_report(tg, people, "302 灯管不亮")
+    await tg.message(people.supervisor.id, f"#{rid}")
+    assert bot.job_queue is not None
+    (job,) = bot.job_queue.get_jobs_by_name(repair_jobs.JOB_NAME)
+    clock.advance(timedelta(hours=23))
+    await job.run(bot)
+    assert not [m for m in await tg.quiet(people.supervisor.id) if "超时" in message_text(m)]
+    clock.advance(timedelta(hours=1, minutes=1))
+    await job.run(bot)
+    reminder = await tg.message(people.supervisor.id, "超时提醒")
+    assert "已等待受理24小时" in message_text(reminder)
+
+
+async def test_user_text_is_escaped_in_every_message(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people, "302 <b>灯</b> & 插座 <坏了>")
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    assert "&lt;b&gt;灯&lt;/b&gt; &amp; 插座 &lt;坏了&gt;" in message_text(note)
+    await tg.send_text(people.teacher, f"/repair {rid}")
+    card = await tg.message(people.teacher.id, "经过")
+    assert "&lt;坏了&gt;" in message_text(card)
+
+
+async def test_album_without_caption_asks_once_and_keeps_all_photos(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    for _ in range(2):
+        await tg.send_photo(people.teacher, jpeg_bytes(), media_group_id="alb2")
+    await tg.message(people.teacher.id, "请再发一句说明")
+    await tg.send_text(people.teacher, "操场 篮球架松了")
+    reply = await tg.message(people.teacher.id, "已提交")
+    assert "照片：2张" in message_text(reply)
+    asks = [m for m in await tg.quiet(people.teacher.id) if "请再发一句说明" in message_text(m)]
+    assert asks == []
+
+
+async def test_card_shows_photos_stored_on_disk(
+    bot: App, tg: FakeTelegram, people: Cast, settings: Settings
+) -> None:
+    rid = await fast_report(tg, people)
+    (photo,) = await repo.photos(services(bot).db, rid)
+    assert photo.photo.path and (settings.data_dir / photo.photo.path).is_file()
+    await tg.send_text(people.teacher, f"/repair {rid}")
+    pic = await tg.message(people.teacher.id)
+    assert "photo" in pic
+    await tg.message(people.teacher.id, "经过")
+
+
+async def test_pending_reason_can_be_cancelled(bot: App, tg: FakeTelegram, people: Cast) -> None:
+    rid = await fast_report(tg, people)
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
+    await tg.message(people.supervisor.id, "驳回理由")
+    await tg.send_text(people.supervisor, "/cancel")
+    await tg.message(people.supervisor.id, "已取消")
+    await tg.send_text(people.supervisor, "随便说一句")
+    await tg.quiet(people.supervisor.id)
+    assert await ticket_state(bot, rid) is RepairState.NEW
+
+
+async def test_repairer_replies_to_job_to_finish_it(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people)
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    job = await tg.message(people.repairer.id, "派给您的维修任务")
+    await tg.send_text(people.repairer, "完成 换了新锁", reply_to=job)
+    await tg.message(people.repairer.id, "已标记完成")
+    done = await tg.message(people.teacher.id, "已修好")
+    assert "换了新锁" in message_text(done)
+    await tg.send_text(people.teacher, "验收", reply_to=done)
+    await tg.message(people.teacher.id, "已验收")
+    assert await ticket_state(bot, rid) is RepairState.VERIFIED
