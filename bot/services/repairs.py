@@ -92,6 +92,11 @@ async def _tell(
         await notify_person(tx, svc, user_id, msg, ref=t.ref(ticket.id))
 
 
+# Older notifications lose their buttons on every change. Only the decisions other
+# supervisors must see (受理, 驳回) add a "已由 X …" note; the people concerned by later
+# steps get their own message instead, so nobody is flooded with notes.
+
+
 async def _before_photos(tx: Tx, repair_id: int) -> tuple[Photo, ...]:
     return tuple(p.photo for p in await repo.photos(tx, repair_id, "before"))
 
@@ -344,6 +349,16 @@ async def check_can_reject(svc: Services, repair_id: int, *, by: Person) -> Repa
     return ticket
 
 
+async def check_can_hold(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    _require_supervisor(by)
+    ticket = await repo.get(svc.db, repair_id)
+    if ticket is None:
+        raise DomainError(t.NOT_FOUND)
+    if ticket.state not in (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        ticket.hold(Actor.of(by), "-", svc.now())  # raises
+    return ticket
+
+
 async def hold(svc: Services, repair_id: int, *, by: Person, reason: str) -> RepairTicket:
     _require_supervisor(by)
     actor = Actor.of(by)
@@ -353,7 +368,10 @@ async def hold(svc: Services, repair_id: int, *, by: Person, reason: str) -> Rep
         await _save(tx, ticket)
         await _audit(tx, svc, actor, "repair.hold", ticket, ticket.reason)
         await outbox.enqueue_clear_buttons(
-            tx, t.ref(ticket.id), now=svc.now(), note=t.state_note("搁置", by.name, ticket.reason)
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
         )
         await _tell(tx, svc, ticket.reporter_id, ticket, t.held_to(ticket))
         if ticket.assignee_id not in (None, ticket.reporter_id):
@@ -396,7 +414,10 @@ async def start(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
         await _save(tx, ticket)
         await _audit(tx, svc, actor, "repair.start", ticket)
         await outbox.enqueue_clear_buttons(
-            tx, t.ref(ticket.id), now=svc.now(), note=t.state_note("开始维修", by.name)
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
         )
         await _tell(tx, svc, ticket.reporter_id, ticket, t.started_to_reporter(ticket))
     svc.kick_outbox()
@@ -445,7 +466,10 @@ async def complete(
             detail = (detail + f"（附照片{len(photos)}张）").strip()
         await _audit(tx, svc, actor, "repair.complete", ticket, detail or None)
         await outbox.enqueue_clear_buttons(
-            tx, t.ref(ticket.id), now=svc.now(), note=t.state_note("标记完成", by.name)
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
         )
         await _tell(
             tx,
@@ -469,7 +493,10 @@ async def verify(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
         await _save(tx, ticket)
         await _audit(tx, svc, actor, "repair.verify", ticket)
         await outbox.enqueue_clear_buttons(
-            tx, t.ref(ticket.id), now=svc.now(), note=t.state_note("验收", by.name)
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
         )
         if ticket.assignee_id != by.user_id:
             await _tell(tx, svc, ticket.assignee_id, ticket, t.verified_to_repairer(ticket))
@@ -493,7 +520,10 @@ async def reopen(svc: Services, repair_id: int, *, by: Person, reason: str) -> R
         await _save(tx, ticket)
         await _audit(tx, svc, actor, "repair.reopen", ticket, ticket.reason)
         await outbox.enqueue_clear_buttons(
-            tx, t.ref(ticket.id), now=svc.now(), note=t.state_note("返修", by.name)
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
         )
         await _tell(
             tx,
@@ -575,7 +605,7 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
                     subject=t.ref(ticket.id),
                     detail=f"完成后{t.days(rules.verify_days)}未确认，自动验收",
                 )
-                await outbox.enqueue_clear_buttons(tx, t.ref(ticket.id), now=now, note="已自动验收")
+                await outbox.enqueue_clear_buttons(tx, t.ref(ticket.id), now=now, note=None)
                 await _tell(
                     tx,
                     svc,

@@ -65,6 +65,25 @@ def worker_buttons(ticket: RepairTicket) -> Buttons:
     return []
 
 
+def detail_buttons(
+    ticket: RepairTicket, *, supervisor: bool, reporter: bool, assignee: bool
+) -> Buttons:
+    """What this viewer may do now, on the /repair <id> card."""
+    row: list[tuple[str, str]] = []
+    state = ticket.state
+    if supervisor and state is RepairState.NEW and not reporter:
+        row += supervisor_buttons(ticket.id)[0]
+    if (assignee or supervisor) and state in (RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        row += worker_buttons(ticket)[0]
+    if (reporter or supervisor) and state is RepairState.DONE:
+        row += reporter_check_buttons(ticket.id)[0]
+    if supervisor and state in (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        row.append(("⏸ 搁置", encode(NS, "hold", ticket.id)))
+    if supervisor and state is RepairState.ON_HOLD:
+        row.append(("▶️ 恢复处理", encode(NS, "res", ticket.id)))
+    return [row[i : i + 3] for i in range(0, len(row), 3)]
+
+
 def reporter_check_buttons(repair_id: int) -> Buttons:
     return [[("👍 验收", encode(NS, "ok", repair_id)), ("↩️ 返修", encode(NS, "re", repair_id))]]
 
@@ -220,6 +239,7 @@ def rejected_done(ticket: RepairTicket) -> str:
 
 ASK_REJECT_REASON = "请发送驳回理由（一句话即可），发送 /cancel 放弃。"
 ASK_DONE_PROOF = "请发一张修好后的照片，或写一句维修说明（例如：已更换锁芯）。发送 /cancel 放弃。"
+ASK_HOLD_REASON = "请发送搁置理由（例如：等配件到货），发送 /cancel 放弃。"
 ASK_REOPEN_REASON = "请说明哪里还有问题（一句话即可），发送 /cancel 放弃。"
 NO_REPAIRERS = "还没有登记维修工，无法派工。请管理员先邀请维修工。"
 NOT_A_REPAIRER = "这个人不是维修工，请从按钮里选择。"
@@ -229,8 +249,13 @@ STALE = "这个按钮已失效。"
 NOT_FOUND = "没有找到这张报修单。"
 NOT_YOURS = "您只能查看自己提交或负责的报修单。"
 CHANGED_MEANWHILE = "刚刚有人处理了这张报修单，请重新查看。"
-REPLY_HELP_SUPERVISOR = "回复「受理」接单派工，或「驳回 理由」驳回。"
-REPLY_HELP_OTHER = "可以回复：开始、完成 说明、验收、返修 理由。"
+NEED_REASON = "请写明理由（一句话即可），发送 /cancel 放弃。"
+STARTED_SHORT = "已开始维修"
+PHOTOS_UNAVAILABLE = "（照片暂时无法显示）"
+REPLY_HELP = (
+    "回复这条通知可以直接操作：\n"
+    "监督员：受理 / 驳回 理由\n维修工：开始 / 完成 说明\n报修人：验收 / 返修 理由"
+)
 
 
 def state_note(action: str, name: str, extra: str | None = None) -> str:
@@ -249,6 +274,14 @@ def completed_done(ticket: RepairTicket) -> str:
 
 def verified_done(ticket: RepairTicket) -> str:
     return f"报修单 {ticket.number} 已验收，谢谢！"
+
+
+def held_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已搁置，已告知报修人。"
+
+
+def resumed_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已恢复处理，当前状态：{ticket.state.label}。"
 
 
 def reopened_done(ticket: RepairTicket) -> str:
@@ -294,6 +327,10 @@ def list_line(ticket: RepairTicket, now: datetime) -> str:
 
 def short(text: str, limit: int = 20) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def list_more(count: int) -> str:
+    return f"……还有{count}张未列出。"
 
 
 LIST_FOOTER = "发送 /repair 编号 查看详情，例如 /repair 12"
@@ -361,6 +398,18 @@ GUIDED_CANCELLED = "已取消报修，没有提交。"
 GUIDED_USE_BUTTONS = "请点上面的按钮选择，或发送 /cancel 取消。"
 GUIDED_TOO_MANY_PHOTOS = "最多10张照片，已经够了。请写位置。"
 GUIDED_EXPIRED = "这次报修已经结束了，请重新发送 /repair。"
+
+
+def guided_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已提交"
+
+
+def guided_submitted(ticket: RepairTicket, photo_count: int) -> str:
+    lines = [f"✅ 报修单 {ticket.number} 已提交，后勤会尽快处理。"]
+    if photo_count:
+        lines.append(f"照片：{photo_count}张")
+    lines.append("进度会通知您，也可以发送 /repairs 查看。")
+    return "\n".join(lines)
 
 
 def guided_summary(
