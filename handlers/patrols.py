@@ -10,7 +10,14 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import callbacks
 from bot.context import BotContext
@@ -31,6 +38,7 @@ from storage import outbox
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
+NOTE_PHOTO_GROUP = -1  # after the access gate (-100), before the features (0)
 
 
 def _args(update: Update) -> str:
@@ -129,7 +137,14 @@ class _ReplyToPrompt(filters.MessageFilter):
 
 
 async def on_note_photo(update: Update, context: BotContext) -> None:
-    """A photo (optionally captioned) replying to the prompt of an abnormal item."""
+    """A photo (optionally captioned) replying to the prompt of an abnormal item. Runs in
+    its own group ahead of group 0 and stops there, because the repairs feature takes
+    every private photo in group 0 as a new report."""
+    await _note_photo(update, context)
+    raise ApplicationHandlerStop
+
+
+async def _note_photo(update: Update, context: BotContext) -> None:
     message = update.effective_message
     person = await current_person(update, context)
     if message is None or message.reply_to_message is None or person is None:
@@ -267,10 +282,13 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("patrol_times", cmd_times, filters=PRIVATE))
     app.add_handler(CommandHandler("roster", cmd_roster, filters=PRIVATE))
     app.add_handler(CommandHandler("holiday", cmd_holiday, filters=PRIVATE))
+    # Note: order matters! A photo replying to a "写一句说明" prompt must reach us before
+    # the repairs feature's catch-all photo handler in group 0 files it as a new report.
     app.add_handler(
         MessageHandler(
             PRIVATE & filters.REPLY & (filters.PHOTO | filters.Document.ALL) & _ReplyToPrompt(),
             on_note_photo,
-        )
+        ),
+        group=NOTE_PHOTO_GROUP,
     )
     replies.route("patrolcheck", on_note_reply)

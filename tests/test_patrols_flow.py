@@ -279,3 +279,27 @@ async def test_patrols_command_lists_the_days_rounds(
     assert "按时完成" in message_text(report) and people.patrol.first_name in message_text(report)
     await tg.send_text(people.teacher, "/patrols")
     assert "只有" in message_text(await tg.message(people.teacher.id))
+
+
+async def test_photo_replying_to_the_checklist_itself_is_still_an_ordinary_repair_photo(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await run_round_job(bot, clock, at(7), "morning")
+    msg = await checklist(tg, people, "早间巡查")
+    await tg.send_photo(people.patrol, jpeg_bytes(), caption="食堂后门 门锁坏了", reply_to=msg)
+    await tg.message(people.patrol.id, "已提交")  # the repairs feature took it
+    assert "门锁坏了" not in message_text(tg.current(msg))
+
+
+async def test_note_for_an_item_no_longer_abnormal_is_refused(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await run_round_job(bot, clock, at(7), "morning")
+    msg = await checklist(tg, people, "早间巡查")
+    await tg.answer(await tg.tap(people.patrol, msg, "2."))
+    await tg.answer(await tg.tap(people.patrol, msg, "2."))
+    prompt = await tg.message(people.patrol.id, "异常")
+    await tg.answer(await tg.tap(people.patrol, msg, "2."))  # back to 未查
+    await tg.send_text(people.patrol, "窗户玻璃碎了", reply_to=prompt)
+    assert "不是「异常」" in message_text(await tg.message(people.patrol.id))
+    assert "窗户玻璃碎了" not in message_text(tg.current(msg))
