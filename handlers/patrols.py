@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Message, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -31,7 +30,6 @@ from bot.services import patrols
 from bot.texts import patrols as t
 from handlers import replies
 from handlers.common import answer, current_person, requires, say
-from handlers.keyboards import markup
 from handlers.media import receive_image
 from jobs import patrols as patrol_jobs
 from storage import outbox
@@ -51,20 +49,9 @@ def _args(update: Update) -> str:
 async def _show_everywhere(update: Update, context: BotContext, rv: patrols.RoundView) -> None:
     """Edit the checklist in place: the message tapped, and the same checklist in the
     chats of the other people on duty, so nobody works from a stale copy."""
-    msg = rv.message(context.services)
-    keyboard = markup(msg.buttons)
     tapped = update.callback_query.message if update.callback_query else None
-    targets = await patrols.checklist_messages(context.services, rv.round.id)
-    if tapped is not None and (tapped.chat.id, tapped.message_id) not in targets:
-        targets.append((tapped.chat.id, tapped.message_id))
-    for chat_id, message_id in targets:
-        try:
-            await context.bot.edit_message_text(
-                msg.text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                log.warning("could not edit checklist %s/%s: %s", chat_id, message_id, exc)
+    also = [(tapped.chat.id, tapped.message_id)] if tapped is not None else []
+    await patrol_jobs.show_checklist(context.bot, context.services, rv, also=also)
 
 
 async def on_button(update: Update, context: BotContext) -> None:

@@ -11,15 +11,18 @@ idempotent anyway (one (day, slot) row), so a second run never sends a second ch
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import time
 from typing import Any
 
-from telegram.ext import Application, CallbackContext
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.context import services_of
-from bot.domain.patrols import Slot
+from bot.domain.patrols import Overdue, Slot
 from bot.services import patrols
 from bot.services.container import Services
+from handlers.keyboards import markup
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +36,49 @@ def job_name(slot: Slot) -> str:
     return f"patrol:{slot.value}"
 
 
-async def run_due(svc: Services) -> list[int]:
-    """Send rounds due now; then reminders and missed rounds. A plain function of the
-    services and their clock, so tests can drive it with a FrozenClock."""
+async def show_checklist(
+    bot: ExtBot[Any],
+    svc: Services,
+    rv: patrols.RoundView,
+    *,
+    also: Sequence[tuple[int, int]] = (),
+) -> None:
+    """Edit every message showing this round's checklist (and ``also``) to its current
+    state, so nobody on duty works from a stale copy."""
+    msg = rv.message(svc)
+    keyboard = markup(msg.buttons)
+    targets = await patrols.checklist_messages(svc, rv.round.id)
+    targets += [m for m in also if m not in targets]
+    for chat_id, message_id in targets:
+        try:
+            await bot.edit_message_text(
+                msg.text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.warning("could not edit checklist %s/%s: %s", chat_id, message_id, exc)
+
+
+async def run_due(svc: Services, bot: ExtBot[Any] | None = None) -> list[int]:
+    """Send rounds due now; then reminders and missed rounds (whose checklists then say
+    so, if ``bot`` is given). A plain function of the services and their clock, so tests
+    can drive it with a FrozenClock."""
     now = svc.now()
     sent = await patrols.send_due_rounds(svc, now)
-    await patrols.check_overdue(svc, now)
+    overdue = await patrols.check_overdue(svc, now)
+    if bot is not None:
+        for round_id, action in overdue.items():
+            if action is Overdue.MISS:
+                await show_checklist(bot, svc, await patrols.view(svc, round_id))
     return sent
 
 
 async def _round_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    await run_due(services_of(context.application))
+    await run_due(services_of(context.application), context.bot)
 
 
 async def _watch_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    await run_due(services_of(context.application))
+    await run_due(services_of(context.application), context.bot)
 
 
 async def schedule_rounds(app: AnyApp, times: dict[Slot, time]) -> None:
@@ -89,6 +120,6 @@ async def start(app: AnyApp) -> None:
         name=WATCH_NAME,
         job_kwargs={"misfire_grace_time": WATCH_SECONDS, "coalesce": True},
     )
-    sent = await run_due(svc)
+    sent = await run_due(svc, app.bot)
     if sent:
         log.info("patrol catch-up at start: sent rounds %s", sent)

@@ -144,7 +144,7 @@ async def test_reminder_after_grace_then_missed_alerts_supervisors(
 ) -> None:
     svc = services(bot)
     await run_round_job(bot, clock, at(14), "afternoon")
-    await checklist(tg, people, "午后巡查")
+    msg = await checklist(tg, people, "午后巡查")
     clock.set(at(14, 59))
     await patrol_jobs.run_due(svc)
     assert await tg.quiet(people.patrol.id, 0.3) == []
@@ -156,11 +156,11 @@ async def test_reminder_after_grace_then_missed_alerts_supervisors(
     alert = await tg.message(people.supervisor.id, "漏检")
     assert people.patrol.first_name in message_text(alert)
     await tg.message(people.supervisor2.id, "漏检")
+    await tg.wait_for(lambda: "已超时记为漏检" in message_text(tg.current(msg)))
     clock.set(at(16, 0))
     await patrol_jobs.run_due(svc)
     assert await tg.quiet(people.patrol.id, 0.3) == []  # one reminder only
     # submitting afterwards is recorded as late
-    msg = tg.current(next(m for m in tg.sent if "午后巡查" in message_text(m)))
     await tg.answer(await tg.tap(people.patrol, msg, "全部正常"))
     done = await tg.answer(await tg.tap(people.patrol, msg, "提交"))
     assert "迟交" in done["text"]
