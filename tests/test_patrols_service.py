@@ -249,3 +249,15 @@ async def test_abnormal_item_files_a_real_repair_report_linked_to_round(svc: Ser
     assert ticket.patrol_round_id == rid
     assert "砖松动" in ticket.description
     assert ticket.reporter_id == 1
+
+
+async def test_round_with_nobody_to_patrol_alerts_admins_and_is_later_missed(
+    svc: Services,
+) -> None:
+    await person(svc, 9, "管理员", Role.ADMIN)
+    await person(svc, 5, "赵主任", Role.SUPERVISOR)
+    [rid] = await patrols.send_due_rounds(svc, await advance_to(svc, 7, 0))
+    msgs = await outbox(svc)
+    assert [(c, "没有可以接收的巡查员" in m) for c, m, _ in msgs] == [(9, True)]
+    assert await patrols.check_overdue(svc, await advance_to(svc, 8, 30)) == {rid: Overdue.MISS}
+    assert any(c == 5 and "无人值班" in m for c, m, _ in await outbox(svc))
