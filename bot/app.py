@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
 from handlers import admin, errors, gate, menus, patrols, purchases, repairs, replies, start
+from jobs import backup as backup_jobs
 from jobs import menus as menu_jobs
 from jobs import outbox as outbox_jobs
 from jobs import patrols as patrol_jobs
@@ -51,6 +52,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await app.bot.set_my_commands(COMMANDS)
         # Restore schedules from the database; each is idempotent (jobs are named).
         await outbox_jobs.start(app)
+        await backup_jobs.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
             await feature_jobs.start(app)
         log.info("后勤助手 started as @%s", app.bot.username)

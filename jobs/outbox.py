@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from telegram import InputMediaPhoto, Message
@@ -20,6 +19,7 @@ from bot.domain.messages import OutMessage, Photo
 from bot.services.container import Services
 from handlers.keyboards import markup
 from storage import outbox
+from storage.files import read_bytes
 from storage.outbox import PendingMessage
 
 log = logging.getLogger(__name__)
@@ -30,37 +30,41 @@ MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retr
 _lock = asyncio.Lock()
 
 
-async def _photo_input(svc: Services, photo: Photo) -> str | bytes:
-    if photo.file_id:
-        return photo.file_id
-    assert photo.path is not None
-    path = svc.settings.data_dir / photo.path
-    return await asyncio.to_thread(Path.read_bytes, path)
+async def _photo_inputs(svc: Services, photos: tuple[Photo, ...]) -> list[str | bytes]:
+    """What to upload for each photo: its file_id, else the stored file. A file that is gone
+    (pruned, disk trouble) is skipped, so the notification itself still goes out."""
+    inputs: list[str | bytes] = []
+    for photo in photos[:10]:
+        if photo.file_id:
+            inputs.append(photo.file_id)
+            continue
+        try:
+            inputs.append(await read_bytes(svc.settings.data_dir, photo.path or ""))
+        except (OSError, ValueError):
+            log.warning("photo %s is missing; sending the notification without it", photo.path)
+    return inputs
 
 
 async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMessage) -> list[int]:
     """Send one OutMessage; returns the ids of the Telegram messages that carry it."""
     keyboard = markup(msg.buttons)
+    photos = await _photo_inputs(svc, msg.photos)
     if msg.document_path:
-        data = await asyncio.to_thread(Path.read_bytes, svc.settings.data_dir / msg.document_path)
+        data = await read_bytes(svc.settings.data_dir, msg.document_path)
         sent = await bot.send_document(
             chat_id, data, filename=msg.document_name, caption=msg.text, reply_markup=keyboard
         )
         return [sent.message_id]
-    if len(msg.photos) == 1 and len(msg.text) <= 1024:
-        sent = await bot.send_photo(
-            chat_id, await _photo_input(svc, msg.photos[0]), caption=msg.text, reply_markup=keyboard
-        )
+    if len(photos) == 1 and len(msg.text) <= 1024:
+        sent = await bot.send_photo(chat_id, photos[0], caption=msg.text, reply_markup=keyboard)
         return [sent.message_id]
     ids: list[int] = []
-    if msg.photos:
-        media = [InputMediaPhoto(await _photo_input(svc, p)) for p in msg.photos[:10]]
-        if len(media) == 1:
-            single: Message = await bot.send_photo(chat_id, media[0].media)
-            ids.append(single.message_id)
-        else:
-            album = await bot.send_media_group(chat_id, media)
-            ids.extend(m.message_id for m in album)
+    if len(photos) == 1:  # caption too long for a photo: picture first, then the text
+        single: Message = await bot.send_photo(chat_id, photos[0])
+        ids.append(single.message_id)
+    elif photos:
+        album = await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
+        ids.extend(m.message_id for m in album)
     text_message = await bot.send_message(chat_id, msg.text, reply_markup=keyboard)
     ids.append(text_message.message_id)
     return ids

@@ -122,6 +122,11 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
+    async def backup_to(self, target: Path) -> None:
+        """A consistent copy of the live database (VACUUM INTO), between transactions."""
+        async with self._tx_lock:
+            await self.conn.execute("VACUUM INTO ?", (str(target),))
+
     # Reads outside a transaction: wait for any running transaction so we never read
     # in the middle of another coroutine's writes on the same connection.
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:

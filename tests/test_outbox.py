@@ -102,3 +102,39 @@ async def test_clearing_buttons_edits_every_copy_and_notes_who_decided(
     assert "reply_markup" not in tg.current(first)
     assert "reply_markup" not in tg.current(second)
     assert "李监督" in (await tg.message(people.supervisor2.id, "已由"))["text"]
+
+
+async def test_notification_with_stored_photos_arrives_as_album_then_text(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    from bot.domain.messages import Photo
+    from storage.files import save_bytes
+    from tests.images import jpeg_bytes
+
+    svc = services(bot)
+    paths = [await save_bytes(svc.settings.data_dir, "photos", jpeg_bytes(64, 48), ".jpg")
+             for _ in range(2)]  # fmt: skip
+    msg = OutMessage("报修单 #5 门锁坏了", photos=tuple(Photo(path=p) for p in paths),
+                     buttons=[[("受理", "rp:acc:5")]])  # fmt: skip
+    async with svc.db.transaction() as tx:
+        await outbox.enqueue(tx, people.supervisor.id, msg, ref="repair:5", now=svc.now())
+    await deliver_due(bot.bot, svc)
+    text = await tg.message(people.supervisor.id, "门锁坏了")
+    album = [
+        m for m in tg.sent if m.get("media_group_id") and m["chat"]["id"] == people.supervisor.id
+    ]
+    assert len(album) == 2 and all(m["_bytes"][:2] == b"\xff\xd8" for m in album)
+    assert text["reply_markup"]["inline_keyboard"][0][0]["text"] == "受理"
+
+
+async def test_missing_photo_file_does_not_lose_the_notification(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    from bot.domain.messages import Photo
+
+    svc = services(bot)
+    msg = OutMessage("采购单 #2 待确认", photos=(Photo(path="photos/gone.jpg"),))
+    async with svc.db.transaction() as tx:
+        await outbox.enqueue(tx, people.supervisor.id, msg, ref="purchase:2", now=svc.now())
+    await deliver_due(bot.bot, svc)
+    assert (await tg.message(people.supervisor.id, "采购单 #2"))["_method"] == "sendMessage"
