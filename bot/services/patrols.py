@@ -321,7 +321,7 @@ async def submit(
                 tx,
                 svc,
                 reporter=actor,
-                location=t.repair_location(rnd.slot, c.item),
+                location=t.repair_location(rnd.slot),
                 description=t.repair_description(c.item, c.note),
                 photos=photos,
                 round_id=round_id,
