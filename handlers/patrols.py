@@ -167,7 +167,7 @@ async def cmd_patrols(update: Update, context: BotContext, person: Person) -> No
     tz = svc.settings.timezone
     rows = [
         (
-            rec.title,
+            f"{rec.round.slot.label} {rec.round.at.astimezone(tz):%H:%M}",
             rec.who,
             rec.result,
             f"{rec.round.submitted_at.astimezone(tz):%H:%M} 提交" if rec.round.submitted_at else "",
