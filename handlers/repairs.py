@@ -1,11 +1,716 @@
-"""Repairs handlers. Filled in by the repairs issue."""
+"""Repairs (报修) in Telegram: the fast path (photo + caption), the guided ``/repair``
+conversation, the buttons on notifications, replies to notifications, ``/repairs`` and
+``/repair <id>``. Thin: every decision is in ``bot.services.repairs``.
+
+Short follow-up inputs (a reject reason, an after-photo, a caption for a photo sent
+without one) are remembered in ``user_data["rp_pending"]`` and caught by a filter that
+only matches while that person owes us such an input, so nobody else's texts are taken.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import warnings
+from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application
+from telegram import InputMediaPhoto, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import callbacks
+from bot.clock import from_db, to_db
+from bot.context import BotContext, services_of
+from bot.domain.errors import DomainError
+from bot.domain.messages import Photo
+from bot.domain.people import Person
+from bot.domain.repairs import (
+    Category,
+    Urgency,
+    clean_description,
+    clean_location,
+    guess_category,
+    parse_category,
+    parse_urgency,
+)
+from bot.domain.roles import Role
+from bot.services import repairs as service
+from bot.services.people import Actor
+from bot.texts import repairs as t
+from handlers.common import answer, requires, say
+from handlers.keyboards import markup
+from handlers.media import receive_image
+from handlers.replies import route
+from storage import people
+from storage.files import resolve
+
+log = logging.getLogger(__name__)
+
+PENDING = "rp_pending"  # user_data key: {"kind", "id"?, "photos"?, "at"}
+ALBUMS = "rp_albums"  # user_data key: media_group_id -> {"photos", "caption", "chat_id"}
+GUIDED = "rp_guided"  # user_data key: the draft of the guided report
+PENDING_TTL = timedelta(hours=1)
+ALBUM_WAIT_SECONDS = 1.5  # Telegram delivers an album's photos as separate updates
+
+IMAGE_FILES = filters.PHOTO | filters.Document.IMAGE | filters.Document.PDF
+
+# Guided conversation states (ints: persisted as JSON).
+G_PHOTOS, G_LOCATION, G_DESCRIPTION, G_CATEGORY, G_URGENCY, G_CONFIRM = range(6)
+
+
+# ---- small helpers ------------------------------------------------------------------
+def _photo_dict(photo: Photo) -> dict[str, str | None]:
+    return {"file_id": photo.file_id, "path": photo.path}
+
+
+def _photos(items: list[dict[str, Any]] | None) -> tuple[Photo, ...]:
+    return tuple(Photo(p.get("file_id"), p.get("path")) for p in items or [])
+
+
+async def _drop_buttons(update: Update) -> None:
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def _set_pending(context: BotContext, kind: str, **data: Any) -> None:
+    assert context.user_data is not None
+    context.user_data[PENDING] = {"kind": kind, "at": to_db(context.services.now()), **data}
+
+
+def _pop_pending(context: BotContext) -> dict[str, Any] | None:
+    if context.user_data is None:
+        return None
+    value = context.user_data.pop(PENDING, None)
+    return value if isinstance(value, dict) else None
+
+
+class _OwesInput(filters.MessageFilter):
+    """True while the sender owes us a follow-up input of a kind that fits this message."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], *, images: bool) -> None:
+        super().__init__(name="repair_pending_images" if images else "repair_pending_text")
+        self._app = app
+        self._images = images
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        if user is None:
+            return False
+        data = self._app.user_data.get(user.id)
+        pending = data.get(PENDING) if isinstance(data, dict) else None
+        if not isinstance(pending, dict):
+            return False
+        try:
+            fresh = services_of(self._app).now() - from_db(str(pending["at"])) < PENDING_TTL
+        except (KeyError, ValueError, RuntimeError):
+            return False
+        if not fresh:
+            return False
+        return pending.get("kind") == "done" if self._images else True
+
+
+# ---- fast path ----------------------------------------------------------------------
+async def _submit_caption(
+    context: BotContext, person: Person, chat_id: int, caption: str, photos: tuple[Photo, ...]
+) -> None:
+    result = await service.report_caption(
+        context.services, reporter=Actor.of(person), caption=caption, photos=photos
+    )
+    await context.bot.send_message(
+        chat_id,
+        t.submitted(result.ticket, result.photo_count),
+        reply_markup=markup(t.category_buttons(result.ticket.id, result.ticket.category)),
+    )
+
+
+@requires()
+async def on_photo(update: Update, context: BotContext, person: Person) -> None:
+    """A photo (or an image file) in a private chat: a report if it has a caption."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    # DomainError (not an image, corrupt, too big) is answered by @requires.
+    photo = await receive_image(update, context, folder="repairs")
+    caption = (message.caption or "").strip()
+    group = message.media_group_id
+    if group:
+        albums: dict[str, Any] = context.user_data.setdefault(ALBUMS, {})
+        album = albums.setdefault(
+            group, {"photos": [], "caption": None, "chat_id": message.chat_id}
+        )
+        if len(album["photos"]) < service.MAX_PHOTOS:
+            album["photos"].append(_photo_dict(photo))
+        if caption:
+            album["caption"] = caption
+        _schedule_album(context, person.user_id, message.chat_id, group)
+        return
+    if caption:
+        await _submit_caption(context, person, message.chat_id, caption, (photo,))
+        return
+    _add_waiting_photos(context, [_photo_dict(photo)])
+    await say(update, t.ASK_CAPTION)
+
+
+def _add_waiting_photos(context: BotContext, photos: list[dict[str, Any]]) -> None:
+    """Photos without a caption wait for one; later photos join the same report."""
+    assert context.user_data is not None
+    pending = context.user_data.get(PENDING)
+    earlier: list[dict[str, Any]] = []
+    if isinstance(pending, dict) and pending.get("kind") == "caption":
+        earlier = list(pending.get("photos") or [])
+    _set_pending(context, "caption", photos=(earlier + photos)[: service.MAX_PHOTOS])
+
+
+def _schedule_album(context: BotContext, user_id: int, chat_id: int, group: str) -> None:
+    app: Application[Any, Any, Any, Any, Any, Any] = context.application
+    queue = app.job_queue
+    assert queue is not None
+    name = f"repair_album:{user_id}:{group}"
+    for job in queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    queue.run_once(
+        _album_complete,
+        ALBUM_WAIT_SECONDS,
+        data={"group": group},
+        name=name,
+        chat_id=chat_id,
+        user_id=user_id,
+    )
+
+
+async def _album_complete(context: BotContext) -> None:
+    """All photos of one album have arrived: one album is one report."""
+    job = context.job
+    assert job is not None and job.user_id is not None and job.chat_id is not None
+    data = job.data if isinstance(job.data, dict) else {}
+    if context.user_data is None:
+        return
+    album = (context.user_data.get(ALBUMS) or {}).pop(str(data.get("group")), None)
+    if not album or not album.get("photos"):
+        return
+    person = await people.get(context.services.db, job.user_id)
+    if person is None:
+        return
+    if album.get("caption"):
+        try:
+            await _submit_caption(
+                context, person, job.chat_id, album["caption"], _photos(album["photos"])
+            )
+        except DomainError as err:
+            await context.bot.send_message(job.chat_id, err.message)
+        return
+    _add_waiting_photos(context, list(album["photos"]))
+    await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
+
+
+# ---- follow-up inputs (caption, reject reason, after-photo, reopen reason) -----------
+@requires()
+async def on_pending_input(update: Update, context: BotContext, person: Person) -> None:
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    pending = context.user_data.get(PENDING)
+    if not isinstance(pending, dict):
+        return
+    kind = pending.get("kind")
+    text = (message.text or message.caption or "").strip()
+    # First the input itself: if it is unusable, say why and keep waiting for a better one.
+    photos: tuple[Photo, ...] = ()
+    if kind == "done" and message.text is None:
+        photos = (await receive_image(update, context, folder="repairs"),)
+    if kind in ("reject", "reopen", "hold") and not text:
+        raise DomainError(t.NEED_REASON)
+    if kind == "done" and not text and not photos:
+        raise DomainError(t.ASK_DONE_PROOF)
+    _pop_pending(context)
+    # Then the action: a "已由 X 受理" answer ends the wait, there is nothing left to do.
+    svc = context.services
+    if kind == "caption":
+        try:
+            await _submit_caption(
+                context, person, message.chat_id, text, _photos(pending.get("photos"))
+            )
+        except DomainError:
+            context.user_data[PENDING] = pending
+            raise
+    elif kind == "reject":
+        ticket = await service.reject(svc, int(pending["id"]), by=person, reason=text)
+        await say(update, t.rejected_done(ticket))
+    elif kind == "hold":
+        ticket = await service.hold(svc, int(pending["id"]), by=person, reason=text)
+        await say(update, t.held_done(ticket))
+    elif kind == "reopen":
+        ticket = await service.reopen(svc, int(pending["id"]), by=person, reason=text)
+        await say(update, t.reopened_done(ticket))
+    elif kind == "done":
+        ticket = await service.complete(
+            svc, int(pending["id"]), by=person, note=text, photos=photos
+        )
+        await say(update, t.completed_done(ticket))
+
+
+@requires()
+async def on_pending_cancel(update: Update, context: BotContext, person: Person) -> None:
+    _pop_pending(context)
+    await say(update, t.PENDING_CANCELLED)
+
+
+# ---- buttons on notifications -------------------------------------------------------
+@requires()
+async def on_button(update: Update, context: BotContext, person: Person) -> None:
+    query = update.callback_query
+    assert query is not None
+    cb = callbacks.decode(query.data)
+    repair_id = cb.int_arg(0) if cb else None
+    if cb is None or cb.action.startswith("g"):
+        # Guided-path buttons reach here only when that conversation is over.
+        await answer(update, t.GUIDED_EXPIRED if cb else t.STALE)
+        return
+    if repair_id is None:
+        await answer(update, t.STALE)
+        return
+    svc = context.services
+    action = cb.action
+    if action == "acc":
+        await _accept(update, context, person, repair_id, None)
+    elif action == "as":
+        assignee = cb.int_arg(1)
+        if assignee is None:
+            await answer(update, t.STALE)
+            return
+        await _accept(update, context, person, repair_id, assignee)
+    elif action == "asx":
+        await _drop_buttons(update)
+        await answer(update, t.ASSIGN_CANCELLED)
+    elif action == "rej":
+        await service.check_can_reject(svc, repair_id, by=person)
+        _set_pending(context, "reject", id=repair_id)
+        await answer(update)
+        await _prompt(update, t.ASK_REJECT_REASON)
+    elif action == "st":
+        ticket = await service.start(svc, repair_id, by=person)
+        await _drop_buttons(update)
+        await answer(update, t.STARTED_SHORT)
+        await _prompt(update, t.started_done(ticket), t.worker_buttons(ticket))
+    elif action == "dn":
+        await service.check_can_complete(svc, repair_id, by=person)
+        _set_pending(context, "done", id=repair_id)
+        await answer(update)
+        await _prompt(update, t.ASK_DONE_PROOF)
+    elif action == "ok":
+        ticket = await service.verify(svc, repair_id, by=person)
+        await _drop_buttons(update)
+        await answer(update, t.verified_done(ticket))
+    elif action == "re":
+        await service.check_can_reopen(svc, repair_id, by=person)
+        _set_pending(context, "reopen", id=repair_id)
+        await answer(update)
+        await _prompt(update, t.ASK_REOPEN_REASON)
+    elif action == "hold":
+        await service.check_can_hold(svc, repair_id, by=person)
+        _set_pending(context, "hold", id=repair_id)
+        await answer(update)
+        await _prompt(update, t.ASK_HOLD_REASON)
+    elif action == "res":
+        ticket = await service.resume(svc, repair_id, by=person)
+        await _drop_buttons(update)
+        await answer(update, t.resumed_done(ticket))
+    elif action == "cat" and len(cb.args) == 2:
+        try:
+            category = Category(cb.args[1])
+        except ValueError:
+            await answer(update, t.STALE)
+            return
+        ticket = await service.set_category(svc, repair_id, by=person, category=category)
+        detail = await service.detail(svc, repair_id, viewer=person)
+        try:
+            await query.edit_message_text(
+                t.submitted(ticket, len(detail.before)),
+                reply_markup=markup(t.category_buttons(ticket.id, ticket.category)),
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        await answer(update, t.category_changed(ticket))
+    else:
+        await answer(update, t.STALE)
+
+
+async def _prompt(update: Update, text: str, buttons: Any = None) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, reply_markup=markup(buttons or []))
+
+
+async def _accept(
+    update: Update, context: BotContext, person: Person, repair_id: int, assignee_id: int | None
+) -> None:
+    outcome = await service.accept(context.services, repair_id, by=person, assignee_id=assignee_id)
+    if not outcome.accepted:
+        await answer(update)
+        await _prompt(
+            update,
+            t.choose_repairer(outcome.ticket),
+            t.assign_buttons(outcome.ticket.id, [(p.user_id, p.name) for p in outcome.choices]),
+        )
+        return
+    if update.callback_query is not None:
+        # The toast is enough here; the outbox adds "已由 X 受理" under every notification.
+        await _drop_buttons(update)
+        await answer(update, t.accepted_done(outcome.ticket))
+        return
+    await _prompt(update, t.accepted_done(outcome.ticket))
+
+
+# ---- replies to notifications -------------------------------------------------------
+async def on_reply(
+    update: Update, context: BotContext, person: Person, repair_id: int, text: str
+) -> None:
+    """受理 / 驳回 理由 (supervisors); 开始 / 完成 说明 (repairer); 验收 / 返修 理由."""
+    svc = context.services
+    word, _, rest = text.strip().partition(" ")
+    if not rest and len(word) > 2 and word[:2] in ("驳回", "完成", "返修"):
+        word, rest = word[:2], word[2:]
+    rest = rest.strip(" ：:，,")
+    try:
+        if word == "受理":
+            await _accept(update, context, person, repair_id, None)
+        elif word == "驳回":
+            if not rest:
+                await service.check_can_reject(svc, repair_id, by=person)
+                _set_pending(context, "reject", id=repair_id)
+                await say(update, t.ASK_REJECT_REASON)
+                return
+            ticket = await service.reject(svc, repair_id, by=person, reason=rest)
+            await say(update, t.rejected_done(ticket))
+        elif word == "开始":
+            ticket = await service.start(svc, repair_id, by=person)
+            await say(update, t.started_done(ticket), t.worker_buttons(ticket))
+        elif word == "完成":
+            if not rest:
+                await service.check_can_complete(svc, repair_id, by=person)
+                _set_pending(context, "done", id=repair_id)
+                await say(update, t.ASK_DONE_PROOF)
+                return
+            ticket = await service.complete(svc, repair_id, by=person, note=rest)
+            await say(update, t.completed_done(ticket))
+        elif word == "验收":
+            ticket = await service.verify(svc, repair_id, by=person)
+            await say(update, t.verified_done(ticket))
+        elif word == "返修":
+            if not rest:
+                await service.check_can_reopen(svc, repair_id, by=person)
+                _set_pending(context, "reopen", id=repair_id)
+                await say(update, t.ASK_REOPEN_REASON)
+                return
+            ticket = await service.reopen(svc, repair_id, by=person, reason=rest)
+            await say(update, t.reopened_done(ticket))
+        else:
+            await say(update, t.REPLY_HELP)
+    except DomainError as err:
+        await say(update, err.message)
+
+
+# ---- looking things up --------------------------------------------------------------
+@requires()
+async def on_list(update: Update, context: BotContext, person: Person) -> None:
+    scope, tickets = await service.list_for(context.services, person)
+    if not tickets:
+        empty = {"all": t.LIST_EMPTY_ALL, "jobs": t.LIST_EMPTY_REPAIRER, "mine": t.LIST_EMPTY_STAFF}
+        await say(update, empty[scope])
+        return
+    now = context.services.now()
+    lines = [t.list_title(scope, len(tickets))]
+    lines += [t.list_line(ticket, now) for ticket in tickets[:40]]
+    if len(tickets) > 40:
+        lines.append(t.list_more(len(tickets) - 40))
+    lines.append(t.LIST_FOOTER)
+    await say(update, "\n".join(lines))
+
+
+async def _show_detail(update: Update, context: BotContext, person: Person, arg: str) -> None:
+    if not arg.lstrip("#").isdigit():
+        await say(update, t.DETAIL_USAGE)
+        return
+    svc = context.services
+    detail = await service.detail(svc, int(arg.lstrip("#")), viewer=person)
+    message = update.effective_message
+    assert message is not None
+    photos = (detail.before + detail.after)[:10]
+    if photos:
+        await _send_photos(context, message.chat_id, photos)
+    history = [(h.at, h.actor_name, h.action, h.detail) for h in detail.history]
+    ticket = detail.ticket
+    buttons = t.detail_buttons(
+        ticket,
+        supervisor=person.has(Role.SUPERVISOR),
+        reporter=person.user_id == ticket.reporter_id,
+        assignee=person.user_id == ticket.assignee_id,
+    )
+    counts = (len(detail.before), len(detail.after))
+    await message.reply_text(
+        t.detail_text(ticket, history, svc.settings.timezone, counts), reply_markup=markup(buttons)
+    )
+
+
+async def _send_photos(context: BotContext, chat_id: int, photos: tuple[Photo, ...]) -> None:
+    """Re-send by file_id; fall back to the stored copy if Telegram no longer knows it."""
+    data_dir = context.services.settings.data_dir
+
+    async def media(photo: Photo, by_path: bool) -> Any:
+        if photo.path and (by_path or not photo.file_id):
+            return await asyncio.to_thread(resolve(data_dir, photo.path).read_bytes)
+        return photo.file_id
+
+    for by_path in (False, True):
+        try:
+            items = [await media(p, by_path) for p in photos]
+            if len(items) == 1:
+                await context.bot.send_photo(chat_id, items[0])
+            else:
+                await context.bot.send_media_group(chat_id, [InputMediaPhoto(i) for i in items])
+            return
+        except (BadRequest, OSError, ValueError) as exc:
+            log.info("re-sending repair photos by %s failed: %s", "path" if by_path else "id", exc)
+    await context.bot.send_message(chat_id, t.PHOTOS_UNAVAILABLE)
+
+
+# ---- guided path --------------------------------------------------------------------
+def _draft(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft = context.user_data.get(GUIDED)
+    if not isinstance(draft, dict):
+        draft = context.user_data[GUIDED] = {"photos": []}
+    return draft
+
+
+@requires()
+async def guided_start(update: Update, context: BotContext, person: Person) -> int | None:
+    if context.args:
+        await _show_detail(update, context, person, context.args[0])
+        return ConversationHandler.END
+    assert context.user_data is not None
+    _pop_pending(context)
+    context.user_data[GUIDED] = {"photos": []}
+    await say(update, t.GUIDED_START, t.GUIDED_SKIP_PHOTO)
+    return G_PHOTOS
+
+
+@requires()
+async def guided_photo(update: Update, context: BotContext, person: Person) -> int:
+    message = update.effective_message
+    assert message is not None
+    draft = _draft(context)
+    state = G_PHOTOS if not draft.get("location") else G_LOCATION
+    if len(draft["photos"]) >= service.MAX_PHOTOS:
+        await say(update, t.GUIDED_TOO_MANY_PHOTOS)
+        return G_LOCATION if state == G_PHOTOS else state
+    photo = await receive_image(update, context, folder="repairs")
+    draft["photos"].append(_photo_dict(photo))
+    group = message.media_group_id
+    if group is None or group != draft.get("group"):
+        draft["group"] = group
+        await say(update, t.GUIDED_PHOTO_MORE.format(n=len(draft["photos"])), t.GUIDED_SKIP_PHOTO)
+    return state
+
+
+async def guided_skip(update: Update, context: BotContext) -> int:
+    await answer(update)
+    await _drop_buttons(update)
+    await _prompt(update, t.GUIDED_ASK_LOCATION)
+    return G_LOCATION
+
+
+@requires()
+async def guided_location(update: Update, context: BotContext, person: Person) -> int:
+    message = update.effective_message
+    assert message is not None
+    _draft(context)["location"] = clean_location(message.text or "")
+    await say(update, t.GUIDED_ASK_DESCRIPTION)
+    return G_DESCRIPTION
+
+
+@requires()
+async def guided_description(update: Update, context: BotContext, person: Person) -> int:
+    message = update.effective_message
+    assert message is not None
+    draft = _draft(context)
+    draft["description"] = clean_description(message.text or "")
+    guess = guess_category(draft["description"] + str(draft.get("location", "")))
+    draft["category"] = guess.value
+    await say(update, t.GUIDED_ASK_CATEGORY.format(guess=guess.label), t.guided_category_buttons())
+    return G_CATEGORY
+
+
+async def guided_category(update: Update, context: BotContext) -> int:
+    cb = callbacks.decode(update.callback_query.data if update.callback_query else None)
+    try:
+        category = Category(cb.args[0]) if cb and cb.args else None
+    except ValueError:
+        category = None
+    if category is None:
+        await answer(update, t.STALE)
+        return G_CATEGORY
+    _draft(context)["category"] = category.value
+    await answer(update, category.label)
+    await _drop_buttons(update)
+    await _prompt(update, t.GUIDED_ASK_URGENCY, t.guided_urgency_buttons())
+    return G_URGENCY
+
+
+@requires()
+async def guided_category_text(update: Update, context: BotContext, person: Person) -> int:
+    message = update.effective_message
+    assert message is not None
+    _draft(context)["category"] = parse_category(message.text or "").value
+    await say(update, t.GUIDED_ASK_URGENCY, t.guided_urgency_buttons())
+    return G_URGENCY
+
+
+async def _summary(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    text = t.guided_summary(
+        draft["location"],
+        draft["description"],
+        Category(draft["category"]),
+        Urgency(draft.get("urgency", Urgency.NORMAL.value)),
+        len(draft["photos"]),
+    )
+    await _prompt(update, text, t.GUIDED_SUMMARY_BUTTONS)
+    return G_CONFIRM
+
+
+async def guided_urgency(update: Update, context: BotContext) -> int:
+    cb = callbacks.decode(update.callback_query.data if update.callback_query else None)
+    try:
+        urgency = Urgency(cb.args[0]) if cb and cb.args else None
+    except ValueError:
+        urgency = None
+    if urgency is None:
+        await answer(update, t.STALE)
+        return G_URGENCY
+    _draft(context)["urgency"] = urgency.value
+    await answer(update, urgency.label)
+    await _drop_buttons(update)
+    return await _summary(update, context)
+
+
+@requires()
+async def guided_urgency_text(update: Update, context: BotContext, person: Person) -> int:
+    message = update.effective_message
+    assert message is not None
+    _draft(context)["urgency"] = parse_urgency(message.text or "").value
+    return await _summary(update, context)
+
+
+@requires()
+async def guided_submit(update: Update, context: BotContext, person: Person) -> int:
+    draft = _draft(context)
+    result = await service.report(
+        context.services,
+        reporter=Actor.of(person),
+        location=draft["location"],
+        description=draft["description"],
+        category=Category(draft["category"]),
+        urgency=Urgency(draft.get("urgency", Urgency.NORMAL.value)),
+        photos=_photos(draft["photos"]),
+    )
+    assert context.user_data is not None
+    context.user_data.pop(GUIDED, None)
+    await answer(update, t.guided_done(result.ticket))
+    await _drop_buttons(update)
+    await _prompt(update, t.guided_submitted(result.ticket, result.photo_count))
+    return ConversationHandler.END
+
+
+async def guided_cancel(update: Update, context: BotContext) -> int:
+    if context.user_data is not None:
+        context.user_data.pop(GUIDED, None)
+    await answer(update)
+    await _drop_buttons(update)
+    if update.callback_query is not None:
+        await _prompt(update, t.GUIDED_CANCELLED)
+    else:
+        await say(update, t.GUIDED_CANCELLED)
+    return ConversationHandler.END
+
+
+async def guided_use_buttons(update: Update, context: BotContext) -> None:
+    await say(update, t.GUIDED_USE_BUTTONS)
+
+
+def _guided_conversation() -> ConversationHandler[BotContext]:
+    private = filters.ChatType.PRIVATE
+    text = private & filters.TEXT & ~filters.COMMAND
+    images = private & IMAGE_FILES
+
+    def button(action: str) -> str:
+        return rf"^{t.NS}:{action}(:|$)"
+
+    with warnings.catch_warnings():
+        # Buttons are tracked per chat and user on purpose: the draft lives in user_data
+        # and every button carries all it needs, so per_message tracking is not wanted.
+        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("repair", guided_start, filters=private)],
+            states={
+                G_PHOTOS: [
+                    MessageHandler(images, guided_photo),
+                    CallbackQueryHandler(guided_skip, pattern=button("gskip")),
+                    MessageHandler(text, guided_location),
+                ],
+                G_LOCATION: [
+                    MessageHandler(text, guided_location),
+                    MessageHandler(images, guided_photo),
+                ],
+                G_DESCRIPTION: [MessageHandler(text, guided_description)],
+                G_CATEGORY: [
+                    CallbackQueryHandler(guided_category, pattern=button("gc")),
+                    MessageHandler(text, guided_category_text),
+                ],
+                G_URGENCY: [
+                    CallbackQueryHandler(guided_urgency, pattern=button("gu")),
+                    MessageHandler(text, guided_urgency_text),
+                ],
+                G_CONFIRM: [
+                    CallbackQueryHandler(guided_submit, pattern=button("gok")),
+                    CallbackQueryHandler(guided_cancel, pattern=button("gno")),
+                    MessageHandler(text, guided_use_buttons),
+                ],
+            },
+            fallbacks=[CommandHandler("cancel", guided_cancel, filters=private)],
+            name="repair_guided",
+            persistent=True,
+            allow_reentry=True,
+        )
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add this feature's handlers (private-chat and group handlers separately)."""
+    """Order matters: a follow-up input someone owes us comes first; then the guided
+    conversation; then photos with captions; then buttons."""
+    private = filters.ChatType.PRIVATE
+    owes_text = _OwesInput(app, images=False)
+    owes_image = _OwesInput(app, images=True)
+    app.add_handler(CommandHandler("cancel", on_pending_cancel, filters=private & owes_text))
+    app.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND & owes_text, on_pending_input)
+    )
+    app.add_handler(MessageHandler(private & IMAGE_FILES & owes_image, on_pending_input))
+    app.add_handler(_guided_conversation())
+    app.add_handler(CommandHandler("repairs", on_list, filters=private))
+    app.add_handler(MessageHandler(private & IMAGE_FILES, on_photo))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    route(t.REF, on_reply)

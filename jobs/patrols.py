@@ -1,11 +1,125 @@
-"""Scheduled work for patrols. Filled in by the patrols issue."""
+"""Scheduled patrol work: one daily job per round (``patrol:<slot>``) at the time stored in
+the database, and a watch job that sends reminders, marks missed rounds and catches up on
+any round a busy or restarted scheduler did not fire.
+
+APScheduler's default ``misfire_grace_time`` is one second: a round that fires late because
+the event loop was busy would be dropped with a log line. The round jobs get the whole patrol
+grace period instead, and ``coalesce`` so a backlog of runs collapses into one; sending is
+idempotent anyway (one (day, slot) row), so a second run never sends a second checklist.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from datetime import time
 from typing import Any
 
-from telegram.ext import Application
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.context import services_of
+from bot.domain.patrols import Overdue, Slot
+from bot.services import patrols
+from bot.services.container import Services
+from handlers.keyboards import markup
+
+log = logging.getLogger(__name__)
+
+WATCH_NAME = "patrol:watch"
+WATCH_SECONDS = 60
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Called from post_init: (re)create this feature's jobs from the database."""
+def job_name(slot: Slot) -> str:
+    return f"patrol:{slot.value}"
+
+
+async def show_checklist(
+    bot: ExtBot[Any],
+    svc: Services,
+    rv: patrols.RoundView,
+    *,
+    also: Sequence[tuple[int, int]] = (),
+) -> None:
+    """Edit every message showing this round's checklist (and ``also``) to its current
+    state, so nobody on duty works from a stale copy."""
+    msg = rv.message(svc)
+    keyboard = markup(msg.buttons)
+    targets = await patrols.checklist_messages(svc, rv.round.id)
+    targets += [m for m in also if m not in targets]
+    for chat_id, message_id in targets:
+        try:
+            await bot.edit_message_text(
+                msg.text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.warning("could not edit checklist %s/%s: %s", chat_id, message_id, exc)
+
+
+async def run_due(svc: Services, bot: ExtBot[Any] | None = None) -> list[int]:
+    """Send rounds due now; then reminders and missed rounds (whose checklists then say
+    so, if ``bot`` is given). A plain function of the services and their clock, so tests
+    can drive it with a FrozenClock."""
+    now = svc.now()
+    sent = await patrols.send_due_rounds(svc, now)
+    overdue = await patrols.check_overdue(svc, now)
+    if bot is not None:
+        for round_id, action in overdue.items():
+            if action is Overdue.MISS:
+                await show_checklist(bot, svc, await patrols.view(svc, round_id))
+    return sent
+
+
+async def _round_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    await run_due(services_of(context.application), context.bot)
+
+
+async def _watch_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    await run_due(services_of(context.application), context.bot)
+
+
+async def schedule_rounds(app: AnyApp, times: dict[Slot, time]) -> None:
+    """(Re)create the daily round jobs; called at start and when an admin changes times."""
+    jq = app.job_queue
+    if jq is None:
+        raise RuntimeError(
+            "the job queue is not available (install python-telegram-bot[job-queue])"
+        )
+    svc = services_of(app)
+    tz = svc.settings.timezone
+    grace_seconds = svc.settings.patrol_grace_minutes * 60
+    for slot, at in times.items():
+        name = job_name(slot)
+        for old in jq.get_jobs_by_name(name):
+            old.schedule_removal()
+        jq.run_daily(
+            _round_job,
+            time=at.replace(tzinfo=tz),
+            name=name,
+            data={"slot": slot.value},
+            job_kwargs={"misfire_grace_time": grace_seconds, "coalesce": True},
+        )
+
+
+async def start(app: AnyApp) -> None:
+    """Called from post_init: restore the schedules from the database and catch up on a
+    round whose time passed while the bot was down (only while still within its grace)."""
+    svc = services_of(app)
+    await schedule_rounds(app, await patrols.times(svc))
+    jq = app.job_queue
+    assert jq is not None
+    for old in jq.get_jobs_by_name(WATCH_NAME):
+        old.schedule_removal()
+    jq.run_repeating(
+        _watch_job,
+        interval=WATCH_SECONDS,
+        first=WATCH_SECONDS,
+        name=WATCH_NAME,
+        job_kwargs={"misfire_grace_time": WATCH_SECONDS, "coalesce": True},
+    )
+    sent = await run_due(svc, app.bot)
+    if sent:
+        log.info("patrol catch-up at start: sent rounds %s", sent)

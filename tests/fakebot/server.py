@@ -193,9 +193,7 @@ class FakeTelegram:
         if reply_to is not None:
             # Internal keys (_bytes, _method) are not Telegram fields and bytes are not JSON.
             message["reply_to_message"] = {
-                k: v
-                for k, v in reply_to.items()
-                if k != "reply_to_message" and not k.startswith("_")
+                k: v for k, v in _public(reply_to).items() if k != "reply_to_message"
             }
         self.messages[(chat_id, message["message_id"])] = message
         return message
@@ -306,7 +304,7 @@ class FakeTelegram:
                     "id": query_id,
                     "from": user.to_dict(),
                     "chat_instance": "ci",
-                    "message": message,
+                    "message": _public(message),
                     "data": data,
                 }
             }
@@ -484,7 +482,7 @@ class FakeTelegram:
             "message_id"
         )
         if reply_to and (chat_id, reply_to) in self.messages:
-            message["reply_to_message"] = self.messages[(chat_id, reply_to)]
+            message["reply_to_message"] = _public(self.messages[(chat_id, reply_to)])
         return message
 
     def _record(self, message: dict[str, Any], method: str) -> dict[str, Any]:
@@ -727,3 +725,9 @@ def buttons(message: dict[str, Any]) -> list[str]:
 
 def _summary(message: dict[str, Any]) -> str:
     return f"{message['chat']['id']}: {message_text(message)[:60]!r} {buttons(message)}"
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    """A recorded message without the rig's private keys (``_bytes``, ``_method`` ...), which
+    must never reach the bot: bytes are not JSON."""
+    return {k: v for k, v in message.items() if not k.startswith("_")}

@@ -1,0 +1,642 @@
+"""Repairs (报修): one function per user action. Each owns its transaction, applies the
+ticket's rules, writes the audit row and queues the notifications in that same
+transaction, then wakes the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.errors import DomainError
+from bot.domain.messages import Buttons, OutMessage, Photo
+from bot.domain.people import Person
+from bot.domain.repairs import (
+    REPEAT_WINDOW,
+    Category,
+    RepairState,
+    RepairTicket,
+    Urgency,
+    clean_description,
+    guess_category,
+    guess_urgency,
+    repeat_note,
+    split_caption,
+)
+from bot.domain.roles import Role
+from bot.services.container import Services
+from bot.services.people import Actor, notify_person, notify_role
+from bot.texts import common as tc
+from bot.texts import repairs as t
+from storage import audit, outbox, people
+from storage import repairs as repo
+from storage.audit import AuditEntry
+from storage.db import Tx
+
+MAX_PHOTOS = 10
+
+
+# ---- helpers ------------------------------------------------------------------------
+async def _load(tx: Tx, repair_id: int) -> RepairTicket:
+    ticket = await repo.get(tx, repair_id)
+    if ticket is None:
+        raise DomainError(t.NOT_FOUND)
+    return ticket
+
+
+async def _save(tx: Tx, ticket: RepairTicket) -> None:
+    if not await repo.save(tx, ticket):
+        raise DomainError(t.CHANGED_MEANWHILE)
+
+
+async def _audit(
+    tx: Tx,
+    svc: Services,
+    by: Actor | None,
+    action: str,
+    ticket: RepairTicket,
+    detail: str | None = None,
+) -> None:
+    await audit.record(
+        tx,
+        now=svc.now(),
+        actor_id=by.user_id if by else None,
+        actor_name=by.name if by else None,
+        action=action,
+        subject=t.ref(ticket.id),
+        detail=detail,
+    )
+
+
+async def _notify_supervisors(
+    tx: Tx, svc: Services, msg: OutMessage, ticket: RepairTicket, exclude: set[int]
+) -> int:
+    """Supervisors get the news; if there are none (a small school), the admins do."""
+    sent = await notify_role(tx, svc, Role.SUPERVISOR, msg, ref=t.ref(ticket.id), exclude=exclude)
+    if sent == 0:
+        sent = await notify_role(tx, svc, Role.ADMIN, msg, ref=t.ref(ticket.id), exclude=exclude)
+    return sent
+
+
+async def _tell(
+    tx: Tx,
+    svc: Services,
+    user_id: int | None,
+    ticket: RepairTicket,
+    text: str,
+    buttons: Buttons | None = None,
+    photos: tuple[Photo, ...] = (),
+) -> None:
+    if user_id is not None:
+        msg = OutMessage(text, buttons or [], photos)
+        await notify_person(tx, svc, user_id, msg, ref=t.ref(ticket.id))
+
+
+# Older notifications lose their buttons on every change. Only the decisions other
+# supervisors must see (受理, 驳回) add a "已由 X …" note; the people concerned by later
+# steps get their own message instead, so nobody is flooded with notes.
+
+
+async def _before_photos(tx: Tx, repair_id: int) -> tuple[Photo, ...]:
+    return tuple(p.photo for p in await repo.photos(tx, repair_id, "before"))
+
+
+def _require_supervisor(person: Person) -> None:
+    if not person.has(Role.SUPERVISOR):
+        raise DomainError(tc.role_required([Role.SUPERVISOR]))
+
+
+def _is_supervisor(person: Person) -> bool:
+    return person.has(Role.SUPERVISOR)
+
+
+# ---- reporting ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reported:
+    ticket: RepairTicket
+    photo_count: int
+    repeat_count: int
+    notified: int
+
+
+async def _create(
+    tx: Tx,
+    svc: Services,
+    *,
+    reporter: Actor,
+    location: str,
+    description: str,
+    category: Category,
+    urgency: Urgency,
+    photos: Sequence[Photo],
+    round_id: int | None = None,
+) -> Reported:
+    now = svc.now()
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError(f"一次最多{MAX_PHOTOS}张照片。")
+    repair_id = await repo.insert(
+        tx,
+        reporter_id=reporter.user_id,
+        reporter_name=reporter.name,
+        location=location,
+        description=description,
+        category=category,
+        urgency=urgency,
+        now=now,
+        patrol_round_id=round_id,
+    )
+    await repo.add_photos(tx, repair_id, tuple(photos), kind="before", by=reporter.user_id, now=now)
+    ticket = await _load(tx, repair_id)
+    detail = f"{location or '未注明位置'}：{description}"
+    if round_id is not None:
+        detail += f"（巡查 {round_id}）"
+    await _audit(tx, svc, reporter, "repair.create", ticket, detail)
+    count = await repo.count_same_place(tx, location, category, now - REPEAT_WINDOW)
+    note = repeat_note(count)
+    msg = OutMessage(
+        t.new_to_supervisor(ticket, note, from_patrol=round_id is not None),
+        t.supervisor_buttons(repair_id),
+        tuple(photos),
+    )
+    notified = await _notify_supervisors(tx, svc, msg, ticket, exclude={reporter.user_id})
+    return Reported(ticket, len(photos), count, notified)
+
+
+async def report(
+    svc: Services,
+    *,
+    reporter: Actor,
+    location: str,
+    description: str,
+    category: Category | None = None,
+    urgency: Urgency | None = None,
+    photos: Sequence[Photo] = (),
+) -> Reported:
+    """The guided path: every field given (category and urgency guessed when missing)."""
+    location = " ".join(location.split())
+    description = clean_description(description)
+    async with svc.db.transaction() as tx:
+        result = await _create(
+            tx,
+            svc,
+            reporter=reporter,
+            location=location,
+            description=description,
+            category=category or guess_category(description + location),
+            urgency=urgency or Urgency.NORMAL,
+            photos=photos,
+        )
+    svc.kick_outbox()
+    return result
+
+
+async def report_caption(
+    svc: Services, *, reporter: Actor, caption: str, photos: Sequence[Photo]
+) -> Reported:
+    """The fast path: photo(s) with a caption like "教学楼302教室 门锁坏了，关不上"."""
+    location, description = split_caption(caption)
+    description = clean_description(description)
+    category = guess_category(description)
+    if category is Category.OTHER:
+        category = guess_category(caption)
+    async with svc.db.transaction() as tx:
+        result = await _create(
+            tx,
+            svc,
+            reporter=reporter,
+            location=location,
+            description=description,
+            category=category,
+            urgency=guess_urgency(caption),
+            photos=photos,
+        )
+    svc.kick_outbox()
+    return result
+
+
+async def report_from_patrol(
+    tx: Tx,
+    svc: Services,
+    *,
+    reporter: Actor,
+    location: str,
+    description: str,
+    photos: tuple[Photo, ...],
+    round_id: int,
+) -> int:
+    """A patrol item found abnormal becomes a report, in the patrol's own transaction.
+    Queues the supervisors' notification (the caller kicks the outbox after commit)."""
+    location = " ".join(location.split())
+    description = clean_description(description)
+    category = guess_category(description)
+    if category is Category.OTHER:
+        category = guess_category(location)
+    result = await _create(
+        tx,
+        svc,
+        reporter=reporter,
+        location=location,
+        description=description,
+        category=category,
+        urgency=guess_urgency(description),
+        photos=photos[:MAX_PHOTOS],
+        round_id=round_id,
+    )
+    return result.ticket.id
+
+
+async def set_category(
+    svc: Services, repair_id: int, *, by: Person, category: Category
+) -> RepairTicket:
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        if by.user_id != ticket.reporter_id and not _is_supervisor(by):
+            raise DomainError("只有报修人或监督员可以修改类别。")
+        if ticket.category is category:
+            return ticket
+        old = ticket.category
+        ticket.recategorise(category)
+        await _save(tx, ticket)
+        await _audit(
+            tx, svc, Actor.of(by), "repair.category", ticket, f"{old.label} → {category.label}"
+        )
+    return ticket
+
+
+# ---- supervisor decisions -----------------------------------------------------------
+@dataclass(frozen=True)
+class AcceptOutcome:
+    """Either the accepted ticket, or the repairers to choose from."""
+
+    ticket: RepairTicket
+    accepted: bool
+    choices: tuple[Person, ...] = ()
+
+
+async def repairers(svc: Services) -> list[Person]:
+    return await people.with_role(svc.db, Role.REPAIRER)
+
+
+async def accept(
+    svc: Services, repair_id: int, *, by: Person, assignee_id: int | None = None
+) -> AcceptOutcome:
+    """受理. Without ``assignee_id``: assign automatically when there is exactly one
+    repairer, otherwise return the choices (nothing is changed yet)."""
+    _require_supervisor(by)
+    actor = Actor.of(by)
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        ticket.check_can_accept(actor)
+        crew = await people.with_role(tx, Role.REPAIRER)
+        if assignee_id is None:
+            if not crew:
+                raise DomainError(t.NO_REPAIRERS)
+            if len(crew) > 1:
+                return AcceptOutcome(ticket, False, tuple(crew))
+            assignee = crew[0]
+        else:
+            found = [p for p in crew if p.user_id == assignee_id]
+            if not found:
+                raise DomainError(t.NOT_A_REPAIRER)
+            assignee = found[0]
+        ticket.accept(actor, Actor.of(assignee), svc.now())
+        await _save(tx, ticket)
+        await _audit(tx, svc, actor, "repair.accept", ticket, f"派给 {assignee.name}")
+        await outbox.enqueue_clear_buttons(
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=t.state_note("受理", by.name, f"派给 {assignee.name}"),
+        )
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.accepted_to_reporter(ticket))
+        await _tell(
+            tx,
+            svc,
+            assignee.user_id,
+            ticket,
+            t.job_to_repairer(ticket, by=by.name),
+            t.worker_buttons(ticket),
+            await _before_photos(tx, ticket.id),
+        )
+    svc.kick_outbox()
+    return AcceptOutcome(ticket, True)
+
+
+async def reject(svc: Services, repair_id: int, *, by: Person, reason: str) -> RepairTicket:
+    _require_supervisor(by)
+    actor = Actor.of(by)
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        ticket.reject(actor, reason, svc.now())
+        await _save(tx, ticket)
+        await _audit(tx, svc, actor, "repair.reject", ticket, ticket.reason)
+        await outbox.enqueue_clear_buttons(
+            tx, t.ref(ticket.id), now=svc.now(), note=t.state_note("驳回", by.name, ticket.reason)
+        )
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.rejected_to_reporter(ticket))
+    svc.kick_outbox()
+    return ticket
+
+
+async def check_can_reject(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    """Before asking for a reason: is the ticket still waiting for a decision?"""
+    _require_supervisor(by)
+    ticket = await repo.get(svc.db, repair_id)
+    if ticket is None:
+        raise DomainError(t.NOT_FOUND)
+    if ticket.state not in (RepairState.NEW, RepairState.ON_HOLD):
+        ticket.reject(Actor.of(by), "-", svc.now())  # raises the "已由 X 受理" answer
+    return ticket
+
+
+async def check_can_hold(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    _require_supervisor(by)
+    ticket = await repo.get(svc.db, repair_id)
+    if ticket is None:
+        raise DomainError(t.NOT_FOUND)
+    if ticket.state not in (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        ticket.hold(Actor.of(by), "-", svc.now())  # raises
+    return ticket
+
+
+async def hold(svc: Services, repair_id: int, *, by: Person, reason: str) -> RepairTicket:
+    _require_supervisor(by)
+    actor = Actor.of(by)
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        ticket.hold(actor, reason, svc.now())
+        await _save(tx, ticket)
+        await _audit(tx, svc, actor, "repair.hold", ticket, ticket.reason)
+        await outbox.enqueue_clear_buttons(
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
+        )
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.held_to(ticket))
+        if ticket.assignee_id not in (None, ticket.reporter_id):
+            await _tell(tx, svc, ticket.assignee_id, ticket, t.held_to(ticket))
+    svc.kick_outbox()
+    return ticket
+
+
+async def resume(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    _require_supervisor(by)
+    actor = Actor.of(by)
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        ticket.resume(actor, svc.now())
+        await _save(tx, ticket)
+        await _audit(tx, svc, actor, "repair.resume", ticket)
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.resumed_to(ticket))
+        if ticket.state is RepairState.NEW:
+            msg = OutMessage(
+                t.new_to_supervisor(ticket, None, from_patrol=False),
+                t.supervisor_buttons(ticket.id),
+                await _before_photos(tx, ticket.id),
+            )
+            await _notify_supervisors(tx, svc, msg, ticket, exclude={ticket.reporter_id})
+        else:
+            await _tell(
+                tx, svc, ticket.assignee_id, ticket, t.resumed_to(ticket), t.worker_buttons(ticket)
+            )
+    svc.kick_outbox()
+    return ticket
+
+
+# ---- the repairer's work ------------------------------------------------------------
+async def start(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    actor = Actor.of(by)
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        _require_worker_role(by, ticket)
+        ticket.start(actor, svc.now(), supervisor=_is_supervisor(by))
+        await _save(tx, ticket)
+        await _audit(tx, svc, actor, "repair.start", ticket)
+        await outbox.enqueue_clear_buttons(
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
+        )
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.started_to_reporter(ticket))
+    svc.kick_outbox()
+    return ticket
+
+
+def _require_worker_role(by: Person, ticket: RepairTicket) -> None:
+    if by.user_id != ticket.assignee_id and not by.has(Role.SUPERVISOR):
+        if ticket.assignee_id is None:
+            raise DomainError(f"报修单 {ticket.number} 还没有派工。")
+        raise DomainError(f"这张报修单派给了 {ticket.assignee_name}，只有他/她能操作。")
+
+
+async def check_can_complete(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    """Before asking for an after-photo: may this person complete it now?"""
+    ticket = await repo.get(svc.db, repair_id)
+    if ticket is None:
+        raise DomainError(t.NOT_FOUND)
+    _require_worker_role(by, ticket)
+    if ticket.state not in (RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        ticket.complete(Actor.of(by), None, svc.now(), supervisor=True)  # raises
+    return ticket
+
+
+async def complete(
+    svc: Services,
+    repair_id: int,
+    *,
+    by: Person,
+    note: str | None = None,
+    photos: Sequence[Photo] = (),
+) -> RepairTicket:
+    actor = Actor.of(by)
+    if not photos and not (note or "").strip():
+        raise DomainError(t.ASK_DONE_PROOF)
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        _require_worker_role(by, ticket)
+        ticket.complete(actor, note, svc.now(), supervisor=_is_supervisor(by))
+        await _save(tx, ticket)
+        await repo.add_photos(
+            tx, ticket.id, tuple(photos[:MAX_PHOTOS]), kind="after", by=by.user_id, now=svc.now()
+        )
+        detail = ticket.done_note or ""
+        if photos:
+            detail = (detail + f"（附照片{len(photos)}张）").strip()
+        await _audit(tx, svc, actor, "repair.complete", ticket, detail or None)
+        await outbox.enqueue_clear_buttons(
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
+        )
+        await _tell(
+            tx,
+            svc,
+            ticket.reporter_id,
+            ticket,
+            t.done_to_reporter(ticket, svc.settings.repair_escalation.verify_days),
+            t.reporter_check_buttons(ticket.id),
+            tuple(photos[:MAX_PHOTOS]),
+        )
+    svc.kick_outbox()
+    return ticket
+
+
+# ---- the reporter's check -----------------------------------------------------------
+async def verify(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    actor = Actor.of(by)
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        ticket.verify(actor, svc.now(), supervisor=_is_supervisor(by))
+        await _save(tx, ticket)
+        await _audit(tx, svc, actor, "repair.verify", ticket)
+        await outbox.enqueue_clear_buttons(
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
+        )
+        if ticket.assignee_id != by.user_id:
+            await _tell(tx, svc, ticket.assignee_id, ticket, t.verified_to_repairer(ticket))
+    svc.kick_outbox()
+    return ticket
+
+
+async def check_can_reopen(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    ticket = await repo.get(svc.db, repair_id)
+    if ticket is None:
+        raise DomainError(t.NOT_FOUND)
+    ticket.reopen(Actor.of(by), "-", svc.now(), supervisor=_is_supervisor(by))  # raises
+    return ticket
+
+
+async def reopen(svc: Services, repair_id: int, *, by: Person, reason: str) -> RepairTicket:
+    actor = Actor.of(by)
+    async with svc.db.transaction() as tx:
+        ticket = await _load(tx, repair_id)
+        ticket.reopen(actor, reason, svc.now(), supervisor=_is_supervisor(by))
+        await _save(tx, ticket)
+        await _audit(tx, svc, actor, "repair.reopen", ticket, ticket.reason)
+        await outbox.enqueue_clear_buttons(
+            tx,
+            t.ref(ticket.id),
+            now=svc.now(),
+            note=None,
+        )
+        await _tell(
+            tx,
+            svc,
+            ticket.assignee_id,
+            ticket,
+            t.job_to_repairer(ticket, by=by.name, reopened=True),
+            t.worker_buttons(ticket),
+            await _before_photos(tx, ticket.id),
+        )
+    svc.kick_outbox()
+    return ticket
+
+
+# ---- looking things up --------------------------------------------------------------
+@dataclass(frozen=True)
+class RepairDetail:
+    ticket: RepairTicket
+    before: tuple[Photo, ...]
+    after: tuple[Photo, ...]
+    history: list[AuditEntry]
+
+
+def may_view(person: Person, ticket: RepairTicket) -> bool:
+    return person.user_id in (ticket.reporter_id, ticket.assignee_id) or person.has(
+        Role.SUPERVISOR, Role.REPAIRER
+    )
+
+
+async def detail(svc: Services, repair_id: int, *, viewer: Person) -> RepairDetail:
+    ticket = await repo.get(svc.db, repair_id)
+    if ticket is None:
+        raise DomainError(t.NOT_FOUND)
+    if not may_view(viewer, ticket):
+        raise DomainError(t.NOT_YOURS)
+    photos = await repo.photos(svc.db, repair_id)
+    return RepairDetail(
+        ticket,
+        tuple(p.photo for p in photos if p.kind == "before"),
+        tuple(p.photo for p in photos if p.kind == "after"),
+        await audit.history(svc.db, t.ref(repair_id)),
+    )
+
+
+async def list_for(svc: Services, person: Person) -> tuple[str, list[RepairTicket]]:
+    """(scope, tickets): supervisors and admins see all open reports, oldest first;
+    repairers their jobs; everyone else their own reports."""
+    if person.has(Role.SUPERVISOR):
+        return "all", await repo.list_open(svc.db)
+    if Role.REPAIRER in person.roles:
+        return "jobs", await repo.list_by_assignee(svc.db, person.user_id)
+    return "mine", await repo.list_by_reporter(svc.db, person.user_id)
+
+
+# ---- the escalation job -------------------------------------------------------------
+@dataclass(frozen=True)
+class EscalationResult:
+    reminded: tuple[int, ...]
+    auto_verified: tuple[int, ...]
+
+
+async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
+    """Remind about overdue tickets (once per missed period, at most a few times) and
+    verify done jobs nobody checked in time. Safe to run as often as wanted."""
+    rules = svc.settings.repair_escalation
+    reminded: list[int] = []
+    verified: list[int] = []
+    async with svc.db.transaction() as tx:
+        for ticket in await repo.list_open(tx):
+            if ticket.auto_verify_due(now, rules):
+                ticket.verify(None, now)
+                await _save(tx, ticket)
+                await audit.record(
+                    tx,
+                    now=now,
+                    actor_id=None,
+                    actor_name=None,
+                    action="repair.verify",
+                    subject=t.ref(ticket.id),
+                    detail=f"完成后{t.days(rules.verify_days)}未确认，自动验收",
+                )
+                await outbox.enqueue_clear_buttons(tx, t.ref(ticket.id), now=now, note=None)
+                await _tell(
+                    tx,
+                    svc,
+                    ticket.reporter_id,
+                    ticket,
+                    t.auto_verified_to_reporter(ticket, rules.verify_days),
+                )
+                await _tell(tx, svc, ticket.assignee_id, ticket, t.verified_to_repairer(ticket))
+                verified.append(ticket.id)
+                continue
+            late = ticket.overdue(now, rules)
+            if late is None or not late.remind:
+                continue
+            if not await repo.mark_reminder(tx, ticket.id, late.kind, late.since, late.period, now):
+                continue
+            msg = OutMessage(t.overdue_text(ticket, late, now))
+            if late.kind == "accept":
+                msg = OutMessage(msg.text, t.supervisor_buttons(ticket.id))
+            await _notify_supervisors(tx, svc, msg, ticket, exclude=set())
+            if late.kind == "done" and ticket.assignee_id is not None:
+                await _tell(tx, svc, ticket.assignee_id, ticket, msg.text, t.worker_buttons(ticket))
+            await audit.record(
+                tx,
+                now=now,
+                actor_id=None,
+                actor_name=None,
+                action="repair.remind",
+                subject=t.ref(ticket.id),
+                detail=f"{'未受理' if late.kind == 'accept' else '未完成'}，第{late.period}次提醒",
+            )
+            reminded.append(ticket.id)
+    if reminded or verified:
+        svc.kick_outbox()
+    return EscalationResult(tuple(reminded), tuple(verified))

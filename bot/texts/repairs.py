@@ -1,0 +1,426 @@
+"""Texts of the repairs feature (报修): notifications, replies, buttons. HTML parse mode:
+every user-supplied string goes through ``e()``."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.callbacks import encode
+from bot.domain.messages import Buttons
+from bot.domain.repairs import Category, Overdue, RepairState, RepairTicket, Urgency
+
+NS = "rp"  # callback namespace
+REF = "repair"  # outbox ref namespace: repair:<id>
+
+
+def e(text: str | None) -> str:
+    return html.escape(text or "", quote=False)
+
+
+def ref(repair_id: int) -> str:
+    return f"{REF}:{repair_id}"
+
+
+def place(ticket: RepairTicket) -> str:
+    return e(ticket.location) if ticket.location else "（未注明位置）"
+
+
+def age(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes}分钟"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}小时"
+    return f"{hours // 24}天"
+
+
+def local(when: datetime, tz: ZoneInfo) -> str:
+    return when.astimezone(tz).strftime("%m-%d %H:%M")
+
+
+# ---- buttons ------------------------------------------------------------------------
+def supervisor_buttons(repair_id: int) -> Buttons:
+    return [[("✅ 受理", encode(NS, "acc", repair_id)), ("❌ 驳回", encode(NS, "rej", repair_id))]]
+
+
+def assign_buttons(repair_id: int, repairers: Iterable[tuple[int, str]]) -> Buttons:
+    rows: Buttons = [
+        [(f"🔧 {name}", encode(NS, "as", repair_id, user_id))] for user_id, name in repairers
+    ]
+    rows.append([("取消", encode(NS, "asx", repair_id))])
+    return rows
+
+
+def worker_buttons(ticket: RepairTicket) -> Buttons:
+    if ticket.state is RepairState.ACCEPTED:
+        return [
+            [("▶️ 开始维修", encode(NS, "st", ticket.id)), ("✅ 完成", encode(NS, "dn", ticket.id))]
+        ]
+    if ticket.state is RepairState.IN_PROGRESS:
+        return [[("✅ 完成", encode(NS, "dn", ticket.id))]]
+    return []
+
+
+def detail_buttons(
+    ticket: RepairTicket, *, supervisor: bool, reporter: bool, assignee: bool
+) -> Buttons:
+    """What this viewer may do now, on the /repair <id> card."""
+    row: list[tuple[str, str]] = []
+    state = ticket.state
+    if supervisor and state is RepairState.NEW and not reporter:
+        row += supervisor_buttons(ticket.id)[0]
+    if (assignee or supervisor) and state in (RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        row += worker_buttons(ticket)[0]
+    if (reporter or supervisor) and state is RepairState.DONE:
+        row += reporter_check_buttons(ticket.id)[0]
+    if supervisor and state in (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        row.append(("⏸ 搁置", encode(NS, "hold", ticket.id)))
+    if supervisor and state is RepairState.ON_HOLD:
+        row.append(("▶️ 恢复处理", encode(NS, "res", ticket.id)))
+    return [row[i : i + 3] for i in range(0, len(row), 3)]
+
+
+def reporter_check_buttons(repair_id: int) -> Buttons:
+    return [[("👍 验收", encode(NS, "ok", repair_id)), ("↩️ 返修", encode(NS, "re", repair_id))]]
+
+
+def category_buttons(repair_id: int, current: Category) -> Buttons:
+    cats = list(Category)
+    row1 = [
+        (("✓ " if c is current else "") + c.label, encode(NS, "cat", repair_id, c.value))
+        for c in cats[:4]
+    ]
+    row2 = [
+        (("✓ " if c is current else "") + c.label, encode(NS, "cat", repair_id, c.value))
+        for c in cats[4:]
+    ]
+    return [row1, row2]
+
+
+def guided_category_buttons() -> Buttons:
+    cats = list(Category)
+    return [
+        [(c.label, encode(NS, "gc", c.value)) for c in cats[:4]],
+        [(c.label, encode(NS, "gc", c.value)) for c in cats[4:]],
+    ]
+
+
+def guided_urgency_buttons() -> Buttons:
+    return [[(u.label, encode(NS, "gu", u.value)) for u in Urgency]]
+
+
+GUIDED_SKIP_PHOTO = [[("跳过，不拍照", encode(NS, "gskip"))]]
+GUIDED_SUMMARY_BUTTONS = [[("✅ 提交", encode(NS, "gok")), ("取消", encode(NS, "gno"))]]
+
+
+# ---- what the reporter sees -----------------------------------------------------------
+def submitted(ticket: RepairTicket, photo_count: int) -> str:
+    lines = [
+        f"✅ 报修单 {ticket.number} 已提交，后勤会尽快处理。",
+        f"位置：{place(ticket)}",
+        f"类别：{ticket.category.label}（猜的，不对请点下面的按钮改）",
+        f"紧急程度：{ticket.urgency.label}",
+    ]
+    if photo_count:
+        lines.append(f"照片：{photo_count}张")
+    if not ticket.location:
+        lines.append("没认出位置。下次可以这样写：教学楼302教室 门锁坏了")
+    return "\n".join(lines)
+
+
+def category_changed(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 的类别已改为「{ticket.category.label}」。"
+
+
+ASK_CAPTION = (
+    "收到照片。请再发一句说明：在哪里、什么坏了，例如：\n教学楼302教室 门锁坏了，关不上\n"
+    "（也可以直接发照片时写在说明里。）"
+)
+CAPTION_TIMEOUT = "刚才的照片没有等到说明，请重新发送带说明的照片，或用 /repair 一步步报修。"
+
+
+def accepted_to_reporter(ticket: RepairTicket) -> str:
+    return (
+        f"您的报修单 {ticket.number}（{place(ticket)}）已受理，"
+        f"由 {e(ticket.assignee_name)} 负责维修。"
+    )
+
+
+def started_to_reporter(ticket: RepairTicket) -> str:
+    return f"您的报修单 {ticket.number}（{place(ticket)}）{e(ticket.assignee_name)} 已开始维修。"
+
+
+def done_to_reporter(ticket: RepairTicket, verify_days: float) -> str:
+    lines = [f"🔧 您的报修单 {ticket.number}（{place(ticket)}）已修好。"]
+    if ticket.done_note:
+        lines.append(f"维修说明：{e(ticket.done_note)}")
+    lines.append(
+        f"请确认：没问题点「验收」，还有问题点「返修」。{days(verify_days)}内未确认将自动验收。"
+    )
+    return "\n".join(lines)
+
+
+def days(value: float) -> str:
+    return f"{value:g}天"
+
+
+def rejected_to_reporter(ticket: RepairTicket) -> str:
+    return (
+        f"您的报修单 {ticket.number}（{place(ticket)}）未被受理。\n"
+        f"理由：{e(ticket.reason)}\n如有疑问请联系后勤办公室。"
+    )
+
+
+def held_to(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number}（{place(ticket)}）暂时搁置。\n理由：{e(ticket.reason)}"
+
+
+def resumed_to(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number}（{place(ticket)}）已恢复处理，当前状态：{ticket.state.label}。"
+
+
+def auto_verified_to_reporter(ticket: RepairTicket, verify_days: float) -> str:
+    return f"报修单 {ticket.number}（{place(ticket)}）完成后{days(verify_days)}未确认，已自动验收。"
+
+
+# ---- what supervisors and repairers see ---------------------------------------------
+def ticket_lines(ticket: RepairTicket) -> list[str]:
+    return [
+        f"位置：{place(ticket)}",
+        f"问题：{e(ticket.description)}",
+        f"类别：{ticket.category.label}　紧急程度：{ticket.urgency.label}",
+        f"报修人：{e(ticket.reporter_name)}",
+    ]
+
+
+def new_to_supervisor(ticket: RepairTicket, note: str | None, *, from_patrol: bool) -> str:
+    head = "🛠 新报修" if not from_patrol else "🛠 巡查发现故障"
+    if ticket.urgency is Urgency.URGENT:
+        head = "🚨 紧急报修" if not from_patrol else "🚨 巡查发现紧急故障"
+    lines = [f"<b>{head} {ticket.number}</b>", *ticket_lines(ticket)]
+    if note:
+        lines.append(f"⚠️ {note}")
+    lines.append("点「受理」派工，或「驳回」并写理由；也可以回复本消息：受理 / 驳回 理由")
+    return "\n".join(lines)
+
+
+def job_to_repairer(ticket: RepairTicket, *, by: str, reopened: bool = False) -> str:
+    head = f"🔧 派给您的维修任务 {ticket.number}"
+    if reopened:
+        head = f"↩️ 返修 {ticket.number}：报修人说还没修好"
+    lines = [f"<b>{head}</b>", *ticket_lines(ticket)]
+    if reopened and ticket.reason:
+        lines.append(f"返修理由：{e(ticket.reason)}")
+    if not reopened:
+        lines.append(f"派工：{e(by)}")
+    lines.append("开始时点「开始维修」，修好后点「完成」（可附修好后的照片或说明）。")
+    return "\n".join(lines)
+
+
+def verified_to_repairer(ticket: RepairTicket) -> str:
+    return f"👍 报修单 {ticket.number}（{place(ticket)}）已验收，辛苦了！"
+
+
+def choose_repairer(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number}（{place(ticket)}）派给哪位维修工？"
+
+
+def accepted_done(ticket: RepairTicket) -> str:
+    return f"已受理报修单 {ticket.number}，派给 {e(ticket.assignee_name)}。"
+
+
+def rejected_done(ticket: RepairTicket) -> str:
+    return f"已驳回报修单 {ticket.number}，已告知报修人。"
+
+
+ASK_REJECT_REASON = "请发送驳回理由（一句话即可），发送 /cancel 放弃。"
+ASK_DONE_PROOF = "请发一张修好后的照片，或写一句维修说明（例如：已更换锁芯）。发送 /cancel 放弃。"
+ASK_HOLD_REASON = "请发送搁置理由（例如：等配件到货），发送 /cancel 放弃。"
+ASK_REOPEN_REASON = "请说明哪里还有问题（一句话即可），发送 /cancel 放弃。"
+NO_REPAIRERS = "还没有登记维修工，无法派工。请管理员先邀请维修工。"
+NOT_A_REPAIRER = "这个人不是维修工，请从按钮里选择。"
+ASSIGN_CANCELLED = "好的，暂不受理。"
+PENDING_CANCELLED = "已取消。"
+STALE = "这个按钮已失效。"
+NOT_FOUND = "没有找到这张报修单。"
+NOT_YOURS = "您只能查看自己提交或负责的报修单。"
+CHANGED_MEANWHILE = "刚刚有人处理了这张报修单，请重新查看。"
+NEED_REASON = "请写明理由（一句话即可），发送 /cancel 放弃。"
+STARTED_SHORT = "已开始维修"
+PHOTOS_UNAVAILABLE = "（照片暂时无法显示）"
+REPLY_HELP = (
+    "回复这条通知可以直接操作：\n"
+    "监督员：受理 / 驳回 理由\n维修工：开始 / 完成 说明\n报修人：验收 / 返修 理由"
+)
+
+
+def state_note(action: str, name: str, extra: str | None = None) -> str:
+    """The line appended to older notifications when their buttons are taken away."""
+    note = f"已由 {name} {action}"
+    return f"{note}：{extra}" if extra else note
+
+
+def started_done(ticket: RepairTicket) -> str:
+    return f"好的，报修单 {ticket.number} 已开始维修。修好后点「完成」。"
+
+
+def completed_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已标记完成，等报修人验收。"
+
+
+def verified_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已验收，谢谢！"
+
+
+def held_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已搁置，已告知报修人。"
+
+
+def resumed_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已恢复处理，当前状态：{ticket.state.label}。"
+
+
+def reopened_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已退回返修，已通知 {e(ticket.assignee_name)}。"
+
+
+# ---- reminders ----------------------------------------------------------------------
+def overdue_text(ticket: RepairTicket, overdue: Overdue, now: datetime) -> str:
+    waited = age(now - overdue.since)
+    if overdue.kind == "accept":
+        what = f"已等待受理{waited}"
+    else:
+        what = f"{e(ticket.assignee_name)} 接单{waited}仍未完成"
+    lines = [
+        f"⏰ <b>报修单 {ticket.number} 超时提醒</b>（{ticket.urgency.label}）：{what}",
+        *ticket_lines(ticket),
+    ]
+    return "\n".join(lines)
+
+
+# ---- lists and details --------------------------------------------------------------
+LIST_EMPTY_STAFF = "您还没有报修记录。直接发带说明的照片，或发送 /repair 报修。"
+LIST_EMPTY_REPAIRER = "目前没有派给您的维修任务。"
+LIST_EMPTY_ALL = "目前没有未完结的报修单。👍"
+
+
+def list_title(scope: str, count: int) -> str:
+    return {
+        "all": f"<b>未完结的报修单（{count}）</b>，最早的在前：",
+        "jobs": f"<b>派给您的维修任务（{count}）</b>：",
+        "mine": f"<b>您的报修单（{count}）</b>：",
+    }[scope]
+
+
+def list_line(ticket: RepairTicket, now: datetime) -> str:
+    who = f"　{e(ticket.assignee_name)}" if ticket.assignee_name else ""
+    urgent = "🚨" if ticket.urgency is Urgency.URGENT and ticket.state.is_open else ""
+    return (
+        f"{urgent}{ticket.number} [{ticket.state.label}] {place(ticket)} "
+        f"{e(short(ticket.description))}{who}　{age(now - ticket.created_at)}前"
+    )
+
+
+def short(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def list_more(count: int) -> str:
+    return f"……还有{count}张未列出。"
+
+
+LIST_FOOTER = "发送 /repair 编号 查看详情，例如 /repair 12"
+
+ACTION_LABELS = {
+    "repair.create": "提交报修",
+    "repair.accept": "受理",
+    "repair.reassign": "改派",
+    "repair.start": "开始维修",
+    "repair.complete": "标记完成",
+    "repair.verify": "验收",
+    "repair.reopen": "返修",
+    "repair.reject": "驳回",
+    "repair.hold": "搁置",
+    "repair.resume": "恢复",
+    "repair.category": "改类别",
+    "repair.remind": "超时提醒",
+}
+
+
+def detail_text(
+    ticket: RepairTicket,
+    history: Sequence[tuple[datetime, str | None, str, str | None]],
+    tz: ZoneInfo,
+    photo_counts: tuple[int, int],
+) -> str:
+    lines = [f"<b>报修单 {ticket.number}</b>　[{ticket.state.label}]", *ticket_lines(ticket)]
+    lines.append(f"报修时间：{local(ticket.created_at, tz)}")
+    if ticket.assignee_name:
+        lines.append(f"维修工：{e(ticket.assignee_name)}")
+    if ticket.reason and ticket.state in (
+        RepairState.REJECTED,
+        RepairState.ON_HOLD,
+        RepairState.IN_PROGRESS,
+    ):
+        lines.append(f"理由：{e(ticket.reason)}")
+    if ticket.done_note:
+        lines.append(f"维修说明：{e(ticket.done_note)}")
+    before, after = photo_counts
+    if before or after:
+        lines.append(f"照片：报修{before}张，修好后{after}张")
+    lines.append("")
+    lines.append("<b>经过</b>")
+    for at, name, action, detail in history:
+        label = ACTION_LABELS.get(action, action)
+        tail = f"（{e(detail)}）" if detail else ""
+        lines.append(f"{local(at, tz)} {e(name or '系统')} {label}{tail}")
+    return "\n".join(lines)
+
+
+DETAIL_USAGE = "请写报修单编号，例如 /repair 12。不带编号发送 /repair 则开始报修。"
+
+
+# ---- guided path -------------------------------------------------------------------
+GUIDED_START = (
+    "好的，开始报修。第 1 步：请发故障的照片（可以多张），发完点「跳过」或直接写位置。"
+    "\n随时发送 /cancel 取消。"
+)
+GUIDED_PHOTO_MORE = "收到第{n}张照片。还有就继续发；发完请写位置，例如：教学楼302教室。"
+GUIDED_ASK_LOCATION = "第 2 步：在哪里？例如：教学楼302教室、男生宿舍3楼厕所。"
+GUIDED_ASK_DESCRIPTION = "第 3 步：什么坏了？简单描述一下，例如：门锁坏了，关不上。"
+GUIDED_ASK_CATEGORY = "第 4 步：属于哪一类？（我猜是「{guess}」）"
+GUIDED_ASK_URGENCY = "第 5 步：紧急程度？不选默认「一般」。"
+GUIDED_CANCELLED = "已取消报修，没有提交。"
+GUIDED_USE_BUTTONS = "请点上面的按钮选择，或发送 /cancel 取消。"
+GUIDED_TOO_MANY_PHOTOS = "最多10张照片，已经够了。请写位置。"
+GUIDED_EXPIRED = "这次报修已经结束了，请重新发送 /repair。"
+
+
+def guided_done(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 已提交"
+
+
+def guided_submitted(ticket: RepairTicket, photo_count: int) -> str:
+    lines = [f"✅ 报修单 {ticket.number} 已提交，后勤会尽快处理。"]
+    if photo_count:
+        lines.append(f"照片：{photo_count}张")
+    lines.append("进度会通知您，也可以发送 /repairs 查看。")
+    return "\n".join(lines)
+
+
+def guided_summary(
+    location: str, description: str, category: Category, urgency: Urgency, photo_count: int
+) -> str:
+    return "\n".join(
+        [
+            "<b>请确认报修内容</b>",
+            f"位置：{e(location)}",
+            f"问题：{e(description)}",
+            f"类别：{category.label}　紧急程度：{urgency.label}",
+            f"照片：{photo_count}张",
+        ]
+    )
