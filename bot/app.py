@@ -89,10 +89,12 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     # notifications, then the catch-all that answers anything nobody understood.
     start.register(app)
     admin.register(app)
-    repairs.register(app)
+    # Flows with a draft in progress come before repairs: a photo sent while a purchase
+    # draft is open is its receipt, not a new repair report (repairs takes every other photo).
     purchases.register(app)
     patrols.register(app)
     menus.register(app)
+    repairs.register(app)
     replies.register(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
