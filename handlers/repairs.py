@@ -382,6 +382,7 @@ async def on_reply(
     """受理 / 驳回 理由 (supervisors); 开始 / 完成 说明 (repairer); 验收 / 返修 理由."""
     svc = context.services
     word, _, rest = text.strip().partition(" ")
+    word = word.rstrip("。！!.，,")
     if not rest and len(word) > 2 and word[:2] in ("驳回", "完成", "返修"):
         word, rest = word[:2], word[2:]
     rest = rest.strip(" ：:，,")

@@ -338,7 +338,6 @@ LIST_FOOTER = "发送 /repair 编号 查看详情，例如 /repair 12"
 ACTION_LABELS = {
     "repair.create": "提交报修",
     "repair.accept": "受理",
-    "repair.reassign": "改派",
     "repair.start": "开始维修",
     "repair.complete": "标记完成",
     "repair.verify": "验收",
