@@ -348,7 +348,7 @@ async def test_guided_report_step_by_step(bot: App, tg: FakeTelegram, people: Ca
     assert ticket is not None and ticket.urgency.label == "紧急"
     # The skip button of the finished conversation is stale now.
     qid = await tg.tap(people.teacher, start, "跳过")
-    assert "结束" in (await tg.answer(qid))["text"]
+    assert "过期" in (await tg.answer(qid))["text"]
 
 
 async def test_guided_report_can_be_cancelled_at_any_step(

@@ -396,7 +396,7 @@ GUIDED_ASK_URGENCY = "第 5 步：紧急程度？不选默认「一般」。"
 GUIDED_CANCELLED = "已取消报修，没有提交。"
 GUIDED_USE_BUTTONS = "请点上面的按钮选择，或发送 /cancel 取消。"
 GUIDED_TOO_MANY_PHOTOS = "最多10张照片，已经够了。请写位置。"
-GUIDED_EXPIRED = "这次报修已经结束了，请重新发送 /repair。"
+GUIDED_EXPIRED = "这个按钮已过期，请用最新一条消息上的按钮；要重新报修请发送 /repair。"
 
 
 def guided_done(ticket: RepairTicket) -> str:
