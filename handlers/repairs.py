@@ -220,6 +220,30 @@ def _schedule_album(context: BotContext, user_id: int, chat_id: int, group: str)
     )
 
 
+def resume_albums(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """After a restart: albums whose photos arrived but whose report was not made yet
+    (the short wait was cut off) are finished now, so no report is lost."""
+    count = 0
+    queue = app.job_queue
+    if queue is None:
+        return 0
+    for user_id, data in app.user_data.items():
+        albums = data.get(ALBUMS) if isinstance(data, dict) else None
+        for group, album in (albums or {}).items():
+            if not isinstance(album, dict) or not album.get("chat_id"):
+                continue
+            queue.run_once(
+                _album_complete,
+                ALBUM_WAIT_SECONDS,
+                data={"group": group},
+                name=f"repair_album:{user_id}:{group}",
+                chat_id=int(album["chat_id"]),
+                user_id=user_id,
+            )
+            count += 1
+    return count
+
+
 async def _album_complete(context: BotContext) -> None:
     """All photos of one album have arrived: one album is one report."""
     job = context.job

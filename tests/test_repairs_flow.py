@@ -542,3 +542,21 @@ async def test_fast_path_leaves_pictures_to_another_flow_waiting_for_them(
     # Outside that flow the same picture is a report again.
     await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了")
     await tg.message(people.teacher.id, "已提交")
+
+
+async def test_album_cut_off_by_a_restart_still_becomes_a_report(
+    settings: Settings, clock: FrozenClock, tg: FakeTelegram, people: Cast
+) -> None:
+    async with running_bot(settings, clock) as app:
+        await register(services(app), people.teacher, Role.STAFF)
+        await register(services(app), people.supervisor, Role.SUPERVISOR)
+        for i in range(2):
+            await tg.send_photo(people.teacher, jpeg_bytes(), media_group_id="alb9",
+                                caption="图书馆 窗户关不上" if i == 0 else None)  # fmt: skip
+        # Both photos downloaded, the report not made yet: stop the bot now.
+        await tg.wait_for(lambda: len(tg.calls_of("getFile")) >= 2)
+    assert not [m for m in tg.sent if "已提交" in message_text(m)]
+    async with running_bot(settings, clock) as app:
+        reply = await tg.message(people.teacher.id, "已提交")
+        assert "照片：2张" in message_text(reply)
+        assert await services(app).db.fetchval("SELECT COUNT(*) FROM repairs") == 1
