@@ -563,26 +563,31 @@ async def guided_start(update: Update, context: BotContext, person: Person) -> i
 
 
 @requires()
-async def guided_photo(update: Update, context: BotContext, person: Person) -> int:
+async def guided_photo(update: Update, context: BotContext, person: Person) -> None:
+    """A photo at any step joins the draft; the conversation stays where it is."""
     message = update.effective_message
     assert message is not None
     draft = _draft(context)
-    state = G_PHOTOS if not draft.get("location") else G_LOCATION
     if len(draft["photos"]) >= service.MAX_PHOTOS:
         await say(update, t.GUIDED_TOO_MANY_PHOTOS)
-        return G_LOCATION if state == G_PHOTOS else state
+        return
     photo = await receive_image(update, context, folder="repairs")
     draft["photos"].append(_photo_dict(photo))
     group = message.media_group_id
-    if group is None or group != draft.get("group"):
-        draft["group"] = group
-        await say(update, t.GUIDED_PHOTO_MORE.format(n=len(draft["photos"])), t.GUIDED_SKIP_PHOTO)
-    return state
+    if group is not None and group == draft.get("group"):
+        return  # one answer per album, not one per photo
+    draft["group"] = group
+    n = len(draft["photos"])
+    if draft.get("asked_location"):
+        await say(update, t.GUIDED_PHOTO_ADDED.format(n=n))
+    else:
+        await say(update, t.GUIDED_PHOTO_MORE.format(n=n), t.GUIDED_SKIP_PHOTO)
 
 
 async def guided_skip(update: Update, context: BotContext) -> int:
     await answer(update)
     await _drop_buttons(update)
+    _draft(context)["asked_location"] = True
     await _prompt(update, t.GUIDED_ASK_LOCATION)
     return G_LOCATION
 
@@ -591,7 +596,9 @@ async def guided_skip(update: Update, context: BotContext) -> int:
 async def guided_location(update: Update, context: BotContext, person: Person) -> int:
     message = update.effective_message
     assert message is not None
-    _draft(context)["location"] = clean_location(message.text or "")
+    draft = _draft(context)
+    draft["location"] = clean_location(message.text or "")
+    draft["asked_location"] = True
     await say(update, t.GUIDED_ASK_DESCRIPTION)
     return G_DESCRIPTION
 
@@ -729,19 +736,25 @@ def _guided_conversation() -> ConversationHandler[BotContext]:
                     MessageHandler(text, guided_location),
                     MessageHandler(images, guided_photo),
                 ],
-                G_DESCRIPTION: [MessageHandler(text, guided_description)],
+                G_DESCRIPTION: [
+                    MessageHandler(text, guided_description),
+                    MessageHandler(images, guided_photo),
+                ],
                 G_CATEGORY: [
                     CallbackQueryHandler(guided_category, pattern=button("gc")),
                     MessageHandler(text, guided_category_text),
+                    MessageHandler(images, guided_photo),
                 ],
                 G_URGENCY: [
                     CallbackQueryHandler(guided_urgency, pattern=button("gu")),
                     MessageHandler(text, guided_urgency_text),
+                    MessageHandler(images, guided_photo),
                 ],
                 G_CONFIRM: [
                     CallbackQueryHandler(guided_submit, pattern=button("gok")),
                     CallbackQueryHandler(guided_cancel, pattern=button("gno")),
                     MessageHandler(text, guided_use_buttons),
+                    MessageHandler(images, guided_photo),
                 ],
             },
             fallbacks=[CommandHandler("cancel", guided_cancel, filters=private)],

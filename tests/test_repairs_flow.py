@@ -332,6 +332,8 @@ async def test_guided_report_step_by_step(bot: App, tg: FakeTelegram, people: Ca
     await tg.message(people.teacher.id, "收到第1张")
     await tg.send_text(people.teacher, "实验楼二层 化学实验室")
     await tg.message(people.teacher.id, "什么坏了")
+    await tg.send_photo(people.teacher, jpeg_bytes())  # one more picture, later on
+    await tg.message(people.teacher.id, "共2张照片")
     await tg.send_text(people.teacher, "水龙头关不紧，一直流水")
     cat = await tg.message(people.teacher.id, "属于哪一类")
     assert "「水」" in message_text(cat)
@@ -340,10 +342,15 @@ async def test_guided_report_step_by_step(bot: App, tg: FakeTelegram, people: Ca
     await tg.answer(await tg.tap(people.teacher, urg, "紧急"))
     summary = await tg.message(people.teacher.id, "请确认")
     assert "实验楼二层 化学实验室" in message_text(summary) and "紧急" in message_text(summary)
+    assert "照片：2张" in message_text(summary)
     await tg.answer(await tg.tap(people.teacher, summary, "提交"))
     await tg.message(people.teacher.id, "报修单 #1 已提交")
     note = await tg.message(people.supervisor.id, "紧急报修 #1")
-    assert "photo" in note
+    assert any("受理" in x for x in labels(note))
+    albums = [
+        c for c in tg.calls_of("sendMediaGroup") if c.params["chat_id"] == people.supervisor.id
+    ]
+    assert len(albums) == 1 and len(albums[0].params["media"]) == 2
     ticket = await repo.get(services(bot).db, 1)
     assert ticket is not None and ticket.urgency.label == "紧急"
     # The skip button of the finished conversation is stale now.
