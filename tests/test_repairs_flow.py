@@ -567,3 +567,16 @@ async def test_album_cut_off_by_a_restart_still_becomes_a_report(
         reply = await tg.message(people.teacher.id, "已提交")
         assert "照片：2张" in message_text(reply)
         assert await services(app).db.fetchval("SELECT COUNT(*) FROM repairs") == 1
+
+
+async def test_forgotten_reason_prompt_expires_and_text_is_not_taken(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    rid = await fast_report(tg, people)
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
+    await tg.message(people.supervisor.id, "驳回理由")
+    clock.advance(timedelta(hours=2))
+    await tg.send_text(people.supervisor, "明天开会")
+    await tg.message(people.supervisor.id, "没看懂")
+    assert await ticket_state(bot, rid) is RepairState.NEW

@@ -122,7 +122,7 @@ def submitted(ticket: RepairTicket, photo_count: int) -> str:
     lines = [
         f"✅ 报修单 {ticket.number} 已提交，后勤会尽快处理。",
         f"位置：{place(ticket)}",
-        f"类别：{ticket.category.label}（猜的，不对请点下面的按钮改）",
+        f"类别：{ticket.category.label}（自动识别，不对请点下面的按钮修改）",
         f"紧急程度：{ticket.urgency.label}",
     ]
     if photo_count:
