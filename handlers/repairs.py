@@ -63,6 +63,7 @@ ALBUM_WAIT_SECONDS = 1.5  # Telegram delivers an album's photos as separate upda
 
 IMAGE_FILES = filters.PHOTO | filters.Document.IMAGE | filters.Document.PDF
 
+GUIDED_NAME = "repair_guided"
 # Guided conversation states (ints: persisted as JSON).
 G_PHOTOS, G_LOCATION, G_DESCRIPTION, G_CATEGORY, G_URGENCY, G_CONFIRM = range(6)
 
@@ -125,6 +126,33 @@ class _OwesInput(filters.MessageFilter):
 
 
 # ---- fast path ----------------------------------------------------------------------
+class _FastPath(MessageHandler[Any, Any]):
+    """A picture in a private chat that nobody else is waiting for.
+
+    Repairs are registered before the other features, so this handler steps aside when
+    another feature's conversation is waiting for this very picture (a purchase receipt
+    while drafting a purchase), and for pictures sent as a reply (a patrol answering a
+    prompt): those belong to the flow they answer, not to a new repair report.
+    """
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        super().__init__(filters.ChatType.PRIVATE & ~filters.REPLY & IMAGE_FILES, on_photo)
+        self._app = app
+
+    def check_update(self, update: object) -> Any:
+        result = super().check_update(update)
+        if result is None or result is False:
+            return result
+        for handler in self._app.handlers.get(0, []):
+            if (
+                isinstance(handler, ConversationHandler)
+                and handler.name != GUIDED_NAME
+                and handler.check_update(update) is not None
+            ):
+                return None
+        return result
+
+
 async def _submit_caption(
     context: BotContext, person: Person, chat_id: int, caption: str, photos: tuple[Photo, ...]
 ) -> None:
@@ -190,6 +218,30 @@ def _schedule_album(context: BotContext, user_id: int, chat_id: int, group: str)
         chat_id=chat_id,
         user_id=user_id,
     )
+
+
+def resume_albums(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """After a restart: albums whose photos arrived but whose report was not made yet
+    (the short wait was cut off) are finished now, so no report is lost."""
+    count = 0
+    queue = app.job_queue
+    if queue is None:
+        return 0
+    for user_id, data in app.user_data.items():
+        albums = data.get(ALBUMS) if isinstance(data, dict) else None
+        for group, album in (albums or {}).items():
+            if not isinstance(album, dict) or not album.get("chat_id"):
+                continue
+            queue.run_once(
+                _album_complete,
+                ALBUM_WAIT_SECONDS,
+                data={"group": group},
+                name=f"repair_album:{user_id}:{group}",
+                chat_id=int(album["chat_id"]),
+                user_id=user_id,
+            )
+            count += 1
+    return count
 
 
 async def _album_complete(context: BotContext) -> None:
@@ -382,6 +434,7 @@ async def on_reply(
     """受理 / 驳回 理由 (supervisors); 开始 / 完成 说明 (repairer); 验收 / 返修 理由."""
     svc = context.services
     word, _, rest = text.strip().partition(" ")
+    word = word.rstrip("。！!.，,")
     if not rest and len(word) > 2 and word[:2] in ("驳回", "完成", "返修"):
         word, rest = word[:2], word[2:]
     rest = rest.strip(" ：:，,")
@@ -510,26 +563,31 @@ async def guided_start(update: Update, context: BotContext, person: Person) -> i
 
 
 @requires()
-async def guided_photo(update: Update, context: BotContext, person: Person) -> int:
+async def guided_photo(update: Update, context: BotContext, person: Person) -> None:
+    """A photo at any step joins the draft; the conversation stays where it is."""
     message = update.effective_message
     assert message is not None
     draft = _draft(context)
-    state = G_PHOTOS if not draft.get("location") else G_LOCATION
     if len(draft["photos"]) >= service.MAX_PHOTOS:
         await say(update, t.GUIDED_TOO_MANY_PHOTOS)
-        return G_LOCATION if state == G_PHOTOS else state
+        return
     photo = await receive_image(update, context, folder="repairs")
     draft["photos"].append(_photo_dict(photo))
     group = message.media_group_id
-    if group is None or group != draft.get("group"):
-        draft["group"] = group
-        await say(update, t.GUIDED_PHOTO_MORE.format(n=len(draft["photos"])), t.GUIDED_SKIP_PHOTO)
-    return state
+    if group is not None and group == draft.get("group"):
+        return  # one answer per album, not one per photo
+    draft["group"] = group
+    n = len(draft["photos"])
+    if draft.get("asked_location"):
+        await say(update, t.GUIDED_PHOTO_ADDED.format(n=n))
+    else:
+        await say(update, t.GUIDED_PHOTO_MORE.format(n=n), t.GUIDED_SKIP_PHOTO)
 
 
 async def guided_skip(update: Update, context: BotContext) -> int:
     await answer(update)
     await _drop_buttons(update)
+    _draft(context)["asked_location"] = True
     await _prompt(update, t.GUIDED_ASK_LOCATION)
     return G_LOCATION
 
@@ -538,7 +596,9 @@ async def guided_skip(update: Update, context: BotContext) -> int:
 async def guided_location(update: Update, context: BotContext, person: Person) -> int:
     message = update.effective_message
     assert message is not None
-    _draft(context)["location"] = clean_location(message.text or "")
+    draft = _draft(context)
+    draft["location"] = clean_location(message.text or "")
+    draft["asked_location"] = True
     await say(update, t.GUIDED_ASK_DESCRIPTION)
     return G_DESCRIPTION
 
@@ -676,23 +736,29 @@ def _guided_conversation() -> ConversationHandler[BotContext]:
                     MessageHandler(text, guided_location),
                     MessageHandler(images, guided_photo),
                 ],
-                G_DESCRIPTION: [MessageHandler(text, guided_description)],
+                G_DESCRIPTION: [
+                    MessageHandler(text, guided_description),
+                    MessageHandler(images, guided_photo),
+                ],
                 G_CATEGORY: [
                     CallbackQueryHandler(guided_category, pattern=button("gc")),
                     MessageHandler(text, guided_category_text),
+                    MessageHandler(images, guided_photo),
                 ],
                 G_URGENCY: [
                     CallbackQueryHandler(guided_urgency, pattern=button("gu")),
                     MessageHandler(text, guided_urgency_text),
+                    MessageHandler(images, guided_photo),
                 ],
                 G_CONFIRM: [
                     CallbackQueryHandler(guided_submit, pattern=button("gok")),
                     CallbackQueryHandler(guided_cancel, pattern=button("gno")),
                     MessageHandler(text, guided_use_buttons),
+                    MessageHandler(images, guided_photo),
                 ],
             },
             fallbacks=[CommandHandler("cancel", guided_cancel, filters=private)],
-            name="repair_guided",
+            name=GUIDED_NAME,
             persistent=True,
             allow_reentry=True,
         )
@@ -711,6 +777,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(private & IMAGE_FILES & owes_image, on_pending_input))
     app.add_handler(_guided_conversation())
     app.add_handler(CommandHandler("repairs", on_list, filters=private))
-    app.add_handler(MessageHandler(private & IMAGE_FILES, on_photo))
+    app.add_handler(_FastPath(app))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
     route(t.REF, on_reply)

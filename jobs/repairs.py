@@ -15,6 +15,7 @@ from telegram.ext import Application
 from bot.context import BotContext
 from bot.services import repairs as service
 from bot.services.container import Services
+from handlers import repairs as repair_handlers
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         return
     for job in queue.get_jobs_by_name(JOB_NAME):
         job.schedule_removal()
+    # Albums cut off by a restart in the second between their photos and their report.
+    repair_handlers.resume_albums(app)
     queue.run_repeating(
         escalate,
         interval=INTERVAL_SECONDS,

@@ -332,6 +332,8 @@ async def test_guided_report_step_by_step(bot: App, tg: FakeTelegram, people: Ca
     await tg.message(people.teacher.id, "收到第1张")
     await tg.send_text(people.teacher, "实验楼二层 化学实验室")
     await tg.message(people.teacher.id, "什么坏了")
+    await tg.send_photo(people.teacher, jpeg_bytes())  # one more picture, later on
+    await tg.message(people.teacher.id, "共2张照片")
     await tg.send_text(people.teacher, "水龙头关不紧，一直流水")
     cat = await tg.message(people.teacher.id, "属于哪一类")
     assert "「水」" in message_text(cat)
@@ -340,15 +342,20 @@ async def test_guided_report_step_by_step(bot: App, tg: FakeTelegram, people: Ca
     await tg.answer(await tg.tap(people.teacher, urg, "紧急"))
     summary = await tg.message(people.teacher.id, "请确认")
     assert "实验楼二层 化学实验室" in message_text(summary) and "紧急" in message_text(summary)
+    assert "照片：2张" in message_text(summary)
     await tg.answer(await tg.tap(people.teacher, summary, "提交"))
     await tg.message(people.teacher.id, "报修单 #1 已提交")
     note = await tg.message(people.supervisor.id, "紧急报修 #1")
-    assert "photo" in note
+    assert any("受理" in x for x in labels(note))
+    albums = [
+        c for c in tg.calls_of("sendMediaGroup") if c.params["chat_id"] == people.supervisor.id
+    ]
+    assert len(albums) == 1 and len(albums[0].params["media"]) == 2
     ticket = await repo.get(services(bot).db, 1)
     assert ticket is not None and ticket.urgency.label == "紧急"
     # The skip button of the finished conversation is stale now.
     qid = await tg.tap(people.teacher, start, "跳过")
-    assert "结束" in (await tg.answer(qid))["text"]
+    assert "过期" in (await tg.answer(qid))["text"]
 
 
 async def test_guided_report_can_be_cancelled_at_any_step(
@@ -502,3 +509,74 @@ async def test_repairer_replies_to_job_to_finish_it(
     await tg.send_text(people.teacher, "验收", reply_to=done)
     await tg.message(people.teacher.id, "已验收")
     assert await ticket_state(bot, rid) is RepairState.VERIFIED
+
+
+async def test_fast_path_leaves_pictures_to_another_flow_waiting_for_them(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    """A purchase draft (or any other feature's conversation) that waits for a picture
+    gets it; a picture sent as a reply is not a new report either."""
+    from telegram import Update
+    from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+
+    async def begin(update: Update, context: object) -> int:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text("请发票据照片")
+        return 1
+
+    async def receipt(update: Update, context: object) -> int:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text("票据收到")
+        return ConversationHandler.END
+
+    draft = ConversationHandler(
+        entry_points=[CommandHandler("fakedraft", begin)],
+        states={1: [MessageHandler(filters.PHOTO, receipt)]},
+        fallbacks=[],
+        name="fake_draft",
+    )
+    # Where the purchases feature sits: after repairs, before the catch-all fallbacks.
+    group = bot.handlers[0]
+    fast_path = next(i for i, h in enumerate(group) if type(h).__name__ == "_FastPath")
+    group.insert(fast_path + 1, draft)
+    await tg.send_text(people.teacher, "/fakedraft")
+    prompt = await tg.message(people.teacher.id, "请发票据照片")
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了")
+    await tg.message(people.teacher.id, "票据收到")
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了", reply_to=prompt)
+    await tg.quiet(people.teacher.id)
+    assert await services(bot).db.fetchval("SELECT COUNT(*) FROM repairs") == 0
+    # Outside that flow the same picture is a report again.
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了")
+    await tg.message(people.teacher.id, "已提交")
+
+
+async def test_album_cut_off_by_a_restart_still_becomes_a_report(
+    settings: Settings, clock: FrozenClock, tg: FakeTelegram, people: Cast
+) -> None:
+    async with running_bot(settings, clock) as app:
+        await register(services(app), people.teacher, Role.STAFF)
+        await register(services(app), people.supervisor, Role.SUPERVISOR)
+        for i in range(2):
+            await tg.send_photo(people.teacher, jpeg_bytes(), media_group_id="alb9",
+                                caption="图书馆 窗户关不上" if i == 0 else None)  # fmt: skip
+        # Both photos downloaded, the report not made yet: stop the bot now.
+        await tg.wait_for(lambda: len(tg.calls_of("getFile")) >= 2)
+    assert not [m for m in tg.sent if "已提交" in message_text(m)]
+    async with running_bot(settings, clock) as app:
+        reply = await tg.message(people.teacher.id, "已提交")
+        assert "照片：2张" in message_text(reply)
+        assert await services(app).db.fetchval("SELECT COUNT(*) FROM repairs") == 1
+
+
+async def test_forgotten_reason_prompt_expires_and_text_is_not_taken(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    rid = await fast_report(tg, people)
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
+    await tg.message(people.supervisor.id, "驳回理由")
+    clock.advance(timedelta(hours=2))
+    await tg.send_text(people.supervisor, "明天开会")
+    await tg.message(people.supervisor.id, "没看懂")
+    assert await ticket_state(bot, rid) is RepairState.NEW

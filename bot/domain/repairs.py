@@ -388,13 +388,6 @@ class RepairTicket:
         self.hold_from = None
         self._set(RepairState.ACCEPTED, by, now)
 
-    def reassign(self, by: Who, assignee: Who, now: datetime) -> None:
-        self._require(RepairState.ACCEPTED, RepairState.IN_PROGRESS)
-        if assignee.user_id == self.assignee_id:
-            raise DomainError(f"已经派给 {assignee.name} 了。")
-        self.assignee_id, self.assignee_name = assignee.user_id, assignee.name
-        self.state_at = now
-
     def _require_worker(self, by: Who, *, supervisor: bool) -> None:
         if not supervisor and by.user_id != self.assignee_id:
             raise DomainError(f"这张报修单派给了 {self.assignee_name or '别人'}，只有他/她能操作。")

@@ -273,10 +273,6 @@ class AcceptOutcome:
     choices: tuple[Person, ...] = ()
 
 
-async def repairers(svc: Services) -> list[Person]:
-    return await people.with_role(svc.db, Role.REPAIRER)
-
-
 async def accept(
     svc: Services, repair_id: int, *, by: Person, assignee_id: int | None = None
 ) -> AcceptOutcome:

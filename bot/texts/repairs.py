@@ -122,7 +122,7 @@ def submitted(ticket: RepairTicket, photo_count: int) -> str:
     lines = [
         f"✅ 报修单 {ticket.number} 已提交，后勤会尽快处理。",
         f"位置：{place(ticket)}",
-        f"类别：{ticket.category.label}（猜的，不对请点下面的按钮改）",
+        f"类别：{ticket.category.label}（自动识别，不对请点下面的按钮修改）",
         f"紧急程度：{ticket.urgency.label}",
     ]
     if photo_count:
@@ -338,7 +338,6 @@ LIST_FOOTER = "发送 /repair 编号 查看详情，例如 /repair 12"
 ACTION_LABELS = {
     "repair.create": "提交报修",
     "repair.accept": "受理",
-    "repair.reassign": "改派",
     "repair.start": "开始维修",
     "repair.complete": "标记完成",
     "repair.verify": "验收",
@@ -390,6 +389,7 @@ GUIDED_START = (
     "\n随时发送 /cancel 取消。"
 )
 GUIDED_PHOTO_MORE = "收到第{n}张照片。还有就继续发；发完请写位置，例如：教学楼302教室。"
+GUIDED_PHOTO_ADDED = "收到，这次报修共{n}张照片。请继续回答上面的问题。"
 GUIDED_ASK_LOCATION = "第 2 步：在哪里？例如：教学楼302教室、男生宿舍3楼厕所。"
 GUIDED_ASK_DESCRIPTION = "第 3 步：什么坏了？简单描述一下，例如：门锁坏了，关不上。"
 GUIDED_ASK_CATEGORY = "第 4 步：属于哪一类？（我猜是「{guess}」）"
@@ -397,7 +397,7 @@ GUIDED_ASK_URGENCY = "第 5 步：紧急程度？不选默认「一般」。"
 GUIDED_CANCELLED = "已取消报修，没有提交。"
 GUIDED_USE_BUTTONS = "请点上面的按钮选择，或发送 /cancel 取消。"
 GUIDED_TOO_MANY_PHOTOS = "最多10张照片，已经够了。请写位置。"
-GUIDED_EXPIRED = "这次报修已经结束了，请重新发送 /repair。"
+GUIDED_EXPIRED = "这个按钮已过期，请用最新一条消息上的按钮；要重新报修请发送 /repair。"
 
 
 def guided_done(ticket: RepairTicket) -> str:
