@@ -126,33 +126,6 @@ class _OwesInput(filters.MessageFilter):
 
 
 # ---- fast path ----------------------------------------------------------------------
-class _FastPath(MessageHandler[Any, Any]):
-    """A picture in a private chat that nobody else is waiting for.
-
-    Repairs are registered before the other features, so this handler steps aside when
-    another feature's conversation is waiting for this very picture (a purchase receipt
-    while drafting a purchase), and for pictures sent as a reply (a patrol answering a
-    prompt): those belong to the flow they answer, not to a new repair report.
-    """
-
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        super().__init__(filters.ChatType.PRIVATE & ~filters.REPLY & IMAGE_FILES, on_photo)
-        self._app = app
-
-    def check_update(self, update: object) -> Any:
-        result = super().check_update(update)
-        if result is None or result is False:
-            return result
-        for handler in self._app.handlers.get(0, []):
-            if (
-                isinstance(handler, ConversationHandler)
-                and handler.name != GUIDED_NAME
-                and handler.check_update(update) is not None
-            ):
-                return None
-        return result
-
-
 async def _submit_caption(
     context: BotContext, person: Person, chat_id: int, caption: str, photos: tuple[Photo, ...]
 ) -> None:
@@ -777,6 +750,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(private & IMAGE_FILES & owes_image, on_pending_input))
     app.add_handler(_guided_conversation())
     app.add_handler(CommandHandler("repairs", on_list, filters=private))
-    app.add_handler(_FastPath(app))
+    # A picture nobody else is waiting for is a repair report. Registered after the flows
+    # that take pictures (purchase drafts, patrol prompts), see bot/app.py.
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & IMAGE_FILES, on_photo))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
     route(t.REF, on_reply)

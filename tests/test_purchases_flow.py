@@ -247,6 +247,8 @@ async def test_photos_are_attached_in_draft_and_reach_the_supervisor(
     assert "票据：1 张　合格证：1 张" in note["text"]
     album = [m for m in tg.sent if m["chat"]["id"] == people.supervisor.id and m.get("photo")]
     assert len(album) == 2
+    # The draft's pictures were receipts, not repair reports.
+    assert await services(bot).db.fetchval("SELECT COUNT(*) FROM repairs") == 0
 
 
 async def test_a_pdf_is_refused_politely_in_draft(bot: App, tg: FakeTelegram, people: Cast) -> None:

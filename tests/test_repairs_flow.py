@@ -511,46 +511,6 @@ async def test_repairer_replies_to_job_to_finish_it(
     assert await ticket_state(bot, rid) is RepairState.VERIFIED
 
 
-async def test_fast_path_leaves_pictures_to_another_flow_waiting_for_them(
-    bot: App, tg: FakeTelegram, people: Cast
-) -> None:
-    """A purchase draft (or any other feature's conversation) that waits for a picture
-    gets it; a picture sent as a reply is not a new report either."""
-    from telegram import Update
-    from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
-
-    async def begin(update: Update, context: object) -> int:
-        assert update.effective_message is not None
-        await update.effective_message.reply_text("请发票据照片")
-        return 1
-
-    async def receipt(update: Update, context: object) -> int:
-        assert update.effective_message is not None
-        await update.effective_message.reply_text("票据收到")
-        return ConversationHandler.END
-
-    draft = ConversationHandler(
-        entry_points=[CommandHandler("fakedraft", begin)],
-        states={1: [MessageHandler(filters.PHOTO, receipt)]},
-        fallbacks=[],
-        name="fake_draft",
-    )
-    # Where the purchases feature sits: after repairs, before the catch-all fallbacks.
-    group = bot.handlers[0]
-    fast_path = next(i for i, h in enumerate(group) if type(h).__name__ == "_FastPath")
-    group.insert(fast_path + 1, draft)
-    await tg.send_text(people.teacher, "/fakedraft")
-    prompt = await tg.message(people.teacher.id, "请发票据照片")
-    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了")
-    await tg.message(people.teacher.id, "票据收到")
-    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了", reply_to=prompt)
-    await tg.quiet(people.teacher.id)
-    assert await services(bot).db.fetchval("SELECT COUNT(*) FROM repairs") == 0
-    # Outside that flow the same picture is a report again.
-    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了")
-    await tg.message(people.teacher.id, "已提交")
-
-
 async def test_album_cut_off_by_a_restart_still_becomes_a_report(
     settings: Settings, clock: FrozenClock, tg: FakeTelegram, people: Cast
 ) -> None:
