@@ -36,6 +36,8 @@ COMMANDS = [
     BotCommand("purchases", "查看当天采购"),
     BotCommand("menu", "本周食谱"),
     BotCommand("patrols", "巡查记录"),
+    BotCommand("export", "导出表格（采购 / 巡查）"),
+    BotCommand("suppliers", "定点供应商"),
     BotCommand("cancel", "取消当前操作"),
 ]
 

@@ -51,6 +51,15 @@ async def say(update: Update, text: str, buttons: Buttons | None = None) -> None
         await message.reply_text(text, reply_markup=markup(buttons or []))
 
 
+async def say_error(update: Update, err: DomainError) -> None:
+    """A broken rule, told plainly. DomainError messages are plain text and may quote what
+    the user typed, so they are escaped for HTML chat messages (alerts are plain already)."""
+    if update.callback_query is not None:
+        await answer(update, err.message, alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(esc(err.message))
+
+
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Answer a button press so the spinner stops; harmless if it was already answered."""
     query = update.callback_query
@@ -83,7 +92,7 @@ def requires(*roles: Role) -> Callable[[PersonHandler], Handler]:
             try:
                 return await func(update, context, person)
             except DomainError as err:
-                await say(update, err.message)
+                await say_error(update, err)
                 return None
 
         return wrapper

@@ -33,7 +33,10 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop  # channel posts, service updates: nothing for us
     svc = context.services
     chat = update.effective_chat
-    private_chat_id = chat.id if chat and chat.type == ChatType.PRIVATE else None
+    # A private chat with the bot has the user's id; anything else never becomes their address.
+    private_chat_id = (
+        chat.id if chat and chat.type == ChatType.PRIVATE and chat.id == user.id else None
+    )
 
     person = await people.get(svc.db, user.id)
     if person is None and user.id in svc.settings.admin_ids and private_chat_id is not None:

@@ -29,7 +29,7 @@ from bot.exports.xlsx import Sheet, write_xlsx
 from bot.services import patrols
 from bot.texts import patrols as t
 from handlers import replies
-from handlers.common import answer, current_person, requires, say
+from handlers.common import answer, current_person, requires, say, say_error
 from handlers.media import receive_image
 from jobs import patrols as patrol_jobs
 from storage import outbox
@@ -104,7 +104,7 @@ async def on_note_reply(
     try:
         rv = await patrols.add_note(context.services, check_id, by=person, note=text)
     except DomainError as err:
-        await say(update, err.message)
+        await say_error(update, err)
         return
     await _show_everywhere(update, context, rv)
     await say(update, t.NOTE_SAVED)
@@ -150,7 +150,7 @@ async def _note_photo(update: Update, context: BotContext) -> None:
             context.services, int(raw), by=person, note=message.caption, photo=photo
         )
     except DomainError as err:
-        await say(update, err.message)
+        await say_error(update, err)
         return
     await _show_everywhere(update, context, rv)
     await say(update, t.PHOTO_SAVED)

@@ -5,7 +5,6 @@ the day's list, the finance export and the 定点供应商 list. Thin: every rul
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import re
 import warnings
@@ -42,7 +41,7 @@ from bot.services.purchases import CALLBACK_CHECK, CALLBACK_DRAFT, DraftResult
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
 from handlers import media, replies
-from handlers.common import PersonHandler, answer, current_person, esc, requires, say
+from handlers.common import answer, current_person, esc, requires, say, say_error
 from handlers.keyboards import markup
 from storage import files, outbox
 
@@ -59,20 +58,6 @@ REJECT_KEY = "purchase_reject_id"
 CONFIRM_WORDS = {"确认", "ok", "okay", "同意", "确定", "好", "可以", "无误", "确认无误"}
 _CERT_WORDS = ("证", "检疫", "检验", "合格")
 _RECEIPT_WORDS = ("票", "收据", "单据", "收条", "账单")
-
-
-def _escaped(func: PersonHandler) -> PersonHandler:
-    """DomainError messages are plain text and may quote what the user typed
-    (「<abc>」不是数字); in a chat message (HTML) they must be escaped."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: BotContext, person: Person) -> Any:
-        try:
-            return await func(update, context, person)
-        except DomainError as err:
-            raise DomainError(esc(err.message)) from err
-
-    return wrapper
 
 
 def _draft_buttons(purchase_id: int) -> list[list[tuple[str, str]]]:
@@ -116,7 +101,6 @@ def _command_args(update: Update) -> str:
 
 
 @requires(Role.PURCHASER)
-@_escaped
 async def on_purchase(update: Update, context: BotContext, person: Person) -> int:
     text = _command_args(update)
     result = await service.start_draft(context.services, person, text)
@@ -156,7 +140,7 @@ async def _edit_draft(update: Update, context: BotContext, person: Person) -> in
     try:
         result = await service.edit_draft(context.services, person, purchase_id, message.text or "")
     except DomainError as err:
-        await say(update, esc(err.message))
+        await say_error(update, err)
         still_open = await service.open_draft(context.services, person) == purchase_id
         return EDITING if still_open else END
     await _show_preview(update, context, result)
@@ -173,7 +157,6 @@ def _kind_from_caption(caption: str | None) -> PhotoKind | None:
 
 
 @requires(Role.PURCHASER)
-@_escaped
 async def on_draft_photo(update: Update, context: BotContext, person: Person) -> int:
     purchase_id = await _draft_id(context, person)
     if purchase_id is None:
@@ -327,7 +310,7 @@ async def on_reject_reason(update: Update, context: BotContext, person: Person) 
     try:
         purchase = await service.reject(context.services, person, purchase_id, reason)
     except DomainError as err:
-        await say(update, esc(err.message))
+        await say_error(update, err)
         if "理由" in err.message and context.user_data is not None:  # ask again
             context.user_data[REJECT_KEY] = purchase_id
             return REASON
@@ -359,14 +342,13 @@ async def on_reply(
         else:
             await say(update, t.REPLY_HELP)
     except DomainError as err:
-        await say(update, esc(err.message))
+        await say_error(update, err)
 
 
 # ---------------------------------------------------------------- lists, export, suppliers
 
 
 @requires(Role.PURCHASER, Role.SUPERVISOR, Role.CANTEEN)
-@_escaped
 async def on_purchases(update: Update, context: BotContext, person: Person) -> None:
     svc = context.services
     today = svc.local_now().date()
@@ -376,7 +358,6 @@ async def on_purchases(update: Update, context: BotContext, person: Person) -> N
 
 
 @requires(Role.SUPERVISOR)
-@_escaped
 async def on_export(update: Update, context: BotContext, person: Person) -> None:
     svc = context.services
     arg = re.sub(r"^(purchases|采购)\s*", "", _command_args(update)).strip()
@@ -393,7 +374,6 @@ async def on_export(update: Update, context: BotContext, person: Person) -> None
 
 
 @requires(Role.PURCHASER, Role.SUPERVISOR, Role.CANTEEN)
-@_escaped
 async def on_suppliers(update: Update, context: BotContext, person: Person) -> None:
     svc = context.services
     arg = _command_args(update)

@@ -46,7 +46,7 @@ from bot.domain.roles import Role
 from bot.services import repairs as service
 from bot.services.people import Actor
 from bot.texts import repairs as t
-from handlers.common import answer, requires, say
+from handlers.common import answer, esc, requires, say, say_error
 from handlers.keyboards import markup
 from handlers.media import receive_image
 from handlers.replies import route
@@ -236,7 +236,7 @@ async def _album_complete(context: BotContext) -> None:
                 context, person, job.chat_id, album["caption"], _photos(album["photos"])
             )
         except DomainError as err:
-            await context.bot.send_message(job.chat_id, err.message)
+            await context.bot.send_message(job.chat_id, esc(err.message))
         return
     _add_waiting_photos(context, list(album["photos"]))
     await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
@@ -447,7 +447,7 @@ async def on_reply(
         else:
             await say(update, t.REPLY_HELP)
     except DomainError as err:
-        await say(update, err.message)
+        await say_error(update, err)
 
 
 # ---- looking things up --------------------------------------------------------------

@@ -32,7 +32,7 @@ async def on_start(update: Update, context: BotContext) -> None:
                 chat_id=message.chat_id,
             )
         except DomainError as err:
-            await message.reply_text(err.message)
+            await message.reply_text(html.escape(err.message, quote=False))
             return
         context.person = None  # roles changed: read them again
         await message.reply_text(t.welcome(html.escape(user.full_name, quote=False), role))
@@ -70,6 +70,12 @@ async def on_stale_button(update: Update, context: BotContext) -> None:
     await answer(update, t.STALE_BUTTON, alert=True)
 
 
+async def on_export_usage(update: Update, context: BotContext) -> None:
+    """/export with no known table: the features handle the real ones before this."""
+    if update.effective_message:
+        await update.effective_message.reply_text(t.EXPORT_USAGE)
+
+
 async def on_cancel_idle(update: Update, context: BotContext) -> None:
     if update.effective_message:
         await update.effective_message.reply_text(t.NOTHING_TO_CANCEL)
@@ -85,6 +91,7 @@ def register_fallbacks(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Registered last in group 0: they answer only what no feature handled."""
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("cancel", on_cancel_idle, filters=private))
+    app.add_handler(CommandHandler("export", on_export_usage, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_anything_else))
     app.add_handler(CallbackQueryHandler(on_stale_button))

@@ -123,7 +123,10 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
                         svc.db, item, str(exc), svc.now() + outbox.backoff(item.attempts)
                     )
             else:
-                await outbox.mark_sent(svc.db, item, ids, svc.now())
+                # Only notifications are remembered under their ref: a "已由 X 受理" note must
+                # not be edited or replied to again by the next clear of the same ref.
+                remembered = ids if item.kind == "message" else []
+                await outbox.mark_sent(svc.db, item, remembered, svc.now())
                 sent_count += 1
     return sent_count
 

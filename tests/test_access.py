@@ -196,3 +196,11 @@ async def test_unknown_command_and_stale_button_are_answered(
     message = await tg.message(people.teacher.id)
     query = await tg.tap_data(people.teacher, message, "zz:old:1")
     assert "失效" in (await tg.answer(query))["text"]
+
+
+async def test_export_without_a_table_name_explains_the_choices(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.supervisor, "/export")
+    text = (await tg.message(people.supervisor.id))["text"]
+    assert "/export purchases" in text and "/export patrols" in text

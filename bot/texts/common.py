@@ -14,6 +14,10 @@ NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能�
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 PRIVATE_ONLY = "请私聊我使用这个功能。"
+EXPORT_USAGE = (
+    "要导出哪张表？\n• /export purchases 2026-11 采购台账（监督员、管理员）\n"
+    "• /export patrols 2026-11 安全检查记录\n不写月份就是本月。"
+)
 
 
 def role_required(roles: Iterable[Role]) -> str:
