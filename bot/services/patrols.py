@@ -25,30 +25,9 @@ from storage.db import Database, Tx
 
 log = logging.getLogger(__name__)
 
-# (tx, svc, *, reporter, location, description, photos, round_id) -> repair id
+# repairs.report_from_patrol's shape: (tx, svc, *, reporter, location, description, photos,
+# round_id) -> repair id; tests may pass another filer.
 RepairFiler = Callable[..., Awaitable[int]]
-
-
-async def file_repair_report(
-    tx: Tx,
-    svc: Services,
-    *,
-    reporter: Actor,
-    location: str,
-    description: str,
-    photos: tuple[Photo, ...],
-    round_id: int,
-) -> int:
-    """An abnormal item becomes a repair report in the repairs feature (same transaction)."""
-    return await repairs.report_from_patrol(
-        tx,
-        svc,
-        reporter=reporter,
-        location=location,
-        description=description,
-        photos=photos,
-        round_id=round_id,
-    )
 
 
 def grace(svc: Services) -> timedelta:
@@ -298,7 +277,7 @@ async def submit(
     repair report linked to the round; supervisors get one summary. All in one transaction,
     so a failure leaves the round open and nothing half-filed."""
     _may_patrol(by)
-    filer = file_repair or file_repair_report
+    filer = file_repair or repairs.report_from_patrol
     now = svc.now()
     actor = Actor.of(by)
     async with svc.db.transaction() as tx:
