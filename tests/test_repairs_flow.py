@@ -16,7 +16,7 @@ from storage import repairs as repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
 from tests.fakebot.running import register, running_bot, services
-from tests.fakebot.server import message_text
+from tests.fakebot.server import TgUser, message_text
 from tests.images import bomb_png, corrupt_jpeg, jpeg_bytes, pdf_bytes
 
 
@@ -31,13 +31,19 @@ async def ticket_state(app: App, repair_id: int) -> RepairState:
     return ticket.state
 
 
+async def photo_report(
+    tg: FakeTelegram, user: TgUser, caption: str = "教学楼302教室 门锁坏了，关不上"
+) -> tuple[int, dict[str, Any]]:
+    """``user`` reports by photo; the report's number and the bot's "已提交" answer."""
+    await tg.send_photo(user, jpeg_bytes(), caption=caption)
+    reply = await tg.message(user.id, "已提交")
+    return int(message_text(reply).split("#", 1)[1].split()[0]), reply
+
+
 async def fast_report(
     tg: FakeTelegram, people: Cast, caption: str = "教学楼302教室 门锁坏了，关不上"
 ) -> int:
-    await tg.send_photo(people.teacher, jpeg_bytes(), caption=caption)
-    reply = await tg.message(people.teacher.id, "已提交")
-    number = message_text(reply).split("#", 1)[1].split()[0]
-    return int(number)
+    return (await photo_report(tg, people.teacher, caption))[0]
 
 
 # ---- fast path ----------------------------------------------------------------------
@@ -203,8 +209,6 @@ async def test_supervisor_replies_accept_and_reject_to_notifications(
 async def test_accept_with_two_repairers_asks_which(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    from tests.fakebot.server import TgUser
-
     second = TgUser(1010, "马师傅")
     await register(services(bot), second, Role.REPAIRER)
     rid = await fast_report(tg, people)
@@ -239,9 +243,7 @@ async def test_second_tap_is_answered_with_who_accepted_and_changes_nothing(
 
 async def test_wrong_roles_cannot_press_buttons(bot: App, tg: FakeTelegram, people: Cast) -> None:
     # Forged data on a message in the presser's own chat (the only place they can tap).
-    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了")
-    own = await tg.message(people.teacher.id, "已提交")
-    rid = int(message_text(own).split("#", 1)[1].split()[0])
+    rid, own = await photo_report(tg, people.teacher, "302 门锁坏了")
     qid = await tg.tap_data(people.teacher, own, encode("rp", "acc", rid))
     assert "监督员" in (await tg.answer(qid))["text"]
     await tg.send_text(people.repairer, "/repairs")
@@ -263,9 +265,7 @@ async def test_wrong_roles_cannot_press_buttons(bot: App, tg: FakeTelegram, peop
 async def test_supervisor_cannot_accept_own_report(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    await tg.send_photo(people.supervisor, jpeg_bytes(), caption="办公室 空调不制冷")
-    reply = await tg.message(people.supervisor.id, "已提交")
-    rid = int(message_text(reply).split("#", 1)[1].split()[0])
+    rid, reply = await photo_report(tg, people.supervisor, "办公室 空调不制冷")
     await tg.message(people.supervisor2.id, f"#{rid}")
     qid = await tg.tap_data(people.supervisor, reply, encode("rp", "acc", rid))
     assert "不能受理自己" in (await tg.answer(qid))["text"]
