@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -612,23 +613,25 @@ async def guided_skip(update: Update, context: BotContext) -> int:
     return G_LOCATION
 
 
-@requires()
-async def guided_location(update: Update, context: BotContext, person: Person) -> int:
+def _take(update: Update, context: BotContext, field: str, clean: Callable[[str], str]) -> Any:
+    """Put the cleaned text of this message into the draft (DomainError if unusable)."""
     message = update.effective_message
     assert message is not None
     draft = _draft(context)
-    draft["location"] = clean_location(message.text or "")
-    draft["asked_location"] = True
+    draft[field] = clean(message.text or "")
+    return draft
+
+
+@requires()
+async def guided_location(update: Update, context: BotContext, person: Person) -> int:
+    _take(update, context, "location", clean_location)["asked_location"] = True
     await say(update, t.GUIDED_ASK_DESCRIPTION)
     return G_DESCRIPTION
 
 
 @requires()
 async def guided_description(update: Update, context: BotContext, person: Person) -> int:
-    message = update.effective_message
-    assert message is not None
-    draft = _draft(context)
-    draft["description"] = clean_description(message.text or "")
+    draft = _take(update, context, "description", clean_description)
     guess = guess_category(draft["description"] + str(draft.get("location", "")))
     draft["category"] = guess.value
     await say(update, t.GUIDED_ASK_CATEGORY.format(guess=guess.label), t.guided_category_buttons())
@@ -664,9 +667,7 @@ async def guided_category(update: Update, context: BotContext) -> int:
 
 @requires()
 async def guided_category_text(update: Update, context: BotContext, person: Person) -> int:
-    message = update.effective_message
-    assert message is not None
-    _draft(context)["category"] = parse_category(message.text or "").value
+    _take(update, context, "category", lambda text: parse_category(text).value)
     await say(update, t.GUIDED_ASK_URGENCY, t.guided_urgency_buttons())
     return G_URGENCY
 
@@ -694,9 +695,7 @@ async def guided_urgency(update: Update, context: BotContext) -> int:
 
 @requires()
 async def guided_urgency_text(update: Update, context: BotContext, person: Person) -> int:
-    message = update.effective_message
-    assert message is not None
-    _draft(context)["urgency"] = parse_urgency(message.text or "").value
+    _take(update, context, "urgency", lambda text: parse_urgency(text).value)
     return await _summary(update, context)
 
 

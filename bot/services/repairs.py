@@ -164,6 +164,30 @@ async def _create(
     return Reported(ticket, len(photos), count, notified)
 
 
+async def _report(
+    svc: Services,
+    reporter: Actor,
+    location: str,
+    description: str,
+    category: Category,
+    urgency: Urgency,
+    photos: Sequence[Photo],
+) -> Reported:
+    async with svc.db.transaction() as tx:
+        result = await _create(
+            tx,
+            svc,
+            reporter=reporter,
+            location=location,
+            description=description,
+            category=category,
+            urgency=urgency,
+            photos=photos,
+        )
+    svc.kick_outbox()
+    return result
+
+
 async def report(
     svc: Services,
     *,
@@ -177,19 +201,9 @@ async def report(
     """The guided path: every field given (category and urgency guessed when missing)."""
     location = " ".join(location.split())
     description = clean_description(description)
-    async with svc.db.transaction() as tx:
-        result = await _create(
-            tx,
-            svc,
-            reporter=reporter,
-            location=location,
-            description=description,
-            category=category or guess_category(description + location),
-            urgency=urgency or Urgency.NORMAL,
-            photos=photos,
-        )
-    svc.kick_outbox()
-    return result
+    category = category or guess_category(description + location)
+    urgency = urgency or Urgency.NORMAL
+    return await _report(svc, reporter, location, description, category, urgency, photos)
 
 
 async def report_caption(
@@ -201,19 +215,8 @@ async def report_caption(
     category = guess_category(description)
     if category is Category.OTHER:
         category = guess_category(caption)
-    async with svc.db.transaction() as tx:
-        result = await _create(
-            tx,
-            svc,
-            reporter=reporter,
-            location=location,
-            description=description,
-            category=category,
-            urgency=guess_urgency(caption),
-            photos=photos,
-        )
-    svc.kick_outbox()
-    return result
+    urgency = guess_urgency(caption)
+    return await _report(svc, reporter, location, description, category, urgency, photos)
 
 
 async def report_from_patrol(
@@ -337,19 +340,20 @@ class AcceptOutcome:
 
 
 async def _choose_repairer(
-    tx: Tx, ticket: RepairTicket, assignee_id: int | None, *, skip: int | None = None
+    tx: Tx, assignee_id: int | None, *, skip: int | None = None, ask: bool = False
 ) -> Person | tuple[Person, ...]:
-    """The repairer picked by ``assignee_id`` (checked: a forged id is refused), the only
-    one there is, or the choices when there are several."""
-    crew = [p for p in await people.with_role(tx, Role.REPAIRER) if p.user_id != skip]
+    """The repairer picked by ``assignee_id`` (checked: a forged id is refused), else the
+    choices (without ``skip``, the current one), or the only one there is unless ``ask``."""
+    crew = await people.with_role(tx, Role.REPAIRER)
     if assignee_id is not None:
         found = [p for p in crew if p.user_id == assignee_id]
         if not found:
             raise DomainError(t.NOT_A_REPAIRER)
         return found[0]
+    crew = [p for p in crew if p.user_id != skip]
     if not crew:
         raise DomainError(t.NO_OTHER_REPAIRER if skip is not None else t.NO_REPAIRERS)
-    return crew[0] if len(crew) == 1 else tuple(crew)
+    return crew[0] if len(crew) == 1 and not ask else tuple(crew)
 
 
 async def accept(
@@ -361,7 +365,7 @@ async def accept(
     actor = Actor.of(by)
     async with _changing(svc, repair_id) as (tx, ticket):
         ticket.check("accept", actor)
-        assignee = await _choose_repairer(tx, ticket, assignee_id)
+        assignee = await _choose_repairer(tx, assignee_id)
         if isinstance(assignee, tuple):
             return AcceptOutcome(ticket, False, assignee)
         ticket.accept(actor, Actor.of(assignee), svc.now())
@@ -377,13 +381,13 @@ async def reassign(
     svc: Services, repair_id: int, *, by: Person, assignee_id: int | None = None
 ) -> AcceptOutcome:
     """改派: an accepted or started job goes to another repairer. Without ``assignee_id``
-    the other repairers are offered (or the only other one is chosen)."""
+    the other repairers are offered (always a choice: one tap must not move a job)."""
     _require_supervisor(by)
     actor = Actor.of(by)
     async with _changing(svc, repair_id) as (tx, ticket):
         ticket.check("reassign", actor, supervisor=True)
         old_id, old_name = ticket.assignee_id, ticket.assignee_name
-        assignee = await _choose_repairer(tx, ticket, assignee_id, skip=old_id)
+        assignee = await _choose_repairer(tx, assignee_id, skip=old_id, ask=True)
         if isinstance(assignee, tuple):
             return AcceptOutcome(ticket, False, assignee)
         ticket.reassign(actor, Actor.of(assignee), svc.now())
