@@ -25,6 +25,11 @@ def labels(message: dict[str, Any]) -> list[str]:
     return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
+async def tap_says(tg: FakeTelegram, user: TgUser, message: dict[str, Any], data: str) -> str:
+    """``user`` presses a button with ``data`` (possibly forged); what the bot answered."""
+    return str((await tg.answer(await tg.tap_data(user, message, data)))["text"])
+
+
 async def ticket_state(app: App, repair_id: int) -> RepairState:
     ticket = await repo.get(services(app).db, repair_id)
     assert ticket is not None
@@ -232,10 +237,9 @@ async def test_second_tap_is_answered_with_who_accepted_and_changes_nothing(
     n2 = await tg.message(people.supervisor2.id, f"#{rid}")
     await tg.answer(await tg.tap(people.supervisor, n1, "受理"))
     # supervisor2 still has the old message with buttons (the tap is stale).
-    qid = await tg.tap_data(people.supervisor2, n2, encode("rp", "acc", rid))
-    assert "已由 李监督 受理" in (await tg.answer(qid))["text"]
-    qid = await tg.tap_data(people.supervisor2, n2, encode("rp", "rej", rid))
-    assert "已由 李监督 受理" in (await tg.answer(qid))["text"]
+    for action in ("acc", "rej"):
+        stale = encode("rp", action, rid)
+        assert "已由 李监督 受理" in await tap_says(tg, people.supervisor2, n2, stale)
     ticket = await repo.get(services(bot).db, rid)
     assert ticket is not None and ticket.state is RepairState.ACCEPTED
     assert ticket.state_by_name == "李监督"
@@ -244,21 +248,17 @@ async def test_second_tap_is_answered_with_who_accepted_and_changes_nothing(
 async def test_wrong_roles_cannot_press_buttons(bot: App, tg: FakeTelegram, people: Cast) -> None:
     # Forged data on a message in the presser's own chat (the only place they can tap).
     rid, own = await photo_report(tg, people.teacher, "302 门锁坏了")
-    qid = await tg.tap_data(people.teacher, own, encode("rp", "acc", rid))
-    assert "监督员" in (await tg.answer(qid))["text"]
+    assert "监督员" in await tap_says(tg, people.teacher, own, encode("rp", "acc", rid))
     await tg.send_text(people.repairer, "/repairs")
     fixer_own = await tg.message(people.repairer.id)
-    qid = await tg.tap_data(people.repairer, fixer_own, encode("rp", "rej", rid))
-    assert "监督员" in (await tg.answer(qid))["text"]
+    assert "监督员" in await tap_says(tg, people.repairer, fixer_own, encode("rp", "rej", rid))
     note = await tg.message(people.supervisor.id, f"#{rid}")
     await tg.answer(await tg.tap(people.supervisor, note, "受理"))
     await tg.message(people.repairer.id, "派给您的维修任务")
-    qid = await tg.tap_data(people.teacher, own, encode("rp", "st", rid))
-    assert "刘师傅" in (await tg.answer(qid))["text"]
+    assert "刘师傅" in await tap_says(tg, people.teacher, own, encode("rp", "st", rid))
     await tg.send_text(people.purchaser, "/repairs")
     buyer_own = await tg.message(people.purchaser.id)
-    qid = await tg.tap_data(people.purchaser, buyer_own, encode("rp", "dn", rid))
-    assert "刘师傅" in (await tg.answer(qid))["text"]
+    assert "刘师傅" in await tap_says(tg, people.purchaser, buyer_own, encode("rp", "dn", rid))
     assert await ticket_state(bot, rid) is RepairState.ACCEPTED
 
 
@@ -267,8 +267,7 @@ async def test_supervisor_cannot_accept_own_report(
 ) -> None:
     rid, reply = await photo_report(tg, people.supervisor, "办公室 空调不制冷")
     await tg.message(people.supervisor2.id, f"#{rid}")
-    qid = await tg.tap_data(people.supervisor, reply, encode("rp", "acc", rid))
-    assert "不能受理自己" in (await tg.answer(qid))["text"]
+    assert "不能受理自己" in await tap_says(tg, people.supervisor, reply, encode("rp", "acc", rid))
     assert await ticket_state(bot, rid) is RepairState.NEW
 
 

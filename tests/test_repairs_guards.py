@@ -17,14 +17,9 @@ from tests.fakebot import FakeTelegram
 from tests.fakebot.running import register, running_bot, services
 from tests.fakebot.server import TgUser, message_text
 from tests.images import jpeg_bytes
-from tests.test_repairs_flow import fast_report, labels, photo_report, ticket_state
+from tests.test_repairs_flow import fast_report, labels, photo_report, tap_says, ticket_state
 
 MA = TgUser(1010, "马师傅")
-
-
-async def tap_says(tg: FakeTelegram, user: TgUser, message: dict[str, Any], data: str) -> str:
-    """``user`` presses a button with ``data`` (possibly forged); what the bot answered."""
-    return str((await tg.answer(await tg.tap_data(user, message, data)))["text"])
 
 
 async def accepted_job(tg: FakeTelegram, people: Cast) -> tuple[int, dict[str, Any]]:
