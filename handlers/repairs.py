@@ -147,9 +147,14 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
     in reply to a repair message, an after-photo or a short explanation instead."""
     message = update.effective_message
     assert message is not None and context.user_data is not None
-    repair_id = await _replied_repair(context, message)
-    if repair_id is not None:
-        await _photo_reply(update, context, person, repair_id)
+    ref = await _replied_ref(context, message)
+    if ref is not None:
+        # A picture answering a notification is about that, never a new report.
+        repair_id = _repair_of(ref)
+        if repair_id is None:
+            await say(update, t.PHOTO_REPLY_ELSEWHERE)
+        else:
+            await _photo_reply(update, context, person, repair_id)
         return
     # DomainError (not an image, corrupt, too big) is answered by @requires.
     photo = await receive_image(update, context, folder="repairs")
@@ -261,7 +266,7 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
     text = (message.text or message.caption or "").strip()
     # First the input itself: if it is unusable, say why and keep waiting for a better one.
     photos: tuple[Photo, ...] = ()
-    replied = await _replied_repair(context, message) if kind == "done" else None
+    replied = _repair_of(await _replied_ref(context, message)) if kind == "done" else None
     if replied is not None and replied != pending.get("id"):
         # A picture in reply to another job's message is about that job, not this one.
         await _photo_reply(update, context, person, replied)
@@ -456,20 +461,22 @@ async def on_reply(
         await say_error(update, err)
 
 
-async def _replied_repair(context: BotContext, message: Message) -> int | None:
-    """The report a reply is about: the notification's ref, or the number in the bot's
-    own message (the prompts after a tap, the "已提交" answer)."""
+async def _replied_ref(context: BotContext, message: Message) -> str | None:
+    """What a reply is about: the notification's ref ("repair:12", "purchase:3"), or the
+    report named in the bot's own message (the prompts after a tap, "已提交")."""
     replied = message.reply_to_message
     if replied is None:
         return None
     ref = await outbox.ref_for_message(context.services.db, message.chat_id, replied.message_id)
-    if ref is not None:
-        namespace, _, raw_id = ref.partition(":")
-        return int(raw_id) if namespace == t.REF and raw_id.isdigit() else None
-    if replied.from_user is None or not replied.from_user.is_bot:
-        return None
+    if ref is not None or replied.from_user is None or not replied.from_user.is_bot:
+        return ref
     found = t.NUMBER_IN_TEXT.search(replied.text or replied.caption or "")
-    return int(found.group(1)) if found else None
+    return t.ref(int(found.group(1))) if found else None
+
+
+def _repair_of(ref: str | None) -> int | None:
+    namespace, _, raw_id = (ref or "").partition(":")
+    return int(raw_id) if namespace == t.REF and raw_id.isdigit() else None
 
 
 async def _photo_reply(update: Update, context: BotContext, person: Person, repair_id: int) -> None:

@@ -9,8 +9,10 @@ from bot.app import App
 from bot.callbacks import encode
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.domain.messages import OutMessage
 from bot.domain.repairs import RepairState
 from bot.domain.roles import Role
+from storage import outbox
 from storage import repairs as repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
@@ -243,3 +245,41 @@ async def test_buttons_from_before_a_restart_are_checked_against_the_current_sta
         await tg.answer(await tg.tap(people.repairer, job, "开始"))
         await tg.message(people.teacher.id, "已开始维修")
         assert await ticket_state(app, rid) is RepairState.IN_PROGRESS
+
+
+async def test_photo_replying_to_another_features_notification_is_not_a_report(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    svc = services(bot)
+    async with svc.db.transaction() as tx:
+        await outbox.enqueue(tx, people.teacher.id, OutMessage("本周菜单已发布"), ref="menu:1",
+                             now=svc.now())  # fmt: skip
+    svc.kick_outbox()
+    note = await tg.message(people.teacher.id, "本周菜单")
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 灯管不亮", reply_to=note)
+    await tg.message(people.teacher.id, "没有当作报修")
+    assert await count_reports(bot) == 0
+
+
+async def test_hold_resume_and_category_taps_are_guarded(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid, own = await photo_report(tg, people.teacher, "302 灯管不亮")
+    await tg.send_text(people.supervisor, f"/repair {rid}")
+    card = await tg.message(people.supervisor.id, "经过")
+    assert "监督员" in await tap_says(tg, people.teacher, own, encode("rp", "hold", rid))
+    await tg.answer(await tg.tap(people.supervisor, card, "搁置"))
+    await tg.send_text(people.supervisor, "等灯管到货")
+    await tg.message(people.supervisor.id, "已搁置")
+    hold = encode("rp", "hold", rid)
+    assert "已由 李监督 搁置" in await tap_says(tg, people.supervisor, card, hold)
+    resume = encode("rp", "res", rid)
+    assert "已恢复处理" in await tap_says(tg, people.supervisor, card, resume)
+    assert "当前状态" in await tap_says(tg, people.supervisor, card, resume)
+    await tg.send_text(people.repairer, "/repairs")
+    fixer_own = await tg.message(people.repairer.id)
+    forged = encode("rp", "cat", rid, "water")
+    assert "只有报修人或监督员" in await tap_says(tg, people.repairer, fixer_own, forged)
+    ticket = await repo.get(services(bot).db, rid)
+    assert ticket is not None and ticket.state is RepairState.NEW
+    assert ticket.category.label == "电/灯"
