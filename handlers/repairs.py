@@ -147,14 +147,11 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
     in reply to a repair message, an after-photo or a short explanation instead."""
     message = update.effective_message
     assert message is not None and context.user_data is not None
-    ref = await _replied_ref(context, message)
-    if ref is not None:
-        # A picture answering a notification is about that, never a new report.
-        repair_id = _repair_of(ref)
-        if repair_id is None:
-            await say(update, t.PHOTO_REPLY_ELSEWHERE)
-        else:
-            await _photo_reply(update, context, person, repair_id)
+    # A picture answering a repair message is about that report, never a new one. (A reply
+    # to another feature's message stays an ordinary report: patrols rely on it.)
+    repair_id = _repair_of(await _replied_ref(context, message))
+    if repair_id is not None:
+        await _photo_reply(update, context, person, repair_id)
         return
     # DomainError (not an image, corrupt, too big) is answered by @requires.
     photo = await receive_image(update, context, folder="repairs")

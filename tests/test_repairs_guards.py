@@ -247,7 +247,7 @@ async def test_buttons_from_before_a_restart_are_checked_against_the_current_sta
         assert await ticket_state(app, rid) is RepairState.IN_PROGRESS
 
 
-async def test_photo_replying_to_another_features_notification_is_not_a_report(
+async def test_photo_replying_to_another_features_notification_is_an_ordinary_report(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
     svc = services(bot)
@@ -257,8 +257,8 @@ async def test_photo_replying_to_another_features_notification_is_not_a_report(
     svc.kick_outbox()
     note = await tg.message(people.teacher.id, "本周菜单")
     await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 灯管不亮", reply_to=note)
-    await tg.message(people.teacher.id, "没有当作报修")
-    assert await count_reports(bot) == 0
+    await tg.message(people.teacher.id, "已提交")
+    assert await count_reports(bot) == 1
 
 
 async def test_hold_resume_and_category_taps_are_guarded(

@@ -238,11 +238,6 @@ def photo_reply_not_yours(ticket: RepairTicket) -> str:
     )
 
 
-PHOTO_REPLY_ELSEWHERE = (
-    "这张照片是回复一条通知的，没有当作报修。要报修请直接发带说明的照片（不要回复通知）。"
-)
-
-
 def choose_repairer(ticket: RepairTicket) -> str:
     return f"{about(ticket)}派给哪位维修工？"
 
