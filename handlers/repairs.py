@@ -295,15 +295,11 @@ async def on_pending_cancel(update: Update, context: BotContext, person: Person)
 
 
 # ---- the steps, from a button, a reply or a follow-up input --------------------------
-# Steps that need a short input first (the kind of input we wait for) and the service
-# function that takes it; steps done at once.
-_NEEDS_INPUT = {
-    "reject": ("reject", service.reject),
-    "hold": ("hold", service.hold),
-    "reopen": ("reopen", service.reopen),
-}
+# Steps that wait for a reason first (the kind of input is the step's name), the service
+# function that takes it; steps done at once. 完成 waits for "done": a photo or a note.
+_NEEDS_INPUT = {"reject": service.reject, "hold": service.hold, "reopen": service.reopen}
 _AT_ONCE = {"start": service.start, "verify": service.verify, "resume": service.resume}
-# Button actions and reply words → the kind of step (完成 waits for "done": a photo or note).
+# Button actions and reply words → the kind of step.
 _BUTTONS = {"rej": "reject", "hold": "hold", "re": "reopen", "dn": "done"}
 _BUTTONS |= {"st": "start", "ok": "verify", "res": "resume"}
 _REPLY_WORDS = {"受理": "accept", "驳回": "reject", "开始": "start", "完成": "done"}
@@ -334,7 +330,7 @@ async def _act(
     if kind == "done":
         ticket = await service.complete(svc, repair_id, by=person, note=text, photos=photos)
     elif kind in _NEEDS_INPUT:
-        ticket = await _NEEDS_INPUT[kind][1](svc, repair_id, by=person, reason=text)
+        ticket = await _NEEDS_INPUT[kind](svc, repair_id, by=person, reason=text)
     else:
         ticket = await _AT_ONCE[kind](svc, repair_id, by=person)
     done = t.step_done(step, ticket)

@@ -396,7 +396,7 @@ async def reassign(
         await _record(tx, svc, ticket, actor, "reassign", moved, note=note)
         await _tell(tx, svc, old_id, ticket, t.reassigned_away(ticket, by=by.name))
         await _send_job(tx, svc, ticket, t.job_to_repairer(ticket, by=by.name))
-        await _tell(tx, svc, ticket.reporter_id, ticket, t.accepted_to_reporter(ticket))
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.reassigned_to_reporter(ticket))
     return AcceptOutcome(ticket, True)
 
 

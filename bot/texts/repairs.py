@@ -227,6 +227,10 @@ def verified_to_repairer(ticket: RepairTicket) -> str:
     return f"👍 {about(ticket)}已验收，辛苦了！"
 
 
+def reassigned_to_reporter(ticket: RepairTicket) -> str:
+    return f"您的{about(ticket)}改由 {e(ticket.assignee_name)} 负责维修。"
+
+
 def reassigned_away(ticket: RepairTicket, *, by: str) -> str:
     return f"🔁 {about(ticket)}已由 {e(by)} 改派给 {e(ticket.assignee_name)}，您不用再处理了。"
 
