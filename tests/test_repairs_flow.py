@@ -25,6 +25,12 @@ def labels(message: dict[str, Any]) -> list[str]:
     return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
+async def reported(tg: FakeTelegram, people: Cast) -> tuple[int, dict[str, Any]]:
+    """孙老师 reports a broken lock; the number and 李监督's notification."""
+    rid = await fast_report(tg, people)
+    return rid, await tg.message(people.supervisor.id, f"#{rid}")
+
+
 async def tap_says(tg: FakeTelegram, user: TgUser, message: dict[str, Any], data: str) -> str:
     """``user`` presses a button with ``data`` (possibly forged); what the bot answered."""
     return str((await tg.answer(await tg.tap_data(user, message, data)))["text"])
@@ -126,8 +132,7 @@ async def test_pdf_corrupt_jpeg_and_image_bomb_get_clear_answers(
 async def test_full_lifecycle_with_notifications_at_each_step(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     qid = await tg.tap(people.supervisor, note, "受理")
     # One repairer: assigned at once.
     assert "刘师傅" in (await tg.answer(qid))["text"]
@@ -182,8 +187,7 @@ async def test_full_lifecycle_with_notifications_at_each_step(
 async def test_reject_asks_for_reason_and_tells_reporter(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     qid = await tg.tap(people.supervisor, note, "驳回")
     await tg.answer(qid)
     await tg.message(people.supervisor.id, "驳回理由")
@@ -216,8 +220,7 @@ async def test_accept_with_two_repairers_asks_which(
 ) -> None:
     second = TgUser(1010, "马师傅")
     await register(services(bot), second, Role.REPAIRER)
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     qid = await tg.tap(people.supervisor, note, "受理")
     await tg.answer(qid)
     choose = await tg.message(people.supervisor.id, "派给哪位")
@@ -274,8 +277,7 @@ async def test_supervisor_cannot_accept_own_report(
 async def test_forged_and_malformed_callbacks_change_nothing(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     for data in ("rp:acc:999", "rp:acc:abc", "rp:zzz:1", "rp:as:1:1007", "rp:cat:1:nope", "rp"):
         qid = await tg.tap_data(people.supervisor, note, data)
         assert (await tg.answer(qid))["text"], data
@@ -483,8 +485,7 @@ async def test_card_shows_photos_stored_on_disk(
 
 
 async def test_pending_reason_can_be_cancelled(bot: App, tg: FakeTelegram, people: Cast) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
     await tg.message(people.supervisor.id, "驳回理由")
     await tg.send_text(people.supervisor, "/cancel")
@@ -497,8 +498,7 @@ async def test_pending_reason_can_be_cancelled(bot: App, tg: FakeTelegram, peopl
 async def test_repairer_replies_to_job_to_finish_it(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     await tg.send_text(people.supervisor, "受理", reply_to=note)
     job = await tg.message(people.repairer.id, "派给您的维修任务")
     await tg.send_text(people.repairer, "完成 换了新锁", reply_to=job)
@@ -531,8 +531,7 @@ async def test_album_cut_off_by_a_restart_still_becomes_a_report(
 async def test_forgotten_reason_prompt_expires_and_text_is_not_taken(
     bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
     await tg.message(people.supervisor.id, "驳回理由")
     clock.advance(timedelta(hours=2))
