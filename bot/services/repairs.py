@@ -121,69 +121,54 @@ class Reported:
     notified: int
 
 
+@dataclass(frozen=True)
+class NewReport:
+    """What a report says, however it was made (fast path, guided path, patrol)."""
+
+    location: str
+    description: str
+    category: Category
+    urgency: Urgency
+    photos: Sequence[Photo]
+
+
 async def _create(
-    tx: Tx,
-    svc: Services,
-    *,
-    reporter: Actor,
-    location: str,
-    description: str,
-    category: Category,
-    urgency: Urgency,
-    photos: Sequence[Photo],
-    round_id: int | None = None,
+    tx: Tx, svc: Services, reporter: Actor, new: NewReport, round_id: int | None = None
 ) -> Reported:
     now = svc.now()
-    if len(photos) > MAX_PHOTOS:
+    if len(new.photos) > MAX_PHOTOS:
         raise DomainError(f"一次最多{MAX_PHOTOS}张照片。")
     repair_id = await repo.insert(
         tx,
         reporter_id=reporter.user_id,
         reporter_name=reporter.name,
-        location=location,
-        description=description,
-        category=category,
-        urgency=urgency,
+        location=new.location,
+        description=new.description,
+        category=new.category,
+        urgency=new.urgency,
         now=now,
         patrol_round_id=round_id,
     )
-    await repo.add_photos(tx, repair_id, tuple(photos), kind="before", by=reporter.user_id, now=now)
+    photos = tuple(new.photos)
+    await repo.add_photos(tx, repair_id, photos, kind="before", by=reporter.user_id, now=now)
     ticket = await _load(tx, repair_id)
-    detail = f"{location or '未注明位置'}：{description}"
+    detail = f"{new.location or '未注明位置'}：{new.description}"
     if round_id is not None:
         detail += f"（巡查 {round_id}）"
     await _audit(tx, svc, reporter, "repair.create", ticket, detail)
-    count = await repo.count_same_place(tx, location, category, now - REPEAT_WINDOW)
-    note = repeat_note(count)
+    count = await repo.count_same_place(tx, new.location, new.category, now - REPEAT_WINDOW)
     msg = OutMessage(
-        t.new_to_supervisor(ticket, note, from_patrol=round_id is not None),
+        t.new_to_supervisor(ticket, repeat_note(count), from_patrol=round_id is not None),
         t.supervisor_buttons(repair_id),
-        tuple(photos),
+        photos,
     )
     notified = await _notify_supervisors(tx, svc, msg, ticket, exclude={reporter.user_id})
     return Reported(ticket, len(photos), count, notified)
 
 
-async def _report(
-    svc: Services,
-    reporter: Actor,
-    location: str,
-    description: str,
-    category: Category,
-    urgency: Urgency,
-    photos: Sequence[Photo],
-) -> Reported:
+async def _report(svc: Services, reporter: Actor, new: NewReport) -> Reported:
     async with svc.db.transaction() as tx:
-        result = await _create(
-            tx,
-            svc,
-            reporter=reporter,
-            location=location,
-            description=description,
-            category=category,
-            urgency=urgency,
-            photos=photos,
-        )
+        result = await _create(tx, svc, reporter, new)
     svc.kick_outbox()
     return result
 
@@ -202,8 +187,8 @@ async def report(
     location = " ".join(location.split())
     description = clean_description(description)
     category = category or guess_category(description + location)
-    urgency = urgency or Urgency.NORMAL
-    return await _report(svc, reporter, location, description, category, urgency, photos)
+    new = NewReport(location, description, category, urgency or Urgency.NORMAL, photos)
+    return await _report(svc, reporter, new)
 
 
 async def report_caption(
@@ -215,8 +200,8 @@ async def report_caption(
     category = guess_category(description)
     if category is Category.OTHER:
         category = guess_category(caption)
-    urgency = guess_urgency(caption)
-    return await _report(svc, reporter, location, description, category, urgency, photos)
+    new = NewReport(location, description, category, guess_urgency(caption), photos)
+    return await _report(svc, reporter, new)
 
 
 async def report_from_patrol(
@@ -236,17 +221,9 @@ async def report_from_patrol(
     category = guess_category(description)
     if category is Category.OTHER:
         category = guess_category(location)
-    result = await _create(
-        tx,
-        svc,
-        reporter=reporter,
-        location=location,
-        description=description,
-        category=category,
-        urgency=guess_urgency(description),
-        photos=photos[:MAX_PHOTOS],
-        round_id=round_id,
-    )
+    urgency = guess_urgency(description)
+    new = NewReport(location, description, category, urgency, photos[:MAX_PHOTOS])
+    result = await _create(tx, svc, reporter, new, round_id)
     return result.ticket.id
 
 
