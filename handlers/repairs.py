@@ -263,10 +263,13 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
     text = (message.text or message.caption or "").strip()
     # First the input itself: if it is unusable, say why and keep waiting for a better one.
     photos: tuple[Photo, ...] = ()
-    replied = _repair_of(await _replied_ref(context, message)) if kind == "done" else None
+    replied = _repair_of(await _replied_ref(context, message))
     if replied is not None and replied != pending.get("id"):
-        # A picture in reply to another job's message is about that job, not this one.
-        await _photo_reply(update, context, person, replied)
+        # An answer to another report's message is about that report; we keep waiting.
+        if message.text is None:
+            await _photo_reply(update, context, person, replied)
+        else:
+            await on_reply(update, context, person, replied, message.text)
         return
     if kind == "done" and message.text is None:
         photos = (await receive_image(update, context, folder="repairs"),)

@@ -283,3 +283,17 @@ async def test_hold_resume_and_category_taps_are_guarded(
     ticket = await repo.get(services(bot).db, rid)
     assert ticket is not None and ticket.state is RepairState.NEW
     assert ticket.category.label == "电/灯"
+
+
+async def test_text_reply_to_another_job_while_a_reason_is_owed_is_about_that_job(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    first, job1 = await accepted_job(tg, people)
+    second, job2 = await accepted_job(tg, people)
+    await tg.answer(await tg.tap(people.repairer, job1, "完成"))
+    await tg.message(people.repairer.id, "修好后的照片")
+    await tg.send_text(people.repairer, "完成 换了灯管", reply_to=job2)
+    await tg.message(people.repairer.id, f"报修单 #{second} 已标记完成")
+    assert await ticket_state(bot, first) is RepairState.ACCEPTED
+    await tg.send_text(people.repairer, "拧紧了螺丝")  # still owed for the first job
+    await tg.message(people.repairer.id, f"报修单 #{first} 已标记完成")
