@@ -219,7 +219,7 @@ def job_to_repairer(ticket: RepairTicket, *, by: str, reopened: bool = False) ->
         lines.append(f"返修理由：{e(ticket.reason)}")
     if not reopened:
         lines.append(f"派工：{e(by)}")
-    lines.append("开始时点「开始维修」，修好后点「完成」（可附修好后的照片或说明）。")
+    lines.append("开始时点「开始维修」；修好后点「完成」，或直接回复本消息发修好后的照片。")
     return "\n".join(lines)
 
 
@@ -249,7 +249,7 @@ def choose_repairer(ticket: RepairTicket) -> str:
 NO_REPAIRERS = "还没有登记维修工，无法派工。请管理员先邀请维修工。"
 NO_OTHER_REPAIRER = "没有其他维修工可以改派。"
 NOT_A_REPAIRER = "这个人不是维修工，请从按钮里选择。"
-ASSIGN_CANCELLED = "好的，暂不受理。"
+ASSIGN_CANCELLED = "好的，先不派工。"
 PENDING_CANCELLED = "已取消。"
 STALE = "这个按钮已失效。"
 NOT_FOUND = "没有找到这张报修单。"
@@ -260,7 +260,8 @@ STARTED_SHORT = "已开始维修"
 PHOTOS_UNAVAILABLE = "（照片暂时无法显示）"
 REPLY_HELP = (
     "回复这条通知可以直接操作：\n"
-    "监督员：受理 / 驳回 理由\n维修工：开始 / 完成 说明\n报修人：验收 / 返修 理由"
+    "监督员：受理 / 驳回 理由\n维修工：开始 / 完成 说明（或回复修好后的照片）\n"
+    "报修人：验收 / 返修 理由"
 )
 
 
