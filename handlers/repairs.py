@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
@@ -50,7 +51,7 @@ from handlers.common import answer, esc, requires, say, say_error
 from handlers.keyboards import markup
 from handlers.media import receive_image
 from handlers.replies import route
-from storage import people
+from storage import outbox, people
 from storage.files import resolve
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 PENDING = "rp_pending"  # user_data key: {"kind", "id"?, "photos"?, "at"}
 ALBUMS = "rp_albums"  # user_data key: media_group_id -> {"photos", "caption", "chat_id"}
 GUIDED = "rp_guided"  # user_data key: the draft of the guided report
+AFTER_ALBUMS = "rp_after"  # user_data key: media_group_id -> the job its first photo finished
 PENDING_TTL = timedelta(hours=1)
 ALBUM_WAIT_SECONDS = 1.5  # Telegram delivers an album's photos as separate updates
 
@@ -141,9 +143,16 @@ async def _submit_caption(
 
 @requires()
 async def on_photo(update: Update, context: BotContext, person: Person) -> None:
-    """A photo (or an image file) in a private chat: a report if it has a caption."""
+    """A photo (or an image file) in a private chat: a report if it has a caption;
+    in reply to a repair message, an after-photo or a short explanation instead."""
     message = update.effective_message
     assert message is not None and context.user_data is not None
+    # A picture answering a repair message is about that report, never a new one. (A reply
+    # to another feature's message stays an ordinary report: patrols rely on it.)
+    repair_id = _repair_of(await _replied_ref(context, message))
+    if repair_id is not None:
+        await _photo_reply(update, context, person, repair_id)
+        return
     # DomainError (not an image, corrupt, too big) is answered by @requires.
     photo = await receive_image(update, context, folder="repairs")
     caption = (message.caption or "").strip()
@@ -254,6 +263,14 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
     text = (message.text or message.caption or "").strip()
     # First the input itself: if it is unusable, say why and keep waiting for a better one.
     photos: tuple[Photo, ...] = ()
+    replied = _repair_of(await _replied_ref(context, message))
+    if replied is not None and replied != pending.get("id"):
+        # An answer to another report's message is about that report; we keep waiting.
+        if message.text is None:
+            await _photo_reply(update, context, person, replied)
+        else:
+            await on_reply(update, context, person, replied, message.text)
+        return
     if kind == "done" and message.text is None:
         photos = (await receive_image(update, context, folder="repairs"),)
     if kind in ("reject", "reopen", "hold") and not text:
@@ -262,29 +279,16 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
         raise DomainError(t.ASK_DONE_PROOF)
     _pop_pending(context)
     # Then the action: a "已由 X 受理" answer ends the wait, there is nothing left to do.
-    svc = context.services
-    if kind == "caption":
-        try:
-            await _submit_caption(
-                context, person, message.chat_id, text, _photos(pending.get("photos"))
-            )
-        except DomainError:
-            context.user_data[PENDING] = pending
-            raise
-    elif kind == "reject":
-        ticket = await service.reject(svc, int(pending["id"]), by=person, reason=text)
-        await say(update, t.rejected_done(ticket))
-    elif kind == "hold":
-        ticket = await service.hold(svc, int(pending["id"]), by=person, reason=text)
-        await say(update, t.held_done(ticket))
-    elif kind == "reopen":
-        ticket = await service.reopen(svc, int(pending["id"]), by=person, reason=text)
-        await say(update, t.reopened_done(ticket))
-    elif kind == "done":
-        ticket = await service.complete(
-            svc, int(pending["id"]), by=person, note=text, photos=photos
+    if kind != "caption":
+        await _act(update, context, person, str(kind), int(pending["id"]), text, photos)
+        return
+    try:
+        await _submit_caption(
+            context, person, message.chat_id, text, _photos(pending.get("photos"))
         )
-        await say(update, t.completed_done(ticket))
+    except DomainError:
+        context.user_data[PENDING] = pending
+        raise
 
 
 @requires()
@@ -293,7 +297,58 @@ async def on_pending_cancel(update: Update, context: BotContext, person: Person)
     await say(update, t.PENDING_CANCELLED)
 
 
-# ---- buttons on notifications -------------------------------------------------------
+# ---- the steps, from a button, a reply or a follow-up input --------------------------
+# Steps that wait for a reason first (the kind of input is the step's name), the service
+# function that takes it; steps done at once. 完成 waits for "done": a photo or a note.
+_NEEDS_INPUT = {"reject": service.reject, "hold": service.hold, "reopen": service.reopen}
+_AT_ONCE = {"start": service.start, "verify": service.verify, "resume": service.resume}
+# Button actions and reply words → the kind of step.
+_BUTTONS = {"rej": "reject", "hold": "hold", "re": "reopen", "dn": "done"}
+_BUTTONS |= {"st": "start", "ok": "verify", "res": "resume"}
+_REPLY_WORDS = {"受理": "accept", "驳回": "reject", "开始": "start", "完成": "done"}
+_REPLY_WORDS |= {"验收": "verify", "返修": "reopen"}
+
+
+async def _act(
+    update: Update,
+    context: BotContext,
+    person: Person,
+    kind: str,
+    repair_id: int,
+    text: str = "",
+    photos: tuple[Photo, ...] = (),
+    *,
+    ask: bool = False,
+) -> None:
+    """Take one step. ``ask``: the step came without its input (a tap, a bare "驳回"), so
+    check it may be taken now and ask for the reason, after-photo or note."""
+    svc = context.services
+    step = "complete" if kind == "done" else kind
+    if ask and (kind == "done" or kind in _NEEDS_INPUT):
+        await service.check(svc, repair_id, step, by=person)
+        _set_pending(context, kind, id=repair_id)
+        await answer(update)
+        await _prompt(update, t.ASK[kind])
+        return
+    if kind == "done":
+        ticket = await service.complete(svc, repair_id, by=person, note=text, photos=photos)
+    elif kind in _NEEDS_INPUT:
+        ticket = await _NEEDS_INPUT[kind](svc, repair_id, by=person, reason=text)
+    else:
+        ticket = await _AT_ONCE[kind](svc, repair_id, by=person)
+    done = t.step_done(step, ticket)
+    buttons = t.worker_buttons(ticket) if step == "start" else None
+    if update.callback_query is None:
+        await say(update, done, buttons)
+        return
+    await _drop_buttons(update)
+    if buttons:
+        await answer(update, t.STARTED_SHORT)
+        await _prompt(update, done, buttons)
+    else:
+        await answer(update, done)
+
+
 @requires()
 async def on_button(update: Update, context: BotContext, person: Person) -> None:
     query = update.callback_query
@@ -304,74 +359,45 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
         # Guided-path buttons reach here only when that conversation is over.
         await answer(update, t.GUIDED_EXPIRED if cb else t.STALE)
         return
-    if repair_id is None:
-        await answer(update, t.STALE)
-        return
-    svc = context.services
     action = cb.action
-    if action == "acc":
-        await _accept(update, context, person, repair_id, None)
-    elif action == "as":
-        assignee = cb.int_arg(1)
-        if assignee is None:
-            await answer(update, t.STALE)
-            return
-        await _accept(update, context, person, repair_id, assignee)
+    if repair_id is None or (action in ("as", "rat") and cb.int_arg(1) is None):
+        await answer(update, t.STALE)
+    elif action in ("acc", "as", "ra", "rat"):
+        step = "accept" if action in ("acc", "as") else "reassign"
+        await _assign(update, context, person, step, repair_id, cb.int_arg(1))
     elif action == "asx":
         await _drop_buttons(update)
         await answer(update, t.ASSIGN_CANCELLED)
-    elif action == "rej":
-        await service.check_can_reject(svc, repair_id, by=person)
-        _set_pending(context, "reject", id=repair_id)
-        await answer(update)
-        await _prompt(update, t.ASK_REJECT_REASON)
-    elif action == "st":
-        ticket = await service.start(svc, repair_id, by=person)
-        await _drop_buttons(update)
-        await answer(update, t.STARTED_SHORT)
-        await _prompt(update, t.started_done(ticket), t.worker_buttons(ticket))
-    elif action == "dn":
-        await service.check_can_complete(svc, repair_id, by=person)
-        _set_pending(context, "done", id=repair_id)
-        await answer(update)
-        await _prompt(update, t.ASK_DONE_PROOF)
-    elif action == "ok":
-        ticket = await service.verify(svc, repair_id, by=person)
-        await _drop_buttons(update)
-        await answer(update, t.verified_done(ticket))
-    elif action == "re":
-        await service.check_can_reopen(svc, repair_id, by=person)
-        _set_pending(context, "reopen", id=repair_id)
-        await answer(update)
-        await _prompt(update, t.ASK_REOPEN_REASON)
-    elif action == "hold":
-        await service.check_can_hold(svc, repair_id, by=person)
-        _set_pending(context, "hold", id=repair_id)
-        await answer(update)
-        await _prompt(update, t.ASK_HOLD_REASON)
-    elif action == "res":
-        ticket = await service.resume(svc, repair_id, by=person)
-        await _drop_buttons(update)
-        await answer(update, t.resumed_done(ticket))
+    elif action in _BUTTONS:
+        await _act(update, context, person, _BUTTONS[action], repair_id, ask=True)
     elif action == "cat" and len(cb.args) == 2:
-        try:
-            category = Category(cb.args[1])
-        except ValueError:
-            await answer(update, t.STALE)
-            return
-        ticket = await service.set_category(svc, repair_id, by=person, category=category)
-        detail = await service.detail(svc, repair_id, viewer=person)
-        try:
-            await query.edit_message_text(
-                t.submitted(ticket, len(detail.before)),
-                reply_markup=markup(t.category_buttons(ticket.id, ticket.category)),
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
-        await answer(update, t.category_changed(ticket))
+        await _recategorise(update, context, person, repair_id, cb.args[1])
     else:
         await answer(update, t.STALE)
+
+
+async def _recategorise(
+    update: Update, context: BotContext, person: Person, repair_id: int, value: str
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        category = Category(value)
+    except ValueError:
+        await answer(update, t.STALE)
+        return
+    svc = context.services
+    ticket = await service.set_category(svc, repair_id, by=person, category=category)
+    detail = await service.detail(svc, repair_id, viewer=person)
+    try:
+        await query.edit_message_text(
+            t.submitted(ticket, len(detail.before)),
+            reply_markup=markup(t.category_buttons(ticket.id, ticket.category)),
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    await answer(update, t.category_changed(ticket))
 
 
 async def _prompt(update: Update, text: str, buttons: Any = None) -> None:
@@ -380,24 +406,33 @@ async def _prompt(update: Update, text: str, buttons: Any = None) -> None:
         await message.reply_text(text, reply_markup=markup(buttons or []))
 
 
-async def _accept(
-    update: Update, context: BotContext, person: Person, repair_id: int, assignee_id: int | None
+async def _assign(
+    update: Update,
+    context: BotContext,
+    person: Person,
+    step: str,
+    repair_id: int,
+    assignee_id: int | None,
 ) -> None:
-    outcome = await service.accept(context.services, repair_id, by=person, assignee_id=assignee_id)
+    """受理 (``accept``) or 改派 (``reassign``): pick the repairer, or offer the choices."""
+    do = service.accept if step == "accept" else service.reassign
+    outcome = await do(context.services, repair_id, by=person, assignee_id=assignee_id)
     if not outcome.accepted:
         await answer(update)
+        choices = [(p.user_id, p.name) for p in outcome.choices]
+        action = "as" if step == "accept" else "rat"
         await _prompt(
             update,
             t.choose_repairer(outcome.ticket),
-            t.assign_buttons(outcome.ticket.id, [(p.user_id, p.name) for p in outcome.choices]),
+            t.assign_buttons(outcome.ticket.id, choices, action=action),
         )
         return
     if update.callback_query is not None:
         # The toast is enough here; the outbox adds "已由 X 受理" under every notification.
         await _drop_buttons(update)
-        await answer(update, t.accepted_done(outcome.ticket))
+        await answer(update, t.step_done(step, outcome.ticket))
         return
-    await _prompt(update, t.accepted_done(outcome.ticket))
+    await _prompt(update, t.step_done(step, outcome.ticket))
 
 
 # ---- replies to notifications -------------------------------------------------------
@@ -405,49 +440,65 @@ async def on_reply(
     update: Update, context: BotContext, person: Person, repair_id: int, text: str
 ) -> None:
     """受理 / 驳回 理由 (supervisors); 开始 / 完成 说明 (repairer); 验收 / 返修 理由."""
-    svc = context.services
     word, _, rest = text.strip().partition(" ")
     word = word.rstrip("。！!.，,")
     if not rest and len(word) > 2 and word[:2] in ("驳回", "完成", "返修"):
         word, rest = word[:2], word[2:]
     rest = rest.strip(" ：:，,")
+    kind = _REPLY_WORDS.get(word)
     try:
-        if word == "受理":
-            await _accept(update, context, person, repair_id, None)
-        elif word == "驳回":
-            if not rest:
-                await service.check_can_reject(svc, repair_id, by=person)
-                _set_pending(context, "reject", id=repair_id)
-                await say(update, t.ASK_REJECT_REASON)
-                return
-            ticket = await service.reject(svc, repair_id, by=person, reason=rest)
-            await say(update, t.rejected_done(ticket))
-        elif word == "开始":
-            ticket = await service.start(svc, repair_id, by=person)
-            await say(update, t.started_done(ticket), t.worker_buttons(ticket))
-        elif word == "完成":
-            if not rest:
-                await service.check_can_complete(svc, repair_id, by=person)
-                _set_pending(context, "done", id=repair_id)
-                await say(update, t.ASK_DONE_PROOF)
-                return
-            ticket = await service.complete(svc, repair_id, by=person, note=rest)
-            await say(update, t.completed_done(ticket))
-        elif word == "验收":
-            ticket = await service.verify(svc, repair_id, by=person)
-            await say(update, t.verified_done(ticket))
-        elif word == "返修":
-            if not rest:
-                await service.check_can_reopen(svc, repair_id, by=person)
-                _set_pending(context, "reopen", id=repair_id)
-                await say(update, t.ASK_REOPEN_REASON)
-                return
-            ticket = await service.reopen(svc, repair_id, by=person, reason=rest)
-            await say(update, t.reopened_done(ticket))
-        else:
+        if kind is None:
             await say(update, t.REPLY_HELP)
+        elif kind == "accept":
+            await _assign(update, context, person, kind, repair_id, None)
+        else:
+            await _act(update, context, person, kind, repair_id, rest, ask=not rest)
     except DomainError as err:
         await say_error(update, err)
+
+
+async def _replied_ref(context: BotContext, message: Message) -> str | None:
+    """What a reply is about: the notification's ref ("repair:12", "purchase:3"), or the
+    report named in the bot's own message (the prompts after a tap, "已提交")."""
+    replied = message.reply_to_message
+    if replied is None:
+        return None
+    ref = await outbox.ref_for_message(context.services.db, message.chat_id, replied.message_id)
+    if ref is not None or replied.from_user is None or not replied.from_user.is_bot:
+        return ref
+    found = t.NUMBER_IN_TEXT.search(replied.text or replied.caption or "")
+    return t.ref(int(found.group(1))) if found else None
+
+
+def _repair_of(ref: str | None) -> int | None:
+    namespace, _, raw_id = (ref or "").partition(":")
+    return int(raw_id) if namespace == t.REF and raw_id.isdigit() else None
+
+
+async def _photo_reply(update: Update, context: BotContext, person: Person, repair_id: int) -> None:
+    """A picture in reply to a repair message: the assigned repairer's after-photo (the
+    job is done); from anyone else, a short explanation and no new report."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    svc = context.services
+    ticket = await service.find(svc, repair_id)
+    if person.user_id != ticket.assignee_id:
+        await say(update, t.photo_reply_not_yours(ticket))
+        return
+    photo = await receive_image(update, context, folder="repairs")
+    group = message.media_group_id
+    albums: dict[str, int] = context.user_data.setdefault(AFTER_ALBUMS, {})
+    if group is not None and albums.get(group) == repair_id:
+        await service.add_after_photos(svc, repair_id, by=person, photos=(photo,))
+        return  # the rest of an album that already finished the job
+    note = (message.caption or "").strip()
+    await _act(update, context, person, "done", repair_id, note, (photo,))
+    pending = context.user_data.get(PENDING)
+    if isinstance(pending, dict) and pending.get("id") == repair_id:
+        _pop_pending(context)
+    if group is not None:
+        albums.clear()
+        albums[group] = repair_id
 
 
 # ---- looking things up --------------------------------------------------------------
@@ -565,50 +616,61 @@ async def guided_skip(update: Update, context: BotContext) -> int:
     return G_LOCATION
 
 
-@requires()
-async def guided_location(update: Update, context: BotContext, person: Person) -> int:
+def _take(update: Update, context: BotContext, field: str, clean: Callable[[str], str]) -> Any:
+    """Put the cleaned text of this message into the draft (DomainError if unusable)."""
     message = update.effective_message
     assert message is not None
     draft = _draft(context)
-    draft["location"] = clean_location(message.text or "")
-    draft["asked_location"] = True
+    draft[field] = clean(message.text or "")
+    return draft
+
+
+@requires()
+async def guided_location(update: Update, context: BotContext, person: Person) -> int:
+    _take(update, context, "location", clean_location)["asked_location"] = True
     await say(update, t.GUIDED_ASK_DESCRIPTION)
     return G_DESCRIPTION
 
 
 @requires()
 async def guided_description(update: Update, context: BotContext, person: Person) -> int:
-    message = update.effective_message
-    assert message is not None
-    draft = _draft(context)
-    draft["description"] = clean_description(message.text or "")
+    draft = _take(update, context, "description", clean_description)
     guess = guess_category(draft["description"] + str(draft.get("location", "")))
     draft["category"] = guess.value
     await say(update, t.GUIDED_ASK_CATEGORY.format(guess=guess.label), t.guided_category_buttons())
     return G_CATEGORY
 
 
-async def guided_category(update: Update, context: BotContext) -> int:
+_Choice = TypeVar("_Choice", Category, Urgency)
+
+
+async def _guided_choice(update: Update, kind: type[_Choice]) -> _Choice | None:
+    """The category or urgency a guided-path button carries (None if forged or stale)."""
     cb = callbacks.decode(update.callback_query.data if update.callback_query else None)
     try:
-        category = Category(cb.args[0]) if cb and cb.args else None
+        choice = kind(cb.args[0]) if cb and cb.args else None
     except ValueError:
-        category = None
-    if category is None:
+        choice = None
+    if choice is None:
         await answer(update, t.STALE)
+        return None
+    await answer(update, choice.label)
+    await _drop_buttons(update)
+    return choice
+
+
+async def guided_category(update: Update, context: BotContext) -> int:
+    category = await _guided_choice(update, Category)
+    if category is None:
         return G_CATEGORY
     _draft(context)["category"] = category.value
-    await answer(update, category.label)
-    await _drop_buttons(update)
     await _prompt(update, t.GUIDED_ASK_URGENCY, t.guided_urgency_buttons())
     return G_URGENCY
 
 
 @requires()
 async def guided_category_text(update: Update, context: BotContext, person: Person) -> int:
-    message = update.effective_message
-    assert message is not None
-    _draft(context)["category"] = parse_category(message.text or "").value
+    _take(update, context, "category", lambda text: parse_category(text).value)
     await say(update, t.GUIDED_ASK_URGENCY, t.guided_urgency_buttons())
     return G_URGENCY
 
@@ -627,25 +689,16 @@ async def _summary(update: Update, context: BotContext) -> int:
 
 
 async def guided_urgency(update: Update, context: BotContext) -> int:
-    cb = callbacks.decode(update.callback_query.data if update.callback_query else None)
-    try:
-        urgency = Urgency(cb.args[0]) if cb and cb.args else None
-    except ValueError:
-        urgency = None
+    urgency = await _guided_choice(update, Urgency)
     if urgency is None:
-        await answer(update, t.STALE)
         return G_URGENCY
     _draft(context)["urgency"] = urgency.value
-    await answer(update, urgency.label)
-    await _drop_buttons(update)
     return await _summary(update, context)
 
 
 @requires()
 async def guided_urgency_text(update: Update, context: BotContext, person: Person) -> int:
-    message = update.effective_message
-    assert message is not None
-    _draft(context)["urgency"] = parse_urgency(message.text or "").value
+    _take(update, context, "urgency", lambda text: parse_urgency(text).value)
     return await _summary(update, context)
 
 

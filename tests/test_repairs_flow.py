@@ -16,7 +16,7 @@ from storage import repairs as repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
 from tests.fakebot.running import register, running_bot, services
-from tests.fakebot.server import message_text
+from tests.fakebot.server import TgUser, message_text
 from tests.images import bomb_png, corrupt_jpeg, jpeg_bytes, pdf_bytes
 
 
@@ -25,19 +25,36 @@ def labels(message: dict[str, Any]) -> list[str]:
     return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
+async def reported(tg: FakeTelegram, people: Cast) -> tuple[int, dict[str, Any]]:
+    """孙老师 reports a broken lock; the number and 李监督's notification."""
+    rid = await fast_report(tg, people)
+    return rid, await tg.message(people.supervisor.id, f"#{rid}")
+
+
+async def tap_says(tg: FakeTelegram, user: TgUser, message: dict[str, Any], data: str) -> str:
+    """``user`` presses a button with ``data`` (possibly forged); what the bot answered."""
+    return str((await tg.answer(await tg.tap_data(user, message, data)))["text"])
+
+
 async def ticket_state(app: App, repair_id: int) -> RepairState:
     ticket = await repo.get(services(app).db, repair_id)
     assert ticket is not None
     return ticket.state
 
 
+async def photo_report(
+    tg: FakeTelegram, user: TgUser, caption: str = "教学楼302教室 门锁坏了，关不上"
+) -> tuple[int, dict[str, Any]]:
+    """``user`` reports by photo; the report's number and the bot's "已提交" answer."""
+    await tg.send_photo(user, jpeg_bytes(), caption=caption)
+    reply = await tg.message(user.id, "已提交")
+    return int(message_text(reply).split("#", 1)[1].split()[0]), reply
+
+
 async def fast_report(
     tg: FakeTelegram, people: Cast, caption: str = "教学楼302教室 门锁坏了，关不上"
 ) -> int:
-    await tg.send_photo(people.teacher, jpeg_bytes(), caption=caption)
-    reply = await tg.message(people.teacher.id, "已提交")
-    number = message_text(reply).split("#", 1)[1].split()[0]
-    return int(number)
+    return (await photo_report(tg, people.teacher, caption))[0]
 
 
 # ---- fast path ----------------------------------------------------------------------
@@ -115,8 +132,7 @@ async def test_pdf_corrupt_jpeg_and_image_bomb_get_clear_answers(
 async def test_full_lifecycle_with_notifications_at_each_step(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     qid = await tg.tap(people.supervisor, note, "受理")
     # One repairer: assigned at once.
     assert "刘师傅" in (await tg.answer(qid))["text"]
@@ -171,8 +187,7 @@ async def test_full_lifecycle_with_notifications_at_each_step(
 async def test_reject_asks_for_reason_and_tells_reporter(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     qid = await tg.tap(people.supervisor, note, "驳回")
     await tg.answer(qid)
     await tg.message(people.supervisor.id, "驳回理由")
@@ -203,12 +218,9 @@ async def test_supervisor_replies_accept_and_reject_to_notifications(
 async def test_accept_with_two_repairers_asks_which(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    from tests.fakebot.server import TgUser
-
     second = TgUser(1010, "马师傅")
     await register(services(bot), second, Role.REPAIRER)
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     qid = await tg.tap(people.supervisor, note, "受理")
     await tg.answer(qid)
     choose = await tg.message(people.supervisor.id, "派给哪位")
@@ -228,10 +240,9 @@ async def test_second_tap_is_answered_with_who_accepted_and_changes_nothing(
     n2 = await tg.message(people.supervisor2.id, f"#{rid}")
     await tg.answer(await tg.tap(people.supervisor, n1, "受理"))
     # supervisor2 still has the old message with buttons (the tap is stale).
-    qid = await tg.tap_data(people.supervisor2, n2, encode("rp", "acc", rid))
-    assert "已由 李监督 受理" in (await tg.answer(qid))["text"]
-    qid = await tg.tap_data(people.supervisor2, n2, encode("rp", "rej", rid))
-    assert "已由 李监督 受理" in (await tg.answer(qid))["text"]
+    for action in ("acc", "rej"):
+        stale = encode("rp", action, rid)
+        assert "已由 李监督 受理" in await tap_says(tg, people.supervisor2, n2, stale)
     ticket = await repo.get(services(bot).db, rid)
     assert ticket is not None and ticket.state is RepairState.ACCEPTED
     assert ticket.state_by_name == "李监督"
@@ -239,44 +250,34 @@ async def test_second_tap_is_answered_with_who_accepted_and_changes_nothing(
 
 async def test_wrong_roles_cannot_press_buttons(bot: App, tg: FakeTelegram, people: Cast) -> None:
     # Forged data on a message in the presser's own chat (the only place they can tap).
-    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁坏了")
-    own = await tg.message(people.teacher.id, "已提交")
-    rid = int(message_text(own).split("#", 1)[1].split()[0])
-    qid = await tg.tap_data(people.teacher, own, encode("rp", "acc", rid))
-    assert "监督员" in (await tg.answer(qid))["text"]
+    rid, own = await photo_report(tg, people.teacher, "302 门锁坏了")
+    assert "监督员" in await tap_says(tg, people.teacher, own, encode("rp", "acc", rid))
     await tg.send_text(people.repairer, "/repairs")
     fixer_own = await tg.message(people.repairer.id)
-    qid = await tg.tap_data(people.repairer, fixer_own, encode("rp", "rej", rid))
-    assert "监督员" in (await tg.answer(qid))["text"]
+    assert "监督员" in await tap_says(tg, people.repairer, fixer_own, encode("rp", "rej", rid))
     note = await tg.message(people.supervisor.id, f"#{rid}")
     await tg.answer(await tg.tap(people.supervisor, note, "受理"))
     await tg.message(people.repairer.id, "派给您的维修任务")
-    qid = await tg.tap_data(people.teacher, own, encode("rp", "st", rid))
-    assert "刘师傅" in (await tg.answer(qid))["text"]
+    assert "刘师傅" in await tap_says(tg, people.teacher, own, encode("rp", "st", rid))
     await tg.send_text(people.purchaser, "/repairs")
     buyer_own = await tg.message(people.purchaser.id)
-    qid = await tg.tap_data(people.purchaser, buyer_own, encode("rp", "dn", rid))
-    assert "刘师傅" in (await tg.answer(qid))["text"]
+    assert "刘师傅" in await tap_says(tg, people.purchaser, buyer_own, encode("rp", "dn", rid))
     assert await ticket_state(bot, rid) is RepairState.ACCEPTED
 
 
 async def test_supervisor_cannot_accept_own_report(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    await tg.send_photo(people.supervisor, jpeg_bytes(), caption="办公室 空调不制冷")
-    reply = await tg.message(people.supervisor.id, "已提交")
-    rid = int(message_text(reply).split("#", 1)[1].split()[0])
+    rid, reply = await photo_report(tg, people.supervisor, "办公室 空调不制冷")
     await tg.message(people.supervisor2.id, f"#{rid}")
-    qid = await tg.tap_data(people.supervisor, reply, encode("rp", "acc", rid))
-    assert "不能受理自己" in (await tg.answer(qid))["text"]
+    assert "不能受理自己" in await tap_says(tg, people.supervisor, reply, encode("rp", "acc", rid))
     assert await ticket_state(bot, rid) is RepairState.NEW
 
 
 async def test_forged_and_malformed_callbacks_change_nothing(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     for data in ("rp:acc:999", "rp:acc:abc", "rp:zzz:1", "rp:as:1:1007", "rp:cat:1:nope", "rp"):
         qid = await tg.tap_data(people.supervisor, note, data)
         assert (await tg.answer(qid))["text"], data
@@ -484,8 +485,7 @@ async def test_card_shows_photos_stored_on_disk(
 
 
 async def test_pending_reason_can_be_cancelled(bot: App, tg: FakeTelegram, people: Cast) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
     await tg.message(people.supervisor.id, "驳回理由")
     await tg.send_text(people.supervisor, "/cancel")
@@ -498,8 +498,7 @@ async def test_pending_reason_can_be_cancelled(bot: App, tg: FakeTelegram, peopl
 async def test_repairer_replies_to_job_to_finish_it(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     await tg.send_text(people.supervisor, "受理", reply_to=note)
     job = await tg.message(people.repairer.id, "派给您的维修任务")
     await tg.send_text(people.repairer, "完成 换了新锁", reply_to=job)
@@ -532,8 +531,7 @@ async def test_album_cut_off_by_a_restart_still_becomes_a_report(
 async def test_forgotten_reason_prompt_expires_and_text_is_not_taken(
     bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
+    rid, note = await reported(tg, people)
     await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
     await tg.message(people.supervisor.id, "驳回理由")
     clock.advance(timedelta(hours=2))

@@ -181,7 +181,7 @@ async def test_second_accept_is_answered_with_who_accepted(
     with pytest.raises(DomainError, match="已由 张三 受理"):
         await svc_repairs.accept(svc, r.ticket.id, by=cast["boss2"])
     with pytest.raises(DomainError, match="已由 张三 受理"):
-        await svc_repairs.check_can_reject(svc, r.ticket.id, by=cast["boss2"])
+        await svc_repairs.check(svc, r.ticket.id, "reject", by=cast["boss2"])
 
 
 async def test_reject_tells_reporter_the_reason(svc: Services, cast: dict[str, Person]) -> None:
@@ -269,30 +269,34 @@ async def test_escalation_reminds_once_per_period(svc: Services, cast: dict[str,
     assert (await svc_repairs.run_escalation(svc, T0 + timedelta(hours=2, minutes=1))).reminded
 
 
-async def test_overdue_job_reminds_assignee_and_supervisors(
-    svc: Services, cast: dict[str, Person]
-) -> None:
+async def accepted_job(svc: Services, cast: dict[str, Person]) -> int:
+    """王老师 reports "302 灯不亮", 张三 accepts it: the job goes to 李四 (the only repairer)."""
     r = await svc_repairs.report(svc, reporter=Actor.of(cast["teacher"]), location="302",
                                  description="灯不亮")  # fmt: skip
     await svc_repairs.accept(svc, r.ticket.id, by=cast["boss"])
+    return r.ticket.id
+
+
+async def test_overdue_job_reminds_assignee_and_supervisors(
+    svc: Services, cast: dict[str, Person]
+) -> None:
+    rid = await accepted_job(svc, cast)
     await clear_outbox(svc)
     res = await svc_repairs.run_escalation(svc, T0 + timedelta(days=7, minutes=1))
-    assert res.reminded == (r.ticket.id,)
+    assert res.reminded == (rid,)
     assert sorted(chat for chat, _, _ in await outbox_rows(svc)) == [2, 3, 4]
 
 
 async def test_done_job_is_verified_automatically_after_seven_days(
     svc: Services, cast: dict[str, Person]
 ) -> None:
-    r = await svc_repairs.report(svc, reporter=Actor.of(cast["teacher"]), location="302",
-                                 description="灯不亮")  # fmt: skip
-    await svc_repairs.accept(svc, r.ticket.id, by=cast["boss"])
-    await svc_repairs.complete(svc, r.ticket.id, by=cast["fixer"], note="好了")
+    rid = await accepted_job(svc, cast)
+    await svc_repairs.complete(svc, rid, by=cast["fixer"], note="好了")
     res = await svc_repairs.run_escalation(svc, T0 + timedelta(days=6))
     assert res.auto_verified == ()
     res = await svc_repairs.run_escalation(svc, T0 + timedelta(days=7))
-    assert res.auto_verified == (r.ticket.id,)
-    tk = await repo.get(svc.db, r.ticket.id)
+    assert res.auto_verified == (rid,)
+    tk = await repo.get(svc.db, rid)
     assert tk is not None and tk.state is RepairState.VERIFIED
 
 

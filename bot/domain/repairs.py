@@ -67,6 +67,25 @@ _STATE_VERBS = {
 }
 
 
+# The steps of the lifecycle and the states each may start from (the one table every
+# check reads; 受理 also takes an unassigned job back from 搁置).
+_WORKING = (RepairState.ACCEPTED, RepairState.IN_PROGRESS)
+STEPS: dict[str, tuple[RepairState, ...]] = {
+    "accept": (RepairState.NEW,),
+    "reject": (RepairState.NEW, RepairState.ON_HOLD),
+    "hold": (RepairState.NEW, *_WORKING),
+    "resume": (RepairState.ON_HOLD,),
+    "reassign": _WORKING,
+    "start": (RepairState.ACCEPTED,),
+    "complete": _WORKING,
+    "verify": (RepairState.DONE,),
+    "reopen": (RepairState.DONE,),
+}
+# Steps only the assigned repairer (or a supervisor) takes; steps for the reporter.
+_WORKER_STEPS = frozenset({"start", "complete"})
+_REPORTER_STEPS = frozenset({"verify", "reopen"})
+
+
 class Urgency(StrEnum):
     URGENT = "urgent"
     NORMAL = "normal"
@@ -360,27 +379,33 @@ class RepairTicket:
             return DomainError(f"已由 {self.state_by_name} {verb}")
         return DomainError(f"报修单 {self.number} 当前状态是「{self.state.label}」，不能这样操作。")
 
-    def _require(self, *states: RepairState) -> None:
-        if self.state not in states:
-            raise self._decided()
-
     def _set(self, state: RepairState, by: Who | None, now: datetime) -> None:
         self.state = state
         self.state_at = now
         self.state_by_id = by.user_id if by else None
         self.state_by_name = by.name if by else "系统"
 
-    def check_can_accept(self, by: Who) -> None:
-        if self.state is RepairState.ON_HOLD and self.assignee_id is None:
-            pass
-        else:
-            self._require(RepairState.NEW)
-        if by.user_id == self.reporter_id:
+    def check(self, step: str, by: Who | None, *, supervisor: bool = False) -> None:
+        """May ``by`` take ``step`` (a key of ``STEPS``) now? Changes nothing; raises the
+        short answer ("已由 张三 受理", "只有报修人…") when not. ``by=None``: the system."""
+        allowed = STEPS[step]
+        unassigned_hold = self.state is RepairState.ON_HOLD and self.assignee_id is None
+        if self.state not in allowed and not (step == "accept" and unassigned_hold):
+            raise self._decided()
+        if by is None:
+            return
+        if step == "accept" and by.user_id == self.reporter_id:
             raise DomainError("不能受理自己提交的报修，请由其他监督员受理。")
+        if supervisor:
+            return
+        if step in _WORKER_STEPS and by.user_id != self.assignee_id:
+            raise DomainError(f"这张报修单派给了 {self.assignee_name or '别人'}，只有他/她能操作。")
+        if step in _REPORTER_STEPS and by.user_id != self.reporter_id:
+            raise DomainError("只有报修人或监督员可以验收或返修。")
 
     # ---- transitions --------------------------------------------------------------
     def accept(self, by: Who, assignee: Who, now: datetime) -> None:
-        self.check_can_accept(by)
+        self.check("accept", by)
         self.assignee_id, self.assignee_name = assignee.user_id, assignee.name
         self.accepted_at = now
         self.work_since = now
@@ -388,21 +413,26 @@ class RepairTicket:
         self.hold_from = None
         self._set(RepairState.ACCEPTED, by, now)
 
-    def _require_worker(self, by: Who, *, supervisor: bool) -> None:
-        if not supervisor and by.user_id != self.assignee_id:
-            raise DomainError(f"这张报修单派给了 {self.assignee_name or '别人'}，只有他/她能操作。")
+    def reassign(self, by: Who, assignee: Who, now: datetime) -> None:
+        """改派: another repairer takes over an accepted or started job; their clock
+        starts now and they begin from 已受理."""
+        self.check("reassign", by, supervisor=True)
+        if assignee.user_id == self.assignee_id:
+            raise DomainError(f"报修单 {self.number} 已经派给 {assignee.name} 了。")
+        self.assignee_id, self.assignee_name = assignee.user_id, assignee.name
+        self.started_at = None
+        self.work_since = now
+        self._set(RepairState.ACCEPTED, by, now)
 
     def start(self, by: Who, now: datetime, *, supervisor: bool = False) -> None:
-        self._require(RepairState.ACCEPTED)
-        self._require_worker(by, supervisor=supervisor)
+        self.check("start", by, supervisor=supervisor)
         self.started_at = now
         self._set(RepairState.IN_PROGRESS, by, now)
 
     def complete(
         self, by: Who, note: str | None, now: datetime, *, supervisor: bool = False
     ) -> None:
-        self._require(RepairState.ACCEPTED, RepairState.IN_PROGRESS)
-        self._require_worker(by, supervisor=supervisor)
+        self.check("complete", by, supervisor=supervisor)
         if self.started_at is None:
             self.started_at = now
         self.done_at = now
@@ -410,22 +440,15 @@ class RepairTicket:
         self.reason = None
         self._set(RepairState.DONE, by, now)
 
-    def _require_reporter(self, by: Who, *, supervisor: bool) -> None:
-        if not supervisor and by.user_id != self.reporter_id:
-            raise DomainError("只有报修人或监督员可以验收或返修。")
-
     def verify(self, by: Who | None, now: datetime, *, supervisor: bool = False) -> None:
         """``by=None``: verified automatically after the waiting period."""
-        self._require(RepairState.DONE)
-        if by is not None:
-            self._require_reporter(by, supervisor=supervisor)
+        self.check("verify", by, supervisor=supervisor)
         self.verified_at = now
         self._set(RepairState.VERIFIED, by, now)
 
     def reopen(self, by: Who, reason: str, now: datetime, *, supervisor: bool = False) -> None:
         """返修: the fix did not hold; back to 维修中 with the same repairer."""
-        self._require(RepairState.DONE)
-        self._require_reporter(by, supervisor=supervisor)
+        self.check("reopen", by, supervisor=supervisor)
         self.reason = _reason(reason, required=False) or "报修人要求返修"
         self.done_at = None
         self.done_note = None
@@ -434,18 +457,18 @@ class RepairTicket:
         self._set(RepairState.IN_PROGRESS, by, now)
 
     def reject(self, by: Who, reason: str, now: datetime) -> None:
-        self._require(RepairState.NEW, RepairState.ON_HOLD)
+        self.check("reject", by, supervisor=True)
         self.reason = _reason(reason, required=True)
         self._set(RepairState.REJECTED, by, now)
 
     def hold(self, by: Who, reason: str, now: datetime) -> None:
-        self._require(RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS)
+        self.check("hold", by, supervisor=True)
         self.reason = _reason(reason, required=True)
         self.hold_from = self.state
         self._set(RepairState.ON_HOLD, by, now)
 
     def resume(self, by: Who, now: datetime) -> None:
-        self._require(RepairState.ON_HOLD)
+        self.check("resume", by, supervisor=True)
         back = self.hold_from or RepairState.NEW
         if back is not RepairState.NEW and self.assignee_id is None:
             back = RepairState.NEW

@@ -4,7 +4,8 @@ transaction, then wakes the outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,10 +57,11 @@ async def _audit(
     action: str,
     ticket: RepairTicket,
     detail: str | None = None,
+    now: datetime | None = None,
 ) -> None:
     await audit.record(
         tx,
-        now=svc.now(),
+        now=now or svc.now(),
         actor_id=by.user_id if by else None,
         actor_name=by.name if by else None,
         action=action,
@@ -93,7 +95,7 @@ async def _tell(
 
 
 # Older notifications lose their buttons on every change. Only the decisions other
-# supervisors must see (受理, 驳回) add a "已由 X …" note; the people concerned by later
+# supervisors must see (受理, 驳回, 改派) add a "已由 X …" note; the people concerned by later
 # steps get their own message instead, so nobody is flooded with notes.
 
 
@@ -119,47 +121,56 @@ class Reported:
     notified: int
 
 
+@dataclass(frozen=True)
+class NewReport:
+    """What a report says, however it was made (fast path, guided path, patrol)."""
+
+    location: str
+    description: str
+    category: Category
+    urgency: Urgency
+    photos: Sequence[Photo]
+
+
 async def _create(
-    tx: Tx,
-    svc: Services,
-    *,
-    reporter: Actor,
-    location: str,
-    description: str,
-    category: Category,
-    urgency: Urgency,
-    photos: Sequence[Photo],
-    round_id: int | None = None,
+    tx: Tx, svc: Services, reporter: Actor, new: NewReport, round_id: int | None = None
 ) -> Reported:
     now = svc.now()
-    if len(photos) > MAX_PHOTOS:
+    if len(new.photos) > MAX_PHOTOS:
         raise DomainError(f"一次最多{MAX_PHOTOS}张照片。")
     repair_id = await repo.insert(
         tx,
         reporter_id=reporter.user_id,
         reporter_name=reporter.name,
-        location=location,
-        description=description,
-        category=category,
-        urgency=urgency,
+        location=new.location,
+        description=new.description,
+        category=new.category,
+        urgency=new.urgency,
         now=now,
         patrol_round_id=round_id,
     )
-    await repo.add_photos(tx, repair_id, tuple(photos), kind="before", by=reporter.user_id, now=now)
+    photos = tuple(new.photos)
+    await repo.add_photos(tx, repair_id, photos, kind="before", by=reporter.user_id, now=now)
     ticket = await _load(tx, repair_id)
-    detail = f"{location or '未注明位置'}：{description}"
+    detail = f"{new.location or '未注明位置'}：{new.description}"
     if round_id is not None:
         detail += f"（巡查 {round_id}）"
     await _audit(tx, svc, reporter, "repair.create", ticket, detail)
-    count = await repo.count_same_place(tx, location, category, now - REPEAT_WINDOW)
-    note = repeat_note(count)
+    count = await repo.count_same_place(tx, new.location, new.category, now - REPEAT_WINDOW)
     msg = OutMessage(
-        t.new_to_supervisor(ticket, note, from_patrol=round_id is not None),
+        t.new_to_supervisor(ticket, repeat_note(count), from_patrol=round_id is not None),
         t.supervisor_buttons(repair_id),
-        tuple(photos),
+        photos,
     )
     notified = await _notify_supervisors(tx, svc, msg, ticket, exclude={reporter.user_id})
     return Reported(ticket, len(photos), count, notified)
+
+
+async def _report(svc: Services, reporter: Actor, new: NewReport) -> Reported:
+    async with svc.db.transaction() as tx:
+        result = await _create(tx, svc, reporter, new)
+    svc.kick_outbox()
+    return result
 
 
 async def report(
@@ -175,19 +186,9 @@ async def report(
     """The guided path: every field given (category and urgency guessed when missing)."""
     location = " ".join(location.split())
     description = clean_description(description)
-    async with svc.db.transaction() as tx:
-        result = await _create(
-            tx,
-            svc,
-            reporter=reporter,
-            location=location,
-            description=description,
-            category=category or guess_category(description + location),
-            urgency=urgency or Urgency.NORMAL,
-            photos=photos,
-        )
-    svc.kick_outbox()
-    return result
+    category = category or guess_category(description + location)
+    new = NewReport(location, description, category, urgency or Urgency.NORMAL, photos)
+    return await _report(svc, reporter, new)
 
 
 async def report_caption(
@@ -199,19 +200,8 @@ async def report_caption(
     category = guess_category(description)
     if category is Category.OTHER:
         category = guess_category(caption)
-    async with svc.db.transaction() as tx:
-        result = await _create(
-            tx,
-            svc,
-            reporter=reporter,
-            location=location,
-            description=description,
-            category=category,
-            urgency=guess_urgency(caption),
-            photos=photos,
-        )
-    svc.kick_outbox()
-    return result
+    new = NewReport(location, description, category, guess_urgency(caption), photos)
+    return await _report(svc, reporter, new)
 
 
 async def report_from_patrol(
@@ -231,46 +221,116 @@ async def report_from_patrol(
     category = guess_category(description)
     if category is Category.OTHER:
         category = guess_category(location)
-    result = await _create(
-        tx,
-        svc,
-        reporter=reporter,
-        location=location,
-        description=description,
-        category=category,
-        urgency=guess_urgency(description),
-        photos=photos[:MAX_PHOTOS],
-        round_id=round_id,
-    )
+    urgency = guess_urgency(description)
+    new = NewReport(location, description, category, urgency, photos[:MAX_PHOTOS])
+    result = await _create(tx, svc, reporter, new, round_id)
     return result.ticket.id
 
 
 async def set_category(
     svc: Services, repair_id: int, *, by: Person, category: Category
 ) -> RepairTicket:
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
+    async with _changing(svc, repair_id) as (tx, ticket):
         if by.user_id != ticket.reporter_id and not _is_supervisor(by):
             raise DomainError("只有报修人或监督员可以修改类别。")
-        if ticket.category is category:
-            return ticket
-        old = ticket.category
-        ticket.recategorise(category)
-        await _save(tx, ticket)
-        await _audit(
-            tx, svc, Actor.of(by), "repair.category", ticket, f"{old.label} → {category.label}"
-        )
+        if ticket.category is not category:
+            old = ticket.category
+            ticket.recategorise(category)
+            change = f"{old.label} → {category.label}"
+            await _record(tx, svc, ticket, Actor.of(by), "category", change, clear=False)
     return ticket
+
+
+# ---- steps of the lifecycle ---------------------------------------------------------
+SUPERVISOR_STEPS = frozenset({"accept", "reject", "hold", "resume", "reassign"})
+WORKER_STEPS = frozenset({"start", "complete"})
+
+
+def _require_role(by: Person, ticket: RepairTicket, step: str) -> None:
+    """Who may take ``step`` at all, before the ticket's own state is looked at."""
+    if step in SUPERVISOR_STEPS:
+        _require_supervisor(by)
+    elif step in WORKER_STEPS:
+        _require_worker_role(by, ticket)
+
+
+async def find(svc: Services, repair_id: int) -> RepairTicket:
+    ticket = await repo.get(svc.db, repair_id)
+    if ticket is None:
+        raise DomainError(t.NOT_FOUND)
+    return ticket
+
+
+async def check(svc: Services, repair_id: int, step: str, *, by: Person) -> RepairTicket:
+    """Before asking for a reason, a note or a choice: may ``by`` take ``step`` now?
+    Raises the short answer ("已由 X 受理", a role message) and changes nothing."""
+    ticket = await find(svc, repair_id)
+    _require_role(by, ticket, step)
+    ticket.check(step, Actor.of(by), supervisor=_is_supervisor(by))
+    return ticket
+
+
+@asynccontextmanager
+async def _changing(svc: Services, repair_id: int) -> AsyncIterator[tuple[Tx, RepairTicket]]:
+    """One change of one ticket: load it in a transaction, let the caller change it, and
+    wake the outbox after the commit (nothing is sent if the change raised)."""
+    async with svc.db.transaction() as tx:
+        yield tx, await _load(tx, repair_id)
+    svc.kick_outbox()
+
+
+async def _record(
+    tx: Tx,
+    svc: Services,
+    ticket: RepairTicket,
+    by: Actor | None,
+    step: str,
+    detail: str | None = None,
+    *,
+    clear: bool = True,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Save the changed ticket, write its history line, and (``clear``) take the buttons
+    off every older notification about it, with ``note`` ("已由 X 受理") under them."""
+    now = now or svc.now()
+    await _save(tx, ticket)
+    await _audit(tx, svc, by, f"repair.{step}", ticket, detail, now)
+    if clear:
+        await outbox.enqueue_clear_buttons(tx, t.ref(ticket.id), now=now, note=note)
+
+
+async def _send_job(tx: Tx, svc: Services, ticket: RepairTicket, text: str) -> None:
+    """The assigned repairer's job: the text, 开始/完成 buttons and the report's photos."""
+    photos = await _before_photos(tx, ticket.id)
+    await _tell(tx, svc, ticket.assignee_id, ticket, text, t.worker_buttons(ticket), photos)
 
 
 # ---- supervisor decisions -----------------------------------------------------------
 @dataclass(frozen=True)
 class AcceptOutcome:
-    """Either the accepted ticket, or the repairers to choose from."""
+    """Either the accepted (or reassigned) ticket, or the repairers to choose from."""
 
     ticket: RepairTicket
     accepted: bool
     choices: tuple[Person, ...] = ()
+
+
+async def _choose_repairer(
+    tx: Tx, assignee_id: int | None, *, skip: int | None = None, ask: bool = False
+) -> Person | tuple[Person, ...]:
+    """The repairer picked by ``assignee_id`` (checked: a forged id is refused), else the
+    choices (without ``skip``, the current one), or the only one there is unless ``ask``."""
+    crew = await people.with_role(tx, Role.REPAIRER)
+    if assignee_id is not None:
+        found = [p for p in crew if p.user_id == assignee_id]
+        if not found:
+            raise DomainError(t.NOT_A_REPAIRER)
+        return found[0]
+    crew = [p for p in crew if p.user_id != skip]
+    if not crew:
+        raise DomainError(t.NO_OTHER_REPAIRER if skip is not None else t.NO_REPAIRERS)
+    return crew[0] if len(crew) == 1 and not ask else tuple(crew)
 
 
 async def accept(
@@ -280,110 +340,72 @@ async def accept(
     repairer, otherwise return the choices (nothing is changed yet)."""
     _require_supervisor(by)
     actor = Actor.of(by)
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
-        ticket.check_can_accept(actor)
-        crew = await people.with_role(tx, Role.REPAIRER)
-        if assignee_id is None:
-            if not crew:
-                raise DomainError(t.NO_REPAIRERS)
-            if len(crew) > 1:
-                return AcceptOutcome(ticket, False, tuple(crew))
-            assignee = crew[0]
-        else:
-            found = [p for p in crew if p.user_id == assignee_id]
-            if not found:
-                raise DomainError(t.NOT_A_REPAIRER)
-            assignee = found[0]
+    async with _changing(svc, repair_id) as (tx, ticket):
+        ticket.check("accept", actor)
+        assignee = await _choose_repairer(tx, assignee_id)
+        if isinstance(assignee, tuple):
+            return AcceptOutcome(ticket, False, assignee)
         ticket.accept(actor, Actor.of(assignee), svc.now())
-        await _save(tx, ticket)
-        await _audit(tx, svc, actor, "repair.accept", ticket, f"派给 {assignee.name}")
-        await outbox.enqueue_clear_buttons(
-            tx,
-            t.ref(ticket.id),
-            now=svc.now(),
-            note=t.state_note("受理", by.name, f"派给 {assignee.name}"),
-        )
+        assigned = f"派给 {assignee.name}"
+        note = t.state_note("受理", by.name, assigned)
+        await _record(tx, svc, ticket, actor, "accept", assigned, note=note)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.accepted_to_reporter(ticket))
-        await _tell(
-            tx,
-            svc,
-            assignee.user_id,
-            ticket,
-            t.job_to_repairer(ticket, by=by.name),
-            t.worker_buttons(ticket),
-            await _before_photos(tx, ticket.id),
-        )
-    svc.kick_outbox()
+        await _send_job(tx, svc, ticket, t.job_to_repairer(ticket, by=by.name))
+    return AcceptOutcome(ticket, True)
+
+
+async def reassign(
+    svc: Services, repair_id: int, *, by: Person, assignee_id: int | None = None
+) -> AcceptOutcome:
+    """改派: an accepted or started job goes to another repairer. Without ``assignee_id``
+    the other repairers are offered (always a choice: one tap must not move a job)."""
+    _require_supervisor(by)
+    actor = Actor.of(by)
+    async with _changing(svc, repair_id) as (tx, ticket):
+        ticket.check("reassign", actor, supervisor=True)
+        old_id, old_name = ticket.assignee_id, ticket.assignee_name
+        assignee = await _choose_repairer(tx, assignee_id, skip=old_id, ask=True)
+        if isinstance(assignee, tuple):
+            return AcceptOutcome(ticket, False, assignee)
+        ticket.reassign(actor, Actor.of(assignee), svc.now())
+        moved = f"{old_name or '-'} → {assignee.name}"
+        note = t.state_note("改派", by.name, moved)
+        await _record(tx, svc, ticket, actor, "reassign", moved, note=note)
+        await _tell(tx, svc, old_id, ticket, t.reassigned_away(ticket, by=by.name))
+        await _send_job(tx, svc, ticket, t.job_to_repairer(ticket, by=by.name))
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.reassigned_to_reporter(ticket))
     return AcceptOutcome(ticket, True)
 
 
 async def reject(svc: Services, repair_id: int, *, by: Person, reason: str) -> RepairTicket:
     _require_supervisor(by)
     actor = Actor.of(by)
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
+    async with _changing(svc, repair_id) as (tx, ticket):
         ticket.reject(actor, reason, svc.now())
-        await _save(tx, ticket)
-        await _audit(tx, svc, actor, "repair.reject", ticket, ticket.reason)
-        await outbox.enqueue_clear_buttons(
-            tx, t.ref(ticket.id), now=svc.now(), note=t.state_note("驳回", by.name, ticket.reason)
-        )
+        note = t.state_note("驳回", by.name, ticket.reason)
+        await _record(tx, svc, ticket, actor, "reject", ticket.reason, note=note)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.rejected_to_reporter(ticket))
-    svc.kick_outbox()
-    return ticket
-
-
-async def check_can_reject(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
-    """Before asking for a reason: is the ticket still waiting for a decision?"""
-    _require_supervisor(by)
-    ticket = await repo.get(svc.db, repair_id)
-    if ticket is None:
-        raise DomainError(t.NOT_FOUND)
-    if ticket.state not in (RepairState.NEW, RepairState.ON_HOLD):
-        ticket.reject(Actor.of(by), "-", svc.now())  # raises the "已由 X 受理" answer
-    return ticket
-
-
-async def check_can_hold(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
-    _require_supervisor(by)
-    ticket = await repo.get(svc.db, repair_id)
-    if ticket is None:
-        raise DomainError(t.NOT_FOUND)
-    if ticket.state not in (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS):
-        ticket.hold(Actor.of(by), "-", svc.now())  # raises
     return ticket
 
 
 async def hold(svc: Services, repair_id: int, *, by: Person, reason: str) -> RepairTicket:
     _require_supervisor(by)
     actor = Actor.of(by)
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
+    async with _changing(svc, repair_id) as (tx, ticket):
         ticket.hold(actor, reason, svc.now())
-        await _save(tx, ticket)
-        await _audit(tx, svc, actor, "repair.hold", ticket, ticket.reason)
-        await outbox.enqueue_clear_buttons(
-            tx,
-            t.ref(ticket.id),
-            now=svc.now(),
-            note=None,
-        )
+        await _record(tx, svc, ticket, actor, "hold", ticket.reason)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.held_to(ticket))
         if ticket.assignee_id not in (None, ticket.reporter_id):
             await _tell(tx, svc, ticket.assignee_id, ticket, t.held_to(ticket))
-    svc.kick_outbox()
     return ticket
 
 
 async def resume(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
     _require_supervisor(by)
     actor = Actor.of(by)
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
+    async with _changing(svc, repair_id) as (tx, ticket):
         ticket.resume(actor, svc.now())
-        await _save(tx, ticket)
-        await _audit(tx, svc, actor, "repair.resume", ticket)
+        await _record(tx, svc, ticket, actor, "resume", clear=False)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.resumed_to(ticket))
         if ticket.state is RepairState.NEW:
             msg = OutMessage(
@@ -396,30 +418,10 @@ async def resume(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
             await _tell(
                 tx, svc, ticket.assignee_id, ticket, t.resumed_to(ticket), t.worker_buttons(ticket)
             )
-    svc.kick_outbox()
     return ticket
 
 
 # ---- the repairer's work ------------------------------------------------------------
-async def start(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
-    actor = Actor.of(by)
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
-        _require_worker_role(by, ticket)
-        ticket.start(actor, svc.now(), supervisor=_is_supervisor(by))
-        await _save(tx, ticket)
-        await _audit(tx, svc, actor, "repair.start", ticket)
-        await outbox.enqueue_clear_buttons(
-            tx,
-            t.ref(ticket.id),
-            now=svc.now(),
-            note=None,
-        )
-        await _tell(tx, svc, ticket.reporter_id, ticket, t.started_to_reporter(ticket))
-    svc.kick_outbox()
-    return ticket
-
-
 def _require_worker_role(by: Person, ticket: RepairTicket) -> None:
     if by.user_id != ticket.assignee_id and not by.has(Role.SUPERVISOR):
         if ticket.assignee_id is None:
@@ -427,14 +429,13 @@ def _require_worker_role(by: Person, ticket: RepairTicket) -> None:
         raise DomainError(f"这张报修单派给了 {ticket.assignee_name}，只有他/她能操作。")
 
 
-async def check_can_complete(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
-    """Before asking for an after-photo: may this person complete it now?"""
-    ticket = await repo.get(svc.db, repair_id)
-    if ticket is None:
-        raise DomainError(t.NOT_FOUND)
-    _require_worker_role(by, ticket)
-    if ticket.state not in (RepairState.ACCEPTED, RepairState.IN_PROGRESS):
-        ticket.complete(Actor.of(by), None, svc.now(), supervisor=True)  # raises
+async def start(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
+    actor = Actor.of(by)
+    async with _changing(svc, repair_id) as (tx, ticket):
+        _require_worker_role(by, ticket)
+        ticket.start(actor, svc.now(), supervisor=_is_supervisor(by))
+        await _record(tx, svc, ticket, actor, "start")
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.started_to_reporter(ticket))
     return ticket
 
 
@@ -449,24 +450,15 @@ async def complete(
     actor = Actor.of(by)
     if not photos and not (note or "").strip():
         raise DomainError(t.ASK_DONE_PROOF)
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
+    after = tuple(photos[:MAX_PHOTOS])
+    async with _changing(svc, repair_id) as (tx, ticket):
         _require_worker_role(by, ticket)
         ticket.complete(actor, note, svc.now(), supervisor=_is_supervisor(by))
-        await _save(tx, ticket)
-        await repo.add_photos(
-            tx, ticket.id, tuple(photos[:MAX_PHOTOS]), kind="after", by=by.user_id, now=svc.now()
-        )
+        await repo.add_photos(tx, ticket.id, after, kind="after", by=by.user_id, now=svc.now())
         detail = ticket.done_note or ""
         if photos:
             detail = (detail + f"（附照片{len(photos)}张）").strip()
-        await _audit(tx, svc, actor, "repair.complete", ticket, detail or None)
-        await outbox.enqueue_clear_buttons(
-            tx,
-            t.ref(ticket.id),
-            now=svc.now(),
-            note=None,
-        )
+        await _record(tx, svc, ticket, actor, "complete", detail or None)
         await _tell(
             tx,
             svc,
@@ -474,63 +466,42 @@ async def complete(
             ticket,
             t.done_to_reporter(ticket, svc.settings.repair_escalation.verify_days),
             t.reporter_check_buttons(ticket.id),
-            tuple(photos[:MAX_PHOTOS]),
+            after,
         )
-    svc.kick_outbox()
+    return ticket
+
+
+async def add_after_photos(
+    svc: Services, repair_id: int, *, by: Person, photos: Sequence[Photo]
+) -> RepairTicket:
+    """More after-photos (the rest of an album) for a job this person just completed."""
+    async with _changing(svc, repair_id) as (tx, ticket):
+        if ticket.state is not RepairState.DONE or ticket.state_by_id != by.user_id:
+            ticket.check("complete", Actor.of(by))  # raises "已由 X 标记完成" and the like
+            raise DomainError(t.CHANGED_MEANWHILE)
+        have = len(await repo.photos(tx, repair_id, "after"))
+        extra = tuple(photos[: max(0, MAX_PHOTOS - have)])
+        await repo.add_photos(tx, ticket.id, extra, kind="after", by=by.user_id, now=svc.now())
     return ticket
 
 
 # ---- the reporter's check -----------------------------------------------------------
 async def verify(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
     actor = Actor.of(by)
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
+    async with _changing(svc, repair_id) as (tx, ticket):
         ticket.verify(actor, svc.now(), supervisor=_is_supervisor(by))
-        await _save(tx, ticket)
-        await _audit(tx, svc, actor, "repair.verify", ticket)
-        await outbox.enqueue_clear_buttons(
-            tx,
-            t.ref(ticket.id),
-            now=svc.now(),
-            note=None,
-        )
+        await _record(tx, svc, ticket, actor, "verify")
         if ticket.assignee_id != by.user_id:
             await _tell(tx, svc, ticket.assignee_id, ticket, t.verified_to_repairer(ticket))
-    svc.kick_outbox()
-    return ticket
-
-
-async def check_can_reopen(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
-    ticket = await repo.get(svc.db, repair_id)
-    if ticket is None:
-        raise DomainError(t.NOT_FOUND)
-    ticket.reopen(Actor.of(by), "-", svc.now(), supervisor=_is_supervisor(by))  # raises
     return ticket
 
 
 async def reopen(svc: Services, repair_id: int, *, by: Person, reason: str) -> RepairTicket:
     actor = Actor.of(by)
-    async with svc.db.transaction() as tx:
-        ticket = await _load(tx, repair_id)
+    async with _changing(svc, repair_id) as (tx, ticket):
         ticket.reopen(actor, reason, svc.now(), supervisor=_is_supervisor(by))
-        await _save(tx, ticket)
-        await _audit(tx, svc, actor, "repair.reopen", ticket, ticket.reason)
-        await outbox.enqueue_clear_buttons(
-            tx,
-            t.ref(ticket.id),
-            now=svc.now(),
-            note=None,
-        )
-        await _tell(
-            tx,
-            svc,
-            ticket.assignee_id,
-            ticket,
-            t.job_to_repairer(ticket, by=by.name, reopened=True),
-            t.worker_buttons(ticket),
-            await _before_photos(tx, ticket.id),
-        )
-    svc.kick_outbox()
+        await _record(tx, svc, ticket, actor, "reopen", ticket.reason)
+        await _send_job(tx, svc, ticket, t.job_to_repairer(ticket, by=by.name, reopened=True))
     return ticket
 
 
@@ -591,17 +562,8 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
         for ticket in await repo.list_open(tx):
             if ticket.auto_verify_due(now, rules):
                 ticket.verify(None, now)
-                await _save(tx, ticket)
-                await audit.record(
-                    tx,
-                    now=now,
-                    actor_id=None,
-                    actor_name=None,
-                    action="repair.verify",
-                    subject=t.ref(ticket.id),
-                    detail=f"完成后{t.days(rules.verify_days)}未确认，自动验收",
-                )
-                await outbox.enqueue_clear_buttons(tx, t.ref(ticket.id), now=now, note=None)
+                why = f"完成后{t.days(rules.verify_days)}未确认，自动验收"
+                await _record(tx, svc, ticket, None, "verify", why, now=now)
                 await _tell(
                     tx,
                     svc,
@@ -623,15 +585,9 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
             await _notify_supervisors(tx, svc, msg, ticket, exclude=set())
             if late.kind == "done" and ticket.assignee_id is not None:
                 await _tell(tx, svc, ticket.assignee_id, ticket, msg.text, t.worker_buttons(ticket))
-            await audit.record(
-                tx,
-                now=now,
-                actor_id=None,
-                actor_name=None,
-                action="repair.remind",
-                subject=t.ref(ticket.id),
-                detail=f"{'未受理' if late.kind == 'accept' else '未完成'}，第{late.period}次提醒",
-            )
+            which = "未受理" if late.kind == "accept" else "未完成"
+            why = f"{which}，第{late.period}次提醒"
+            await _audit(tx, svc, None, "repair.remind", ticket, why, now)
             reminded.append(ticket.id)
     if reminded or verified:
         svc.kick_outbox()

@@ -4,7 +4,8 @@ every user-supplied string goes through ``e()``."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,14 @@ def age(delta: timedelta) -> str:
     return f"{hours // 24}天"
 
 
+NUMBER_IN_TEXT = re.compile(r"报修单 #(\d+)")  # how the bot's own messages name a report
+
+
+def about(ticket: RepairTicket) -> str:
+    """「报修单 #12（教学楼302教室）」, how notifications name a report."""
+    return f"报修单 {ticket.number}（{place(ticket)}）"
+
+
 def local(when: datetime, tz: ZoneInfo) -> str:
     return when.astimezone(tz).strftime("%m-%d %H:%M")
 
@@ -47,9 +56,12 @@ def supervisor_buttons(repair_id: int) -> Buttons:
     return [[("✅ 受理", encode(NS, "acc", repair_id)), ("❌ 驳回", encode(NS, "rej", repair_id))]]
 
 
-def assign_buttons(repair_id: int, repairers: Iterable[tuple[int, str]]) -> Buttons:
+def assign_buttons(
+    repair_id: int, repairers: Iterable[tuple[int, str]], *, action: str = "as"
+) -> Buttons:
+    """One button per repairer: ``as`` assigns when accepting, ``rat`` reassigns."""
     rows: Buttons = [
-        [(f"🔧 {name}", encode(NS, "as", repair_id, user_id))] for user_id, name in repairers
+        [(f"🔧 {name}", encode(NS, action, repair_id, user_id))] for user_id, name in repairers
     ]
     rows.append([("取消", encode(NS, "asx", repair_id))])
     return rows
@@ -77,6 +89,8 @@ def detail_buttons(
         row += worker_buttons(ticket)[0]
     if (reporter or supervisor) and state is RepairState.DONE:
         row += reporter_check_buttons(ticket.id)[0]
+    if supervisor and state in (RepairState.ACCEPTED, RepairState.IN_PROGRESS):
+        row.append(("🔁 改派", encode(NS, "ra", ticket.id)))
     if supervisor and state in (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS):
         row.append(("⏸ 搁置", encode(NS, "hold", ticket.id)))
     if supervisor and state is RepairState.ON_HOLD:
@@ -88,25 +102,19 @@ def reporter_check_buttons(repair_id: int) -> Buttons:
     return [[("👍 验收", encode(NS, "ok", repair_id)), ("↩️ 返修", encode(NS, "re", repair_id))]]
 
 
-def category_buttons(repair_id: int, current: Category) -> Buttons:
+def _category_rows(button: Callable[[Category], tuple[str, str]]) -> Buttons:
     cats = list(Category)
-    row1 = [
-        (("✓ " if c is current else "") + c.label, encode(NS, "cat", repair_id, c.value))
-        for c in cats[:4]
-    ]
-    row2 = [
-        (("✓ " if c is current else "") + c.label, encode(NS, "cat", repair_id, c.value))
-        for c in cats[4:]
-    ]
-    return [row1, row2]
+    return [[button(c) for c in cats[:4]], [button(c) for c in cats[4:]]]
+
+
+def category_buttons(repair_id: int, current: Category) -> Buttons:
+    return _category_rows(
+        lambda c: (("✓ " if c is current else "") + c.label, encode(NS, "cat", repair_id, c.value))
+    )
 
 
 def guided_category_buttons() -> Buttons:
-    cats = list(Category)
-    return [
-        [(c.label, encode(NS, "gc", c.value)) for c in cats[:4]],
-        [(c.label, encode(NS, "gc", c.value)) for c in cats[4:]],
-    ]
+    return _category_rows(lambda c: (c.label, encode(NS, "gc", c.value)))
 
 
 def guided_urgency_buttons() -> Buttons:
@@ -144,18 +152,15 @@ CAPTION_TIMEOUT = "刚才的照片没有等到说明，请重新发送带说明�
 
 
 def accepted_to_reporter(ticket: RepairTicket) -> str:
-    return (
-        f"您的报修单 {ticket.number}（{place(ticket)}）已受理，"
-        f"由 {e(ticket.assignee_name)} 负责维修。"
-    )
+    return f"您的{about(ticket)}已受理，由 {e(ticket.assignee_name)} 负责维修。"
 
 
 def started_to_reporter(ticket: RepairTicket) -> str:
-    return f"您的报修单 {ticket.number}（{place(ticket)}）{e(ticket.assignee_name)} 已开始维修。"
+    return f"您的{about(ticket)}{e(ticket.assignee_name)} 已开始维修。"
 
 
 def done_to_reporter(ticket: RepairTicket, verify_days: float) -> str:
-    lines = [f"🔧 您的报修单 {ticket.number}（{place(ticket)}）已修好。"]
+    lines = [f"🔧 您的{about(ticket)}已修好。"]
     if ticket.done_note:
         lines.append(f"维修说明：{e(ticket.done_note)}")
     lines.append(
@@ -169,22 +174,19 @@ def days(value: float) -> str:
 
 
 def rejected_to_reporter(ticket: RepairTicket) -> str:
-    return (
-        f"您的报修单 {ticket.number}（{place(ticket)}）未被受理。\n"
-        f"理由：{e(ticket.reason)}\n如有疑问请联系后勤办公室。"
-    )
+    return f"您的{about(ticket)}未被受理。\n理由：{e(ticket.reason)}\n如有疑问请联系后勤办公室。"
 
 
 def held_to(ticket: RepairTicket) -> str:
-    return f"报修单 {ticket.number}（{place(ticket)}）暂时搁置。\n理由：{e(ticket.reason)}"
+    return f"{about(ticket)}暂时搁置。\n理由：{e(ticket.reason)}"
 
 
 def resumed_to(ticket: RepairTicket) -> str:
-    return f"报修单 {ticket.number}（{place(ticket)}）已恢复处理，当前状态：{ticket.state.label}。"
+    return f"{about(ticket)}已恢复处理，当前状态：{ticket.state.label}。"
 
 
 def auto_verified_to_reporter(ticket: RepairTicket, verify_days: float) -> str:
-    return f"报修单 {ticket.number}（{place(ticket)}）完成后{days(verify_days)}未确认，已自动验收。"
+    return f"{about(ticket)}完成后{days(verify_days)}未确认，已自动验收。"
 
 
 # ---- what supervisors and repairers see ---------------------------------------------
@@ -217,33 +219,37 @@ def job_to_repairer(ticket: RepairTicket, *, by: str, reopened: bool = False) ->
         lines.append(f"返修理由：{e(ticket.reason)}")
     if not reopened:
         lines.append(f"派工：{e(by)}")
-    lines.append("开始时点「开始维修」，修好后点「完成」（可附修好后的照片或说明）。")
+    lines.append("开始时点「开始维修」；修好后点「完成」，或直接回复本消息发修好后的照片。")
     return "\n".join(lines)
 
 
 def verified_to_repairer(ticket: RepairTicket) -> str:
-    return f"👍 报修单 {ticket.number}（{place(ticket)}）已验收，辛苦了！"
+    return f"👍 {about(ticket)}已验收，辛苦了！"
+
+
+def reassigned_to_reporter(ticket: RepairTicket) -> str:
+    return f"您的{about(ticket)}改由 {e(ticket.assignee_name)} 负责维修。"
+
+
+def reassigned_away(ticket: RepairTicket, *, by: str) -> str:
+    return f"🔁 {about(ticket)}已由 {e(by)} 改派给 {e(ticket.assignee_name)}，您不用再处理了。"
+
+
+def photo_reply_not_yours(ticket: RepairTicket) -> str:
+    return (
+        f"这是{about(ticket)}的通知，照片没有当作新的报修。"
+        "只有负责的维修工回复照片才算修好；要报新的故障，请直接发带说明的照片（不要回复通知）。"
+    )
 
 
 def choose_repairer(ticket: RepairTicket) -> str:
-    return f"报修单 {ticket.number}（{place(ticket)}）派给哪位维修工？"
+    return f"{about(ticket)}派给哪位维修工？"
 
 
-def accepted_done(ticket: RepairTicket) -> str:
-    return f"已受理报修单 {ticket.number}，派给 {e(ticket.assignee_name)}。"
-
-
-def rejected_done(ticket: RepairTicket) -> str:
-    return f"已驳回报修单 {ticket.number}，已告知报修人。"
-
-
-ASK_REJECT_REASON = "请发送驳回理由（一句话即可），发送 /cancel 放弃。"
-ASK_DONE_PROOF = "请发一张修好后的照片，或写一句维修说明（例如：已更换锁芯）。发送 /cancel 放弃。"
-ASK_HOLD_REASON = "请发送搁置理由（例如：等配件到货），发送 /cancel 放弃。"
-ASK_REOPEN_REASON = "请说明哪里还有问题（一句话即可），发送 /cancel 放弃。"
 NO_REPAIRERS = "还没有登记维修工，无法派工。请管理员先邀请维修工。"
+NO_OTHER_REPAIRER = "没有其他维修工可以改派。"
 NOT_A_REPAIRER = "这个人不是维修工，请从按钮里选择。"
-ASSIGN_CANCELLED = "好的，暂不受理。"
+ASSIGN_CANCELLED = "好的，先不派工。"
 PENDING_CANCELLED = "已取消。"
 STALE = "这个按钮已失效。"
 NOT_FOUND = "没有找到这张报修单。"
@@ -254,7 +260,8 @@ STARTED_SHORT = "已开始维修"
 PHOTOS_UNAVAILABLE = "（照片暂时无法显示）"
 REPLY_HELP = (
     "回复这条通知可以直接操作：\n"
-    "监督员：受理 / 驳回 理由\n维修工：开始 / 完成 说明\n报修人：验收 / 返修 理由"
+    "监督员：受理 / 驳回 理由\n维修工：开始 / 完成 说明（或回复修好后的照片）\n"
+    "报修人：验收 / 返修 理由"
 )
 
 
@@ -264,28 +271,34 @@ def state_note(action: str, name: str, extra: str | None = None) -> str:
     return f"{note}：{extra}" if extra else note
 
 
-def started_done(ticket: RepairTicket) -> str:
-    return f"好的，报修单 {ticket.number} 已开始维修。修好后点「完成」。"
+# What the person who took a step is told ({n}: the number, {who}: the repairer now).
+_STEP_DONE = {
+    "accept": "已受理报修单 {n}，派给 {who}。",
+    "reassign": "已把报修单 {n} 改派给 {who}，已通知原维修工和新维修工。",
+    "reject": "已驳回报修单 {n}，已告知报修人。",
+    "hold": "报修单 {n} 已搁置，已告知报修人。",
+    "resume": "报修单 {n} 已恢复处理，当前状态：{state}。",
+    "start": "好的，报修单 {n} 已开始维修。修好后点「完成」。",
+    "complete": "报修单 {n} 已标记完成，等报修人验收。",
+    "verify": "报修单 {n} 已验收，谢谢！",
+    "reopen": "报修单 {n} 已退回返修，已通知 {who}。",
+}
 
 
-def completed_done(ticket: RepairTicket) -> str:
-    return f"报修单 {ticket.number} 已标记完成，等报修人验收。"
+def step_done(step: str, ticket: RepairTicket) -> str:
+    return _STEP_DONE[step].format(
+        n=ticket.number, who=e(ticket.assignee_name), state=ticket.state.label
+    )
 
 
-def verified_done(ticket: RepairTicket) -> str:
-    return f"报修单 {ticket.number} 已验收，谢谢！"
-
-
-def held_done(ticket: RepairTicket) -> str:
-    return f"报修单 {ticket.number} 已搁置，已告知报修人。"
-
-
-def resumed_done(ticket: RepairTicket) -> str:
-    return f"报修单 {ticket.number} 已恢复处理，当前状态：{ticket.state.label}。"
-
-
-def reopened_done(ticket: RepairTicket) -> str:
-    return f"报修单 {ticket.number} 已退回返修，已通知 {e(ticket.assignee_name)}。"
+# What a follow-up input is asked with (the keys are the kinds of input we wait for).
+ASK = {
+    "reject": "请发送驳回理由（一句话即可），发送 /cancel 放弃。",
+    "done": "请发一张修好后的照片，或写一句维修说明（例如：已更换锁芯）。发送 /cancel 放弃。",
+    "hold": "请发送搁置理由（例如：等配件到货），发送 /cancel 放弃。",
+    "reopen": "请说明哪里还有问题（一句话即可），发送 /cancel 放弃。",
+}
+ASK_DONE_PROOF = ASK["done"]
 
 
 # ---- reminders ----------------------------------------------------------------------
@@ -346,6 +359,7 @@ ACTION_LABELS = {
     "repair.hold": "搁置",
     "repair.resume": "恢复",
     "repair.category": "改类别",
+    "repair.reassign": "改派",
     "repair.remind": "超时提醒",
 }
 
