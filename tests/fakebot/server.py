@@ -215,6 +215,13 @@ class FakeTelegram:
         await self._push({"message": message})
         return message
 
+    async def edit_text(self, user: TgUser, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """``user`` edits a text message they sent earlier (Telegram sends ``edited_message``)."""
+        edited = {**message, "text": text, "edit_date": int(time.time())}
+        self.messages[(edited["chat"]["id"], edited["message_id"])] = edited
+        await self._push({"edited_message": edited})
+        return edited
+
     def add_file(self, data: bytes) -> tuple[str, str]:
         n = next(self._file_ids)
         file_id, unique = f"file-{n}-{'x' * 20}", f"u{n}"
