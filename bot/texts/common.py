@@ -72,5 +72,11 @@ def help_for(name: str, roles: Iterable[Role]) -> str:
     return "\n".join(lines)
 
 
+def edit_ignored(purchaser: bool) -> str:
+    """An edited message is not read again; say how to correct instead."""
+    text = "修改已发出的消息不会生效。如需更正，请重新发送一条"
+    return text + ("；采购单草稿可发「改 行号 新内容」。" if purchaser else "。")
+
+
 def welcome(name: str, role: Role) -> str:
     return f"欢迎，{name}！您已登记为{role.label}。"
