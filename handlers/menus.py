@@ -115,4 +115,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
     app.add_handler(CommandHandler("setmenu", cmd_setmenu, filters=PRIVATE))
     app.add_handler(CommandHandler("menu", cmd_menu, filters=PRIVATE))
+    # The menu is public anyway (it is pushed to the public chat): show it where asked.
+    app.add_handler(CommandHandler("menu", cmd_menu, filters=filters.ChatType.GROUPS))
     app.add_handler(CommandHandler("copymenu", cmd_copymenu, filters=PRIVATE))

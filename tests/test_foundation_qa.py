@@ -35,3 +35,30 @@ async def test_edited_message_from_a_teacher_gets_a_plain_hint(
     hint = await tg.message(people.teacher.id, "不会生效")
     assert "采购" not in hint["text"]
     assert await tg.quiet(people.teacher.id, 0.3) == []  # /help was not run from the edit
+
+
+GROUP = -1009876543
+
+
+async def test_menu_in_a_group_is_shown_in_that_group(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.canteen, "/setmenu 2026-11-23\n周一 午餐: 红烧肉, 米饭")
+    preview = await tg.message(people.canteen.id, "预览")
+    await tg.answer(await tg.tap(people.canteen, preview, "保存"))
+    await tg.send_text(people.teacher, "/menu@houqin_test_bot", chat_id=GROUP)
+    picture = await tg.message(GROUP, "周食谱")
+    assert picture.get("photo")
+    text = await tg.message(GROUP, "红烧肉")
+    assert "米饭" in text["text"]
+
+
+async def test_other_commands_in_a_group_ask_for_a_private_chat(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase 猪肉 20斤 13.5", chat_id=GROUP)
+    reply = await tg.message(GROUP, "请私聊我")
+    assert "@houqin_test_bot" in reply["text"]
+    await tg.send_text(people.teacher, "/help@some_other_bot", chat_id=GROUP)
+    await tg.send_text(people.stranger, "/help", chat_id=GROUP)
+    assert await tg.quiet(GROUP, 0.4) == []  # another bot's command; a stranger's chatter

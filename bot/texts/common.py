@@ -13,7 +13,6 @@ UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看您能用的功能。
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能。"
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
-PRIVATE_ONLY = "请私聊我使用这个功能。"
 EXPORT_USAGE = (
     "要导出哪张表？\n• /export purchases 2026-11 采购台账（监督员、管理员）\n"
     "• /export patrols 2026-11 安全检查记录\n不写月份就是本月。"
@@ -70,6 +69,11 @@ def help_for(name: str, roles: Iterable[Role]) -> str:
                     lines.append(f"• {line}")
     lines.append("随时发送 /cancel 取消当前操作。")
     return "\n".join(lines)
+
+
+def private_only(bot_username: str | None) -> str:
+    where = f"（@{bot_username}）" if bot_username else ""
+    return f"请私聊我{where}使用这个功能。在群里只能用 /menu 查看食谱。"
 
 
 def edit_ignored(purchaser: bool) -> str:
