@@ -62,3 +62,11 @@ async def test_other_commands_in_a_group_ask_for_a_private_chat(
     await tg.send_text(people.teacher, "/help@some_other_bot", chat_id=GROUP)
     await tg.send_text(people.stranger, "/help", chat_id=GROUP)
     assert await tg.quiet(GROUP, 0.4) == []  # another bot's command; a stranger's chatter
+
+
+async def test_refusal_names_the_allowed_roles_naturally(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "/suppliers")
+    refusal = await tg.message(people.teacher.id, "抱歉")
+    assert "只有采购员、监督员或食堂管理员可以" in refusal["text"]

@@ -20,7 +20,8 @@ EXPORT_USAGE = (
 
 
 def role_required(roles: Iterable[Role]) -> str:
-    names = "或".join(r.label for r in roles)
+    labels = [r.label for r in roles]
+    names = "或".join(labels) if len(labels) < 3 else f"{'、'.join(labels[:-1])}或{labels[-1]}"
     return f"抱歉，只有{names}可以这样操作。"
 
 
@@ -46,7 +47,7 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/purchases 当天采购",
     ],
     Role.REPAIRER: ["/repairs 我的维修任务，点任务里的“开始”“完成”"],
-    Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 复制上周食谱", "/menu 查看食谱"],
+    Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 把本周食谱复制到下周", "/menu 查看食谱"],
     Role.PATROL: ["按时收到巡查清单，逐项点选后提交", "/patrols 巡查记录"],
     Role.ADMIN: [
         "/invite 角色 生成邀请链接（如 /invite 监督员）",
