@@ -108,6 +108,7 @@ async def cmd_copymenu(update: Update, context: BotContext, person: Person) -> N
         context.services, by=person, overwrite=overwrite
     )
     await say(update, t.copied(source, target, count))
+    await say(update, t.copy_to_edit(await menus.week(context.services, target)))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

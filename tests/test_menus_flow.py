@@ -137,7 +137,7 @@ async def test_menu_today_and_copymenu(
     await tg.message(people.teacher.id, "周食谱")
     assert "包子" in message_text(await tg.message(people.teacher.id, "11月30日"))
     await tg.send_text(people.canteen, "/copymenu")
-    assert "已经有食谱" in message_text(await tg.message(people.canteen.id))
+    assert "/copymenu 覆盖" in message_text(await tg.message(people.canteen.id, "已经有食谱"))
 
 
 async def test_sunday_push_sends_next_week_to_everyone_and_public_chat_once(
@@ -178,3 +178,18 @@ async def test_morning_menu_to_canteen_and_friday_reminder(
     today = await tg.message(people.canteen.id, "11月30日（周一）食谱")
     assert "包子" in message_text(today)
     assert await tg.quiet(people.teacher.id, 0.3) == []
+
+
+async def test_copymenu_gives_the_copied_week_as_lines_to_edit_and_send_back(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await save_next_week(tg, people, "/setmenu 2026-11-23\n周一 早餐: 包子, 豆浆\n周二 午餐: 米饭")
+    await tg.send_text(people.canteen, "/copymenu")
+    await tg.message(people.canteen.id, "已把")
+    block = await tg.message(people.canteen.id, "/setmenu 2026-11-30")
+    lines = message_text(block).removeprefix("<pre>").removesuffix("</pre>")
+    assert "周一 早餐: 包子，豆浆" in lines
+    await tg.send_text(people.canteen, lines.replace("米饭", "面条"))
+    preview = await tg.message(people.canteen.id, "预览")
+    assert "11月30日" in message_text(preview) and "面条" in message_text(preview)
+    assert "没有读懂" not in message_text(preview)

@@ -129,8 +129,13 @@ def no_menu_today(day: date) -> str:
 def copied(source: date, target: date, count: int) -> str:
     return (
         f"已把{week_title(source)}复制到下周（{week_label(target)}），共 {count} 餐。\n"
-        "需要改动的，用 /setmenu 发新的几行即可（会整周覆盖，可先 /menu next 复制原文修改）。"
+        "需要改动的，复制下面这段，改好后发给我（会整周覆盖）。"
     )
+
+
+def copy_to_edit(week: MenuWeek) -> str:
+    """The copied week as a block the canteen can copy, edit and send back."""
+    return f"<pre>{esc(setmenu_lines(week))}</pre>"
 
 
 def nothing_to_copy(source: date) -> str:
