@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.app import App
+from bot.domain.messages import split_text
+from bot.domain.roles import Role
 from storage import purchases as purchase_repo
 from tests.conftest import Cast
-from tests.fakebot import FakeTelegram
-from tests.fakebot.running import services
+from tests.fakebot import FakeTelegram, TgUser
+from tests.fakebot.running import register, services
 
 
 async def test_editing_a_sent_purchase_line_does_not_add_it_twice(
@@ -70,3 +72,24 @@ async def test_refusal_names_the_allowed_roles_naturally(
     await tg.send_text(people.teacher, "/suppliers")
     refusal = await tg.message(people.teacher.id, "抱歉")
     assert "只有采购员、监督员或食堂管理员可以" in refusal["text"]
+
+
+async def test_users_list_of_a_big_school_arrives_in_parts(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    svc = services(bot)
+    for n in range(120):
+        await register(svc, TgUser(50_000 + n, f"教职工{n}号老师", f"teacher_{n}"), Role.STAFF)
+    await tg.send_text(people.admin, "/users")
+    first = await tg.message(people.admin.id, "已登记 128 人")
+    last = await tg.message(people.admin.id, "教职工119号老师")
+    assert "/grant" in last["text"] and len(first["text"]) <= 4096
+
+
+def test_long_text_is_cut_at_line_breaks_within_the_limit() -> None:
+    text = "\n".join(f"<b>第{i}行</b> " + "字" * 50 for i in range(200))
+    parts = split_text(text)
+    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    assert "\n".join(parts) == text  # nothing lost, no line (and no tag) cut in two
+    assert split_text("短") == ["短"]
+    assert [len(p) for p in split_text("x" * 5000)] == [4096, 904]
