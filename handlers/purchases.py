@@ -26,7 +26,7 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks
 from bot.context import BotContext
 from bot.domain.errors import DomainError
-from bot.domain.messages import Photo
+from bot.domain.messages import Photo, split_text
 from bot.domain.people import Person
 from bot.domain.purchases import (
     PhotoKind,
@@ -86,8 +86,11 @@ async def _show_preview(
     if message is None:
         return
     chat_id = message.chat_id
+    *first, last = split_text(text)  # sixty long lines do not fit in one message
+    for part in first:
+        await context.bot.send_message(chat_id, part)
     sent = await context.bot.send_message(
-        chat_id, text, reply_markup=markup(_draft_buttons(purchase.id))
+        chat_id, last, reply_markup=markup(_draft_buttons(purchase.id))
     )
     if context.user_data is not None:
         context.user_data[PREVIEW_KEY] = sent.message_id

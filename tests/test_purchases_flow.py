@@ -409,3 +409,28 @@ async def test_what_the_user_typed_is_escaped_in_every_answer(
     assert "「&lt;今天&gt;」" in (await tg.message(people.purchaser.id, "看不懂"))["text"]
     await tg.send_text(people.admin, "/suppliers remove <无>")
     assert "&lt;无&gt;" in (await tg.message(people.admin.id, "没有这个供应商"))["text"]
+
+
+async def test_a_purchase_too_long_for_one_message_is_shown_in_parts_and_reaches_supervisors(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    lines = "\n".join(
+        f"特级有机蔬菜第{i}号来自很远的农场 {i + 1}斤 {i + 1}.5 @某某蔬菜种植专业合作社{i}"
+        for i in range(60)
+    )
+    await tg.send_text(people.purchaser, f"/purchase\n{lines}")
+    first = await tg.message(people.purchaser.id, "采购单草稿 #")
+    assert "1. 特级有机蔬菜第0号" in first["text"] and not buttons(first)
+    last = await tg.message(people.purchaser.id)
+    assert "60. 特级有机蔬菜第59号" in first["text"] + last["text"]
+    assert any("提交" in b for b in buttons(last))
+    await tg.tap(people.purchaser, last, "提交")
+    done = await tg.message(people.purchaser.id, "已提交")
+    pid = int(re.findall(r"#(\d+)", done["text"])[0])
+    head = await tg.message(people.supervisor.id, f"采购单 #{pid} 待确认")
+    assert len(head["text"]) <= 4096 and not buttons(head)
+    tail = await tg.message(people.supervisor.id, "请逐项清点")
+    assert "60. 特级有机蔬菜第59号" in head["text"] + tail["text"]
+    assert any("确认" in b for b in buttons(tail))
+    await tg.send_text(people.supervisor, "确认", reply_to=head)  # a reply to any part counts
+    await tg.message(people.supervisor.id, f"已确认采购单 #{pid}")
