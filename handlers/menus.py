@@ -14,6 +14,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.menus import monday_of, parse_menu_arg
+from bot.domain.messages import TEXT_LIMIT
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services import menus
@@ -72,6 +73,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     except DomainError as err:
         await answer(update, err.message, alert=True)
         return
+    if len(shown) > TEXT_LIMIT:  # a preview sent in parts: its last part says what happened
+        shown = done
     try:  # the preview loses its buttons, so a second tap has nothing to press
         await query.edit_message_text(shown)
     except BadRequest as exc:

@@ -193,3 +193,15 @@ async def test_copymenu_gives_the_copied_week_as_lines_to_edit_and_send_back(
     preview = await tg.message(people.canteen.id, "预览")
     assert "11月30日" in message_text(preview) and "面条" in message_text(preview)
     assert "没有读懂" not in message_text(preview)
+
+
+async def test_a_pasted_page_of_unreadable_lines_gets_a_short_answer(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    page = "\n".join(
+        f"第{i}天 早饭吃了包子馒头油条豆浆牛奶鸡蛋稀饭咸菜和很多别的东西" for i in range(60)
+    )
+    await tg.send_text(people.canteen, f"/setmenu\n{page}")
+    reply = await tg.message(people.canteen.id, "没有读懂")
+    assert "还有 50 行没有读懂" in message_text(reply)
+    assert len(message_text(reply)) < 2000
