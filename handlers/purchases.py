@@ -52,7 +52,8 @@ REASON = 1  # the purchase_reject conversation: the next text is the reason
 END = ConversationHandler.END
 
 PREVIEW_KEY = "purchase_preview"  # message id of the last preview, to take its buttons off
-PHOTO_KEY = "purchase_photo"  # a photo waiting for "票据 or 合格证?"
+PHOTO_KEY = "purchase_photos"  # photos waiting for "票据 or 合格证?" (see _pending_photos)
+ALBUM_KEY = "purchase_album"  # the kind a captioned album photo gave its album
 REJECT_KEY = "purchase_reject_id"
 
 CONFIRM_WORDS = {"确认", "ok", "okay", "同意", "确定", "好", "可以", "无误", "确认无误"}
@@ -159,6 +160,17 @@ def _kind_from_caption(caption: str | None) -> PhotoKind | None:
     return None
 
 
+def _pending_photos(context: BotContext) -> dict[str, Any]:
+    """Photos waiting for "票据 or 合格证?", by a token in the question's buttons (the id of
+    the first photo), so that each question attaches its own photos."""
+    if context.user_data is None:
+        return {}
+    pending = context.user_data.get(PHOTO_KEY)
+    if not isinstance(pending, dict) or "file_id" in pending:  # none yet, or the old shape
+        pending = context.user_data[PHOTO_KEY] = {}
+    return pending
+
+
 @requires(Role.PURCHASER)
 async def on_draft_photo(update: Update, context: BotContext, person: Person) -> int:
     purchase_id = await _draft_id(context, person)
@@ -167,27 +179,43 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
         return END
     photo = await media.receive_image(update, context)
     message = update.effective_message
-    kind = _kind_from_caption(message.caption if message is not None else None)
-    if kind is None:
-        if context.user_data is not None:
-            context.user_data[PHOTO_KEY] = {"file_id": photo.file_id, "path": photo.path,
-                                            "purchase_id": purchase_id}  # fmt: skip
-        receipt, cert = t.PHOTO_KIND_BUTTONS
-        await say(update, t.ASK_PHOTO_KIND, [[
-            (receipt, callbacks.encode(CALLBACK_DRAFT, "ph", "rc", purchase_id)),
-            (cert, callbacks.encode(CALLBACK_DRAFT, "ph", "ct", purchase_id)),
-        ]])  # fmt: skip
+    assert message is not None
+    group = message.media_group_id
+    kind = _kind_from_caption(message.caption)
+    album = context.user_data.get(ALBUM_KEY) if context.user_data is not None else None
+    if kind is None and group and isinstance(album, dict) and album.get("group") == group:
+        kind = PhotoKind(album["kind"])  # an album's caption sits on its first photo only
+    if kind is not None:
+        if group and context.user_data is not None:
+            context.user_data[ALBUM_KEY] = {"group": group, "kind": kind.value}
+        await _attach(update, context, person, purchase_id, kind, [photo])
         return EDITING
-    await _attach(update, context, person, purchase_id, kind, photo)
+    stored = {"file_id": photo.file_id, "path": photo.path}
+    pending = _pending_photos(context)
+    for entry in pending.values():
+        if group and entry.get("group") == group and entry.get("purchase_id") == purchase_id:
+            entry["photos"].append(stored)  # one question for the whole album
+            return EDITING
+    token = str(message.message_id)
+    pending[token] = {"purchase_id": purchase_id, "group": group, "photos": [stored]}
+    receipt, cert = t.PHOTO_KIND_BUTTONS
+    await say(update, t.ASK_PHOTO_KIND, [[
+        (receipt, callbacks.encode(CALLBACK_DRAFT, "ph", "rc", purchase_id, token)),
+        (cert, callbacks.encode(CALLBACK_DRAFT, "ph", "ct", purchase_id, token)),
+    ]])  # fmt: skip
     return EDITING
 
 
 async def _attach(
     update: Update, context: BotContext, person: Person, purchase_id: int, kind: PhotoKind,
-    photo: Photo,
+    photos: list[Photo],
 ) -> None:  # fmt: skip
-    purchase = await service.attach_photo(context.services, person, purchase_id, kind, photo)
-    await _show_preview(update, context, DraftResult(purchase), f"已附上{kind.label}照片。")
+    purchase = None
+    for photo in photos:
+        purchase = await service.attach_photo(context.services, person, purchase_id, kind, photo)
+    if purchase is not None:
+        note = t.photos_attached(kind, len(photos))
+        await _show_preview(update, context, DraftResult(purchase), note)
 
 
 @requires(Role.PURCHASER)
@@ -212,7 +240,7 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
         await answer(update)
         await _finish_preview(update, context, t.submitted(result.purchase, result.notified))
     if context.user_data is not None:
-        for key in (PREVIEW_KEY, PHOTO_KEY):
+        for key in (PREVIEW_KEY, PHOTO_KEY, ALBUM_KEY):
             context.user_data.pop(key, None)
     return END
 
@@ -230,22 +258,22 @@ async def _finish_preview(update: Update, context: BotContext, outcome: str) -> 
 async def _photo_kind_button(
     update: Update, context: BotContext, person: Person, data: callbacks.Callback
 ) -> int | None:
-    pending = context.user_data.get(PHOTO_KEY) if context.user_data is not None else None
     purchase_id = data.int_arg(1)
-    if not isinstance(pending, dict) or pending.get("purchase_id") != purchase_id:
+    token = data.args[2] if len(data.args) > 2 else ""
+    entry = _pending_photos(context).get(token)
+    if not isinstance(entry, dict) or entry.get("purchase_id") != purchase_id:
         await answer(update, t.PHOTO_GONE)
         return None
     kind = PhotoKind.CERTIFICATE if data.args[0] == "ct" else PhotoKind.RECEIPT
     assert purchase_id is not None
-    photo = Photo(pending.get("file_id"), pending.get("path"))
-    await _attach(update, context, person, purchase_id, kind, photo)
-    if context.user_data is not None:
-        context.user_data.pop(PHOTO_KEY, None)
+    photos = [Photo(p.get("file_id"), p.get("path")) for p in entry["photos"]]
+    await _attach(update, context, person, purchase_id, kind, photos)
+    _pending_photos(context).pop(token, None)
     await answer(update)
     query = update.callback_query
     if query is not None:
         with contextlib.suppress(BadRequest):
-            await query.edit_message_text(f"{t.ASK_PHOTO_KIND} {kind.label}")
+            await query.edit_message_text(t.photo_kind_chosen(kind, len(photos)))
     return EDITING
 
 
@@ -260,7 +288,7 @@ async def on_draft_cancel(update: Update, context: BotContext) -> int:
     else:
         await say(update, common_texts.NOTHING_TO_CANCEL)
     if context.user_data is not None:
-        for key in (PREVIEW_KEY, PHOTO_KEY):
+        for key in (PREVIEW_KEY, PHOTO_KEY, ALBUM_KEY):
             context.user_data.pop(key, None)
     return END
 

@@ -434,3 +434,33 @@ async def test_a_purchase_too_long_for_one_message_is_shown_in_parts_and_reaches
     assert any("确认" in b for b in buttons(tail))
     await tg.send_text(people.supervisor, "确认", reply_to=head)  # a reply to any part counts
     await tg.message(people.supervisor.id, f"已确认采购单 #{pid}")
+
+
+async def test_each_photo_of_an_album_or_of_separate_questions_is_attached(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    user = people.purchaser
+    await tg.send_text(user, "/purchase\n猪肉 20斤 13.5")
+    await tg.message(user.id, "采购单草稿")
+    for _ in range(3):  # an album of receipts, no caption: one question for all three
+        await tg.send_photo(user, jpeg_bytes(), media_group_id="receipts")
+    question = await tg.message(user.id, "这张照片是")
+    await tg.answer(await tg.tap(user, question, "票据"))
+    preview = await tg.message(user.id, "已附上 3 张票据照片")
+    assert "票据：3 张" in preview["text"]
+    assert [m for m in tg.sent if "这张照片是" in message_text(m)] == [tg.current(question)]
+
+    for caption in ("检疫合格证明", None):  # the album's caption sits on its first photo
+        await tg.send_photo(user, jpeg_bytes(), media_group_id="certs", caption=caption)
+    await tg.message(user.id, "已附上合格证照片")
+    assert "合格证：2 张" in (await tg.message(user.id, "已附上合格证照片"))["text"]
+
+    await tg.send_photo(user, jpeg_bytes())  # two separate photos, answered out of order
+    first = await tg.message(user.id, "这张照片是")
+    await tg.send_photo(user, jpeg_bytes())
+    second = await tg.message(user.id, "这张照片是")
+    await tg.answer(await tg.tap(user, second, "合格证"))
+    await tg.message(user.id, "合格证：3 张")
+    await tg.answer(await tg.tap(user, first, "票据"))
+    final = await tg.message(user.id, "票据：4 张")
+    assert "合格证：3 张" in final["text"]

@@ -43,6 +43,17 @@ NO_SUCH_LINE = "没有第 {n} 行。"
 ASK_PHOTO_KIND = "这张照片是？"
 PHOTO_KIND_BUTTONS = ("🧾 票据", "📄 合格证")
 PHOTO_GONE = "照片已过期，请重新发送。"
+
+
+def photos_attached(kind: PhotoKind, count: int) -> str:
+    return f"已附上{kind.label}照片。" if count == 1 else f"已附上 {count} 张{kind.label}照片。"
+
+
+def photo_kind_chosen(kind: PhotoKind, count: int) -> str:
+    what = "这张照片" if count == 1 else f"这 {count} 张照片"
+    return f"{what}是：{kind.label}"
+
+
 ASK_REJECT_REASON = "请发送驳回采购单 {number} 的理由（发送 /cancel 放弃）。"
 REJECT_ABORTED = "已放弃驳回，采购单仍待确认。"
 NEED_SUPERVISOR = "只有监督员可以确认或驳回采购单。"
