@@ -8,10 +8,10 @@ import contextlib
 import logging
 import re
 import warnings
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -24,7 +24,8 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
-from bot.context import BotContext
+from bot.clock import from_db, to_db
+from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
 from bot.domain.messages import Photo, split_text
 from bot.domain.people import Person
@@ -54,7 +55,8 @@ END = ConversationHandler.END
 PREVIEW_KEY = "purchase_preview"  # message id of the last preview, to take its buttons off
 PHOTO_KEY = "purchase_photos"  # photos waiting for "票据 or 合格证?" (see _pending_photos)
 ALBUM_KEY = "purchase_album"  # the kind a captioned album photo gave its album
-REJECT_KEY = "purchase_reject_id"
+REJECT_KEY = "purchase_reject"  # {"id": purchase id, "at": when the reason was asked}
+REJECT_TTL = timedelta(hours=1)
 
 CONFIRM_WORDS = {"确认", "ok", "okay", "同意", "确定", "好", "可以", "无误", "确认无误"}
 _CERT_WORDS = ("证", "检疫", "检验", "合格")
@@ -317,8 +319,7 @@ async def on_reject_button(update: Update, context: BotContext, person: Person) 
         await answer(update, common_texts.STALE_BUTTON)
         return END
     purchase = await service.check_decidable(context.services, person, purchase_id)
-    if context.user_data is not None:
-        context.user_data[REJECT_KEY] = purchase_id
+    _reject_prompt(context, purchase_id)
     await answer(update)
     chat = update.effective_chat
     if chat is not None:
@@ -326,11 +327,44 @@ async def on_reject_button(update: Update, context: BotContext, person: Person) 
     return REASON
 
 
+def _reject_prompt(context: BotContext, purchase_id: int) -> None:
+    if context.user_data is not None:
+        context.user_data[REJECT_KEY] = {"id": purchase_id, "at": to_db(context.services.now())}
+
+
+def _fresh_reject_id(pending: object, now: datetime) -> int | None:
+    """The purchase a reason is still awaited for: a prompt forgotten for an hour no longer
+    turns the next thing the supervisor types ("好的") into a rejection."""
+    if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
+        return None
+    try:
+        asked = from_db(str(pending.get("at")))
+    except ValueError:
+        return None
+    return int(pending["id"]) if now - asked < REJECT_TTL else None
+
+
+class _AwaitingReason(filters.MessageFilter):
+    """True while the sender owes a fresh reason; a stale prompt lets the text through to
+    whatever it would mean without it."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        super().__init__(name="purchase_reject_reason")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        data = self._app.user_data.get(user.id) if user is not None else None
+        pending = data.get(REJECT_KEY) if isinstance(data, dict) else None
+        return _fresh_reject_id(pending, services_of(self._app).now()) is not None
+
+
 @requires(Role.SUPERVISOR)
 async def on_reject_reason(update: Update, context: BotContext, person: Person) -> int:
-    purchase_id = context.user_data.pop(REJECT_KEY, None) if context.user_data else None
+    pending = context.user_data.pop(REJECT_KEY, None) if context.user_data else None
+    purchase_id = _fresh_reject_id(pending, context.services.now())
     message = update.effective_message
-    if not isinstance(purchase_id, int) or message is None:
+    if purchase_id is None or message is None:
         return END
     if message.reply_to_message is not None and await outbox.ref_for_message(
         context.services.db, message.chat_id, message.reply_to_message.message_id
@@ -342,8 +376,8 @@ async def on_reject_reason(update: Update, context: BotContext, person: Person) 
         purchase = await service.reject(context.services, person, purchase_id, reason)
     except DomainError as err:
         await say_error(update, err)
-        if "理由" in err.message and context.user_data is not None:  # ask again
-            context.user_data[REJECT_KEY] = purchase_id
+        if "理由" in err.message:  # ask again
+            _reject_prompt(context, purchase_id)
             return REASON
         return END
     await say(update, t.rejected_ack(purchase))
@@ -442,7 +476,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # who also has a draft open gives the reason to the rejection, not to the draft.
         reject = ConversationHandler(
             entry_points=[CallbackQueryHandler(on_reject_button, pattern=reject_pattern)],
-            states={REASON: [MessageHandler(text, on_reject_reason)]},
+            states={REASON: [MessageHandler(text & _AwaitingReason(app), on_reject_reason)]},
             fallbacks=[CommandHandler("cancel", on_reject_abort, filters=private)],
             name="purchase_reject", persistent=True, allow_reentry=True,
         )  # fmt: skip

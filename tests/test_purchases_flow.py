@@ -464,3 +464,21 @@ async def test_each_photo_of_an_album_or_of_separate_questions_is_attached(
     await tg.answer(await tg.tap(user, first, "票据"))
     final = await tg.message(user.id, "票据：4 张")
     assert "合格证：3 张" in final["text"]
+
+
+async def test_forgotten_reject_prompt_expires_and_a_later_ok_is_not_taken_as_the_reason(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor.id, "待确认")
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
+    await tg.message(people.supervisor.id, "理由")
+    clock.advance(timedelta(hours=2))
+    await tg.send_text(people.supervisor, "好的")
+    await tg.message(people.supervisor.id, "没看懂")
+    stored = await repo.get(services(bot).db, pid)
+    assert stored is not None and stored.state.value == "submitted"
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))  # asked again: fresh
+    await tg.message(people.supervisor.id, "理由")
+    await tg.send_text(people.supervisor, "猪肉价格太高")
+    await tg.message(people.supervisor.id, f"已驳回采购单 #{pid}")
