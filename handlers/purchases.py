@@ -404,7 +404,8 @@ async def on_reply(
             reason = re.sub(r"^(驳回|退回|不同意)[\s:：,，]*", "", words)
             purchase = await service.reject(context.services, person, purchase_id, reason)
             await say(update, t.rejected_ack(purchase))
-        else:
+        else:  # already decided? say who; otherwise explain the two answers
+            await service.check_decidable(context.services, person, purchase_id)
             await say(update, t.REPLY_HELP)
     except DomainError as err:
         await say_error(update, err)

@@ -482,3 +482,15 @@ async def test_forgotten_reject_prompt_expires_and_a_later_ok_is_not_taken_as_th
     await tg.message(people.supervisor.id, "理由")
     await tg.send_text(people.supervisor, "猪肉价格太高")
     await tg.message(people.supervisor.id, f"已驳回采购单 #{pid}")
+
+
+async def test_an_unclear_reply_to_a_decided_purchase_says_who_decided(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor2.id, "待确认")
+    await tg.send_text(people.supervisor, "确认", reply_to=await tg.message(people.supervisor.id))
+    await tg.message(people.supervisor.id, f"已确认采购单 #{pid}")
+    await tg.send_text(people.supervisor2, "收到", reply_to=note)
+    answer = await tg.message(people.supervisor2.id, f"#{pid}")
+    assert "已由 李监督 确认" in answer["text"]
