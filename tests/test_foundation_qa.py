@@ -93,3 +93,13 @@ def test_long_text_is_cut_at_line_breaks_within_the_limit() -> None:
     assert "\n".join(parts) == text  # nothing lost, no line (and no tag) cut in two
     assert split_text("短") == ["短"]
     assert [len(p) for p in split_text("x" * 5000)] == [4096, 904]
+
+
+async def test_help_for_someone_whose_roles_were_all_revoked_says_so(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.admin, f"/revoke {people.teacher.id} 教职工")
+    await tg.message(people.admin.id, "已取消")
+    await tg.send_text(people.teacher, "/help")
+    reply = await tg.message(people.teacher.id, "您好")
+    assert "没有任何角色" in reply["text"] and "您可以" not in reply["text"]

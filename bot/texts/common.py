@@ -59,7 +59,9 @@ _ROLE_HELP: dict[Role, list[str]] = {
 
 def help_for(name: str, roles: Iterable[Role]) -> str:
     held = set(roles)
-    lines = [f"您好，{name}！您的角色：{'、'.join(r.label for r in Role if r in held) or '无'}。"]
+    if not held:
+        return f"您好，{name}！您目前没有任何角色，暂时不能使用各项功能。请联系后勤办公室。"
+    lines = [f"您好，{name}！您的角色：{'、'.join(r.label for r in Role if r in held)}。"]
     lines.append("您可以：")
     seen: set[str] = set()
     for role in Role:
