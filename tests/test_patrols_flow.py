@@ -303,3 +303,14 @@ async def test_note_for_an_item_no_longer_abnormal_is_refused(
     await tg.send_text(people.patrol, "窗户玻璃碎了", reply_to=prompt)
     assert "不是「异常」" in message_text(await tg.message(people.patrol.id))
     assert "窗户玻璃碎了" not in message_text(tg.current(msg))
+
+
+async def test_patrols_command_reads_a_short_date_like_purchases_does(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    for arg, heading in (("11-22", "11月22日（周日）"), ("11月21日", "11月21日（周六）"),
+                         ("前天", "11月21日（周六）")):  # fmt: skip
+        await tg.send_text(people.supervisor, f"/patrols {arg}")
+        await tg.message(people.supervisor.id, heading)
+    await tg.send_text(people.supervisor, "/patrols 2-30")
+    await tg.message(people.supervisor.id, "没有这一天")

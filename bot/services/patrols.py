@@ -377,7 +377,17 @@ def parse_day_arg(arg: str | None, today: date) -> date:
         return today
     if key in ("昨天", "yesterday"):
         return today - timedelta(days=1)
+    if key == "前天":
+        return today - timedelta(days=2)
+    if m := _MONTH_DAY_RE.fullmatch(key):  # 11-22 or 11月22日: this year, as /purchases reads it
+        try:
+            return date(today.year, int(m[1]), int(m[2]))
+        except ValueError:
+            raise DomainError(f"没有这一天：{key}。") from None
     return rules.parse_date(key)
+
+
+_MONTH_DAY_RE = re.compile(r"(\d{1,2})[-/.月](\d{1,2})日?")
 
 
 ExportCell = str | int | date | datetime | None
