@@ -74,7 +74,9 @@ async def gate(update: Update, context: BotContext) -> None:
         and message.text
         and _START_WITH_CODE.match(message.text)
     ):
-        return
+        if svc.stranger_throttle.allow(user.id, svc.now().timestamp()):
+            return
+        raise ApplicationHandlerStop  # guessing codes in a flood: no answers either
     if chat is not None and chat.type != ChatType.PRIVATE and update.callback_query is None:
         raise ApplicationHandlerStop  # group chatter is not addressed to us
     if svc.stranger_throttle.allow(user.id, svc.now().timestamp()):

@@ -103,3 +103,13 @@ async def test_help_for_someone_whose_roles_were_all_revoked_says_so(
     await tg.send_text(people.teacher, "/help")
     reply = await tg.message(people.teacher.id, "您好")
     assert "没有任何角色" in reply["text"] and "您可以" not in reply["text"]
+
+
+async def test_stranger_flooding_forged_invite_codes_gets_no_more_answers(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    for i in range(8):
+        await tg.send_text(people.stranger, f"/start forged-code-{i}")
+    for _ in range(5):
+        await tg.message(people.stranger.id, "邀请链接无效")
+    assert await tg.quiet(people.stranger.id) == []
