@@ -17,7 +17,7 @@ from bot.domain.roles import Role
 from jobs import patrols as patrol_jobs
 from storage import repairs as repair_repo
 from tests.conftest import SHANGHAI, Cast
-from tests.fakebot import FakeTelegram, buttons, message_text
+from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
 from tests.fakebot.running import register, running_bot, services
 from tests.images import jpeg_bytes
 
@@ -314,3 +314,16 @@ async def test_patrols_command_reads_a_short_date_like_purchases_does(
         await tg.message(people.supervisor.id, heading)
     await tg.send_text(people.supervisor, "/patrols 2-30")
     await tg.message(people.supervisor.id, "没有这一天")
+
+
+async def test_roster_takes_a_two_part_name_without_its_space_and_offers_ids(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await register(services(bot), TgUser(2001, "三", last_name="张"), Role.PATROL)
+    await tg.send_text(people.admin, "/roster 周二 张三丰")
+    refusal = message_text(await tg.message(people.admin.id, "巡查员里没有"))
+    assert "三 张（2001）" in refusal and f"周巡查（{people.patrol.id}）" in refusal
+    await tg.send_text(people.admin, "/roster 周二 三张")
+    await tg.message(people.admin.id, "周二 值班：三 张")
+    await tg.send_text(people.admin, "/roster 周三 2001")
+    await tg.message(people.admin.id, "周三 值班：三 张")

@@ -514,13 +514,13 @@ def _find_patroller(token: str, patrollers: list[Person]) -> Person:
     key = token.strip().lstrip("@")
     for p in patrollers:
         if (
-            key == p.name
+            key in (p.name, "".join(p.name.split()))  # "三 张" (first and last name) as 三张
             or (p.username and key.lower() == p.username.lower())
             or key == str(p.user_id)
         ):
             return p
-    names = "、".join(p.name for p in patrollers) or "（还没有人有巡查员角色）"
-    raise DomainError(f"巡查员里没有「{token}」。可选：{names}")
+    names = "、".join(f"{p.name}（{p.user_id}）" for p in patrollers) or "（还没有人有巡查员角色）"
+    raise DomainError(f"巡查员里没有「{token}」。可写名字（不带空格）或括号里的ID：{names}")
 
 
 async def set_roster(svc: Services, text: str, *, by: Person) -> tuple[str, list[str]]:
