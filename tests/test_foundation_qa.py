@@ -113,3 +113,8 @@ async def test_stranger_flooding_forged_invite_codes_gets_no_more_answers(
     for _ in range(5):
         await tg.message(people.stranger.id, "邀请链接无效")
     assert await tg.quiet(people.stranger.id) == []
+
+
+async def test_group_command_menu_offers_only_the_menu(bot: App, tg: FakeTelegram) -> None:
+    assert [c["command"] for c in tg.scoped_commands["all_group_chats"]] == ["menu"]
+    assert "purchase" in [c["command"] for c in tg.commands]  # private chats keep them all

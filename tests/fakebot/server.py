@@ -105,7 +105,8 @@ class FakeTelegram:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # chat, id -> message
         self.answers: dict[str, dict[str, Any]] = {}  # callback query id -> answer params
         self.files: dict[str, bytes] = {}  # file_id -> bytes (both directions)
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # the default scope (private chats)
+        self.scoped_commands: dict[str, list[dict[str, Any]]] = {}  # by BotCommandScope type
         self._consumed: set[int] = set()  # indexes into self.sent handed to a test already
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -456,7 +457,10 @@ class FakeTelegram:
         return True
 
     async def _m_setMyCommands(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
-        self.commands = p.get("commands", [])
+        scope = (p.get("scope") or {}).get("type", "default")
+        self.scoped_commands[scope] = p.get("commands", [])
+        if scope == "default":
+            self.commands = self.scoped_commands[scope]
         return True
 
     async def _m_sendChatAction(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
