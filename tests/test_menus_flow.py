@@ -205,3 +205,11 @@ async def test_a_pasted_page_of_unreadable_lines_gets_a_short_answer(
     reply = await tg.message(people.canteen.id, "没有读懂")
     assert "还有 50 行没有读懂" in message_text(reply)
     assert len(message_text(reply)) < 2000
+
+
+async def test_a_wrong_week_date_is_refused_rather_than_saved_as_next_week(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.canteen, "/setmenu 2026-13-01\n周一 早餐: 包子")
+    reply = await tg.message(people.canteen.id, "日期有误")
+    assert "2026-13-01" in message_text(reply) and not buttons(reply)
