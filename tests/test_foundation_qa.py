@@ -118,3 +118,15 @@ async def test_stranger_flooding_forged_invite_codes_gets_no_more_answers(
 async def test_group_command_menu_offers_only_the_menu(bot: App, tg: FakeTelegram) -> None:
     assert [c["command"] for c in tg.scoped_commands["all_group_chats"]] == ["menu"]
     assert "purchase" in [c["command"] for c in tg.commands]  # private chats keep them all
+
+
+async def test_admin_may_name_a_person_by_username_or_name_as_users_shows_them(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.admin, "/grant @SUN_T 维修工")
+    await tg.message(people.admin.id, "已给 孙老师 添加维修工角色")
+    await tg.send_text(people.admin, "/revoke 孙老师 维修工")
+    await tg.message(people.admin.id, "已取消 孙老师 的维修工角色")
+    await register(services(bot), TgUser(2001, "孙老师"), Role.STAFF)  # a namesake
+    await tg.send_text(people.admin, "/remove 孙老师")
+    assert "ID" in (await tg.message(people.admin.id, "有 2 位叫“孙老师”的人"))["text"]
