@@ -426,9 +426,9 @@ async def on_purchases(update: Update, context: BotContext, person: Person) -> N
 @requires(Role.SUPERVISOR)
 async def on_export(update: Update, context: BotContext, person: Person) -> None:
     svc = context.services
-    arg = re.sub(r"^(purchases|采购)\s*", "", _command_args(update)).strip()
+    arg = re.sub(r"^(purchases?|采购)\s*", "", _command_args(update), flags=re.I).strip()
     today = svc.local_now().date()
-    year, month = parse_month(arg) if arg else (today.year, today.month)
+    year, month = parse_month(arg, today) if arg else (today.year, today.month)
     export = await service.export_month(svc, person, year, month)
     message = update.effective_message
     if export is None:
@@ -496,7 +496,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(drafting)
     app.add_handler(CallbackQueryHandler(on_check_button, pattern=rf"^{CALLBACK_CHECK}:ok:"))
     app.add_handler(CommandHandler("purchases", on_purchases, filters=private))
-    export_filter = private & filters.Regex(r"^/export(@\w+)?\s+(purchases|采购)\b")
+    export_filter = private & filters.Regex(
+        re.compile(r"^/export(@\w+)?\s+(purchases?|采购)(?![a-z])", re.I)
+    )
     app.add_handler(CommandHandler("export", on_export, filters=export_filter))
     app.add_handler(CommandHandler("suppliers", on_suppliers, filters=private))
     replies.route("purchase", on_reply)

@@ -494,3 +494,12 @@ async def test_an_unclear_reply_to_a_decided_purchase_says_who_decided(
     await tg.send_text(people.supervisor2, "收到", reply_to=note)
     answer = await tg.message(people.supervisor2.id, f"#{pid}")
     assert "已由 李监督 确认" in answer["text"]
+
+
+async def test_export_accepts_purchase_in_any_case_and_a_bare_month(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    for text in ("/export Purchase", "/export purchases 10"):
+        await tg.send_text(people.supervisor, text)
+    assert "2026年11月" in (await tg.message(people.supervisor.id))["text"]
+    assert "2026年10月" in (await tg.message(people.supervisor.id))["text"]
