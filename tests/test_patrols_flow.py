@@ -243,7 +243,7 @@ async def test_export_patrols_month_as_xlsx(
     assert len(rows) - 1 >= 6
     assert rows[1][3] == people.patrol.first_name and rows[1][7] == "正常"
     await tg.send_text(people.supervisor, "/export patrols 2026-10")
-    await tg.message(people.supervisor.id, "还没有巡查记录")
+    await tg.message(people.supervisor.id, "2026年10月没有巡查记录")
 
 
 async def test_restart_within_grace_sends_missed_round_once(
@@ -327,3 +327,10 @@ async def test_roster_takes_a_two_part_name_without_its_space_and_offers_ids(
     await tg.message(people.admin.id, "周二 值班：三 张")
     await tg.send_text(people.admin, "/roster 周三 2001")
     await tg.message(people.admin.id, "周三 值班：三 张")
+
+
+async def test_export_of_a_month_without_rounds_names_that_month(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.supervisor, "/export patrols 10")
+    await tg.message(people.supervisor.id, "2026年10月没有巡查记录")
