@@ -78,11 +78,20 @@ async def _drop_old_preview_buttons(update: Update, context: BotContext) -> None
         await context.bot.edit_message_reply_markup(chat.id, old, reply_markup=None)
 
 
+def _older_draft_note(context: BotContext, created_at: datetime) -> str | None:
+    """A draft left open since an earlier day still takes every photo and line: say so, so
+    a photo meant for something else (a repair) is not silently taken as a receipt."""
+    svc = context.services
+    day = created_at.astimezone(svc.settings.timezone).date()
+    return t.older_draft(day) if day < svc.local_now().date() else None
+
+
 async def _show_preview(
     update: Update, context: BotContext, result: DraftResult, prefix: str | None = None
 ) -> None:
     purchase = result.purchase
-    note = " ".join(n for n in (prefix, result.note) if n) or None
+    old = _older_draft_note(context, purchase.created_at)
+    note = " ".join(n for n in (old, prefix, result.note) if n) or None
     text = t.preview(purchase, result.bad, context.services.settings.certificate_items, note)
     await _drop_old_preview_buttons(update, context)
     message = update.effective_message
@@ -201,7 +210,10 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
     token = str(message.message_id)
     pending[token] = {"purchase_id": purchase_id, "group": group, "photos": [stored]}
     receipt, cert = t.PHOTO_KIND_BUTTONS
-    await say(update, t.ASK_PHOTO_KIND, [[
+    draft = await service.draft(context.services, person, purchase_id)
+    older = _older_draft_note(context, draft.created_at)
+    question = f"{t.ASK_PHOTO_KIND}\n{older}" if older else t.ASK_PHOTO_KIND
+    await say(update, question, [[
         (receipt, callbacks.encode(CALLBACK_DRAFT, "ph", "rc", purchase_id, token)),
         (cert, callbacks.encode(CALLBACK_DRAFT, "ph", "ct", purchase_id, token)),
     ]])  # fmt: skip

@@ -503,3 +503,17 @@ async def test_export_accepts_purchase_in_any_case_and_a_bare_month(
         await tg.send_text(people.supervisor, text)
     assert "2026年11月" in (await tg.message(people.supervisor.id))["text"]
     assert "2026年10月" in (await tg.message(people.supervisor.id))["text"]
+
+
+async def test_a_draft_left_open_since_an_earlier_day_says_so_when_it_takes_a_photo(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase\n猪肉 20斤 13.5")
+    first = await tg.message(people.purchaser.id, "采购单草稿")
+    assert "还没提交" not in first["text"]  # today's draft: no note
+    clock.advance(timedelta(days=2))
+    await tg.send_photo(people.purchaser, jpeg_bytes())
+    question = await tg.message(people.purchaser.id, "这张照片是")
+    assert "11月23日 开始、还没提交" in question["text"] and "/cancel" in question["text"]
+    await tg.send_text(people.purchaser, "白菜 5斤 1.2")
+    assert "11月23日 开始" in (await tg.message(people.purchaser.id, "白菜"))["text"]

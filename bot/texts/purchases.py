@@ -45,6 +45,11 @@ PHOTO_KIND_BUTTONS = ("🧾 票据", "📄 合格证")
 PHOTO_GONE = "照片已过期，请重新发送。"
 
 
+def older_draft(day: date) -> str:
+    return (f"（这是 {day.month}月{day.day}日 开始、还没提交的采购单草稿。"
+            "不是给它的话，请先提交或发送 /cancel 放弃，再重新发送。）")  # fmt: skip
+
+
 def photos_attached(kind: PhotoKind, count: int) -> str:
     return f"已附上{kind.label}照片。" if count == 1 else f"已附上 {count} 张{kind.label}照片。"
 
