@@ -334,3 +334,19 @@ async def test_export_of_a_month_without_rounds_names_that_month(
 ) -> None:
     await tg.send_text(people.supervisor, "/export patrols 10")
     await tg.message(people.supervisor.id, "2026年10月没有巡查记录")
+
+
+async def test_a_note_on_an_abnormal_item_is_in_the_audit_trail_when_confirmed(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await run_round_job(bot, clock, at(7), "morning")
+    msg = await checklist(tg, people, "早间巡查")
+    await tg.answer(await tg.tap(people.patrol, msg, "2."))
+    await tg.answer(await tg.tap(people.patrol, msg, "2."))
+    prompt = await tg.message(people.patrol.id, "回复这条消息")
+    await tg.send_text(people.patrol, "302 门锁坏了", reply_to=prompt)
+    await tg.message(people.patrol.id, "说明已记下")
+    rows = await services(bot).db.fetchall(
+        "SELECT actor_name, detail FROM audit WHERE action = 'patrol.note'"
+    )
+    assert [(r["actor_name"], r["detail"]) for r in rows] == [("周巡查", "2. 302 门锁坏了")]

@@ -259,6 +259,15 @@ async def add_note(
             await repo.set_note(tx, check_id, clean, by=by.user_id, now=now)
         if photo is not None:
             await repo.set_photo(tx, check_id, photo.file_id, photo.path, now=now)
+        await audit.record(
+            tx,
+            now=now,
+            actor_id=by.user_id,
+            actor_name=by.name,
+            action="patrol.note",
+            subject=f"patrol:{round_id}",
+            detail=f"{check.position}. {clean}" + (" +photo" if photo is not None else ""),
+        )
         rv = await _view(tx, svc, round_id)
     return rv
 
