@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
@@ -40,6 +40,7 @@ COMMANDS = [
     BotCommand("suppliers", "定点供应商"),
     BotCommand("cancel", "取消当前操作"),
 ]
+GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
 
 
 def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
@@ -52,6 +53,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         services.kick_outbox = lambda: outbox_jobs.kick(app)
         app.bot_data[SERVICES_KEY] = services
         await app.bot.set_my_commands(COMMANDS)
+        # In groups only /menu works (the rest asks for a private chat): offer only that.
+        await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
         # Restore schedules from the database; each is idempotent (jobs are named).
         await outbox_jobs.start(app)
         await backup_jobs.start(app)

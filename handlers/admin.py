@@ -8,19 +8,12 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.domain.errors import DomainError
 from bot.domain.people import Person
 from bot.domain.roles import Role, parse_role
 from bot.services import people as people_service
 from bot.texts import admin as t
 from handlers.common import requires, say
 from storage import people
-
-
-def _user_id(text: str) -> int:
-    if not text.isdigit():
-        raise DomainError(f"用户ID应是数字，“{text[:20]}”不是。发送 /users 查看每个人的ID。")
-    return int(text)
 
 
 @requires(Role.ADMIN)
@@ -48,7 +41,8 @@ async def _change_role(update: Update, context: BotContext, person: Person, gran
     if len(args) != 2:
         await say(update, t.GRANT_USAGE if grant else t.REVOKE_USAGE)
         return
-    target_id, role = _user_id(args[0]), parse_role(args[1])
+    role = parse_role(args[1])
+    target_id = await people_service.resolve_person(context.services, args[0])
     changed = await people_service.set_role(
         context.services, target_id, role, grant=grant, by=person
     )
@@ -74,7 +68,8 @@ async def on_remove(update: Update, context: BotContext, person: Person) -> None
     if len(args) != 1:
         await say(update, t.REMOVE_USAGE)
         return
-    target = await people_service.remove_person(context.services, _user_id(args[0]), by=person)
+    target_id = await people_service.resolve_person(context.services, args[0])
+    target = await people_service.remove_person(context.services, target_id, by=person)
     await say(update, t.removed(target.name))
 
 

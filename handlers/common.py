@@ -13,7 +13,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.domain.errors import DomainError
-from bot.domain.messages import Buttons
+from bot.domain.messages import Buttons, split_text
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.texts import common as t
@@ -48,7 +48,10 @@ async def say(update: Update, text: str, buttons: Buttons | None = None) -> None
         return
     message = update.effective_message
     if message is not None:
-        await message.reply_text(text, reply_markup=markup(buttons or []))
+        *first, last = split_text(text)  # a long list (/users of a big school) in parts
+        for part in first:
+            await message.reply_text(part)
+        await message.reply_text(last, reply_markup=markup(buttons or []))
 
 
 async def say_error(update: Update, err: DomainError) -> None:

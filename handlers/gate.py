@@ -13,6 +13,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.context import BotContext
+from bot.domain.roles import Role
 from bot.services import people as people_service
 from bot.texts import common as t
 from handlers.common import answer
@@ -52,9 +53,19 @@ async def gate(update: Update, context: BotContext) -> None:
             await people.update_contact(
                 svc.db, user.id, user.full_name, user.username, private_chat_id
             )
+        if update.edited_message is not None:
+            # An edit is not a new message: re-reading it would add a purchase line twice
+            # or confirm twice. Say so in a private chat; stay quiet in groups.
+            if private_chat_id is not None:
+                await update.edited_message.reply_text(
+                    t.edit_ignored(Role.PURCHASER in person.roles)
+                )
+            raise ApplicationHandlerStop
         context.person = person
         return
 
+    if update.edited_message is not None:
+        raise ApplicationHandlerStop  # the original message was answered already
     # A stranger. Only an invite link (/start <code>) in a private chat goes further.
     message = update.effective_message
     if (
@@ -63,7 +74,9 @@ async def gate(update: Update, context: BotContext) -> None:
         and message.text
         and _START_WITH_CODE.match(message.text)
     ):
-        return
+        if svc.stranger_throttle.allow(user.id, svc.now().timestamp()):
+            return
+        raise ApplicationHandlerStop  # guessing codes in a flood: no answers either
     if chat is not None and chat.type != ChatType.PRIVATE and update.callback_query is None:
         raise ApplicationHandlerStop  # group chatter is not addressed to us
     if svc.stranger_throttle.allow(user.id, svc.now().timestamp()):

@@ -14,6 +14,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.menus import monday_of, parse_menu_arg
+from bot.domain.messages import TEXT_LIMIT
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services import menus
@@ -72,6 +73,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     except DomainError as err:
         await answer(update, err.message, alert=True)
         return
+    if len(shown) > TEXT_LIMIT:  # a preview sent in parts: its last part says what happened
+        shown = done
     try:  # the preview loses its buttons, so a second tap has nothing to press
         await query.edit_message_text(shown)
     except BadRequest as exc:
@@ -108,6 +111,7 @@ async def cmd_copymenu(update: Update, context: BotContext, person: Person) -> N
         context.services, by=person, overwrite=overwrite
     )
     await say(update, t.copied(source, target, count))
+    await say(update, t.copy_to_edit(await menus.week(context.services, target)))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -115,4 +119,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
     app.add_handler(CommandHandler("setmenu", cmd_setmenu, filters=PRIVATE))
     app.add_handler(CommandHandler("menu", cmd_menu, filters=PRIVATE))
+    # The menu is public anyway (it is pushed to the public chat): show it where asked.
+    app.add_handler(CommandHandler("menu", cmd_menu, filters=filters.ChatType.GROUPS))
     app.add_handler(CommandHandler("copymenu", cmd_copymenu, filters=PRIVATE))

@@ -185,7 +185,7 @@ async def cmd_export(update: Update, context: BotContext, person: Person) -> Non
     first, end = month_range(arg[1] if len(arg) > 1 else None, svc.local_now().date())
     recs = await patrols.records(svc, first, end)
     if not recs:
-        await say(update, t.NO_ROUNDS_IN_MONTH)
+        await say(update, t.no_rounds_in_month(first))
         return
     sheet = Sheet(t.EXPORT_TITLE, t.EXPORT_HEADERS, patrols.export_rows(svc, recs))
     data = write_xlsx([sheet], tz=svc.settings.timezone)

@@ -8,10 +8,10 @@ import contextlib
 import logging
 import re
 import warnings
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -24,9 +24,10 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
-from bot.context import BotContext
+from bot.clock import from_db, to_db
+from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
-from bot.domain.messages import Photo
+from bot.domain.messages import Photo, split_text
 from bot.domain.people import Person
 from bot.domain.purchases import (
     PhotoKind,
@@ -52,8 +53,10 @@ REASON = 1  # the purchase_reject conversation: the next text is the reason
 END = ConversationHandler.END
 
 PREVIEW_KEY = "purchase_preview"  # message id of the last preview, to take its buttons off
-PHOTO_KEY = "purchase_photo"  # a photo waiting for "票据 or 合格证?"
-REJECT_KEY = "purchase_reject_id"
+PHOTO_KEY = "purchase_photos"  # photos waiting for "票据 or 合格证?" (see _pending_photos)
+ALBUM_KEY = "purchase_album"  # the kind a captioned album photo gave its album
+REJECT_KEY = "purchase_reject"  # {"id": purchase id, "at": when the reason was asked}
+REJECT_TTL = timedelta(hours=1)
 
 CONFIRM_WORDS = {"确认", "ok", "okay", "同意", "确定", "好", "可以", "无误", "确认无误"}
 _CERT_WORDS = ("证", "检疫", "检验", "合格")
@@ -75,19 +78,31 @@ async def _drop_old_preview_buttons(update: Update, context: BotContext) -> None
         await context.bot.edit_message_reply_markup(chat.id, old, reply_markup=None)
 
 
+def _older_draft_note(context: BotContext, created_at: datetime) -> str | None:
+    """A draft left open since an earlier day still takes every photo and line: say so, so
+    a photo meant for something else (a repair) is not silently taken as a receipt."""
+    svc = context.services
+    day = created_at.astimezone(svc.settings.timezone).date()
+    return t.older_draft(day) if day < svc.local_now().date() else None
+
+
 async def _show_preview(
     update: Update, context: BotContext, result: DraftResult, prefix: str | None = None
 ) -> None:
     purchase = result.purchase
-    note = " ".join(n for n in (prefix, result.note) if n) or None
+    old = _older_draft_note(context, purchase.created_at)
+    note = " ".join(n for n in (old, prefix, result.note) if n) or None
     text = t.preview(purchase, result.bad, context.services.settings.certificate_items, note)
     await _drop_old_preview_buttons(update, context)
     message = update.effective_message
     if message is None:
         return
     chat_id = message.chat_id
+    *first, last = split_text(text)  # sixty long lines do not fit in one message
+    for part in first:
+        await context.bot.send_message(chat_id, part)
     sent = await context.bot.send_message(
-        chat_id, text, reply_markup=markup(_draft_buttons(purchase.id))
+        chat_id, last, reply_markup=markup(_draft_buttons(purchase.id))
     )
     if context.user_data is not None:
         context.user_data[PREVIEW_KEY] = sent.message_id
@@ -156,6 +171,17 @@ def _kind_from_caption(caption: str | None) -> PhotoKind | None:
     return None
 
 
+def _pending_photos(context: BotContext) -> dict[str, Any]:
+    """Photos waiting for "票据 or 合格证?", by a token in the question's buttons (the id of
+    the first photo), so that each question attaches its own photos."""
+    if context.user_data is None:
+        return {}
+    pending = context.user_data.get(PHOTO_KEY)
+    if not isinstance(pending, dict) or "file_id" in pending:  # none yet, or the old shape
+        pending = context.user_data[PHOTO_KEY] = {}
+    return pending
+
+
 @requires(Role.PURCHASER)
 async def on_draft_photo(update: Update, context: BotContext, person: Person) -> int:
     purchase_id = await _draft_id(context, person)
@@ -164,27 +190,46 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
         return END
     photo = await media.receive_image(update, context)
     message = update.effective_message
-    kind = _kind_from_caption(message.caption if message is not None else None)
-    if kind is None:
-        if context.user_data is not None:
-            context.user_data[PHOTO_KEY] = {"file_id": photo.file_id, "path": photo.path,
-                                            "purchase_id": purchase_id}  # fmt: skip
-        receipt, cert = t.PHOTO_KIND_BUTTONS
-        await say(update, t.ASK_PHOTO_KIND, [[
-            (receipt, callbacks.encode(CALLBACK_DRAFT, "ph", "rc", purchase_id)),
-            (cert, callbacks.encode(CALLBACK_DRAFT, "ph", "ct", purchase_id)),
-        ]])  # fmt: skip
+    assert message is not None
+    group = message.media_group_id
+    kind = _kind_from_caption(message.caption)
+    album = context.user_data.get(ALBUM_KEY) if context.user_data is not None else None
+    if kind is None and group and isinstance(album, dict) and album.get("group") == group:
+        kind = PhotoKind(album["kind"])  # an album's caption sits on its first photo only
+    if kind is not None:
+        if group and context.user_data is not None:
+            context.user_data[ALBUM_KEY] = {"group": group, "kind": kind.value}
+        await _attach(update, context, person, purchase_id, kind, [photo])
         return EDITING
-    await _attach(update, context, person, purchase_id, kind, photo)
+    stored = {"file_id": photo.file_id, "path": photo.path}
+    pending = _pending_photos(context)
+    for entry in pending.values():
+        if group and entry.get("group") == group and entry.get("purchase_id") == purchase_id:
+            entry["photos"].append(stored)  # one question for the whole album
+            return EDITING
+    token = str(message.message_id)
+    pending[token] = {"purchase_id": purchase_id, "group": group, "photos": [stored]}
+    receipt, cert = t.PHOTO_KIND_BUTTONS
+    draft = await service.draft(context.services, person, purchase_id)
+    older = _older_draft_note(context, draft.created_at)
+    question = f"{t.ASK_PHOTO_KIND}\n{older}" if older else t.ASK_PHOTO_KIND
+    await say(update, question, [[
+        (receipt, callbacks.encode(CALLBACK_DRAFT, "ph", "rc", purchase_id, token)),
+        (cert, callbacks.encode(CALLBACK_DRAFT, "ph", "ct", purchase_id, token)),
+    ]])  # fmt: skip
     return EDITING
 
 
 async def _attach(
     update: Update, context: BotContext, person: Person, purchase_id: int, kind: PhotoKind,
-    photo: Photo,
+    photos: list[Photo],
 ) -> None:  # fmt: skip
-    purchase = await service.attach_photo(context.services, person, purchase_id, kind, photo)
-    await _show_preview(update, context, DraftResult(purchase), f"已附上{kind.label}照片。")
+    purchase = None
+    for photo in photos:
+        purchase = await service.attach_photo(context.services, person, purchase_id, kind, photo)
+    if purchase is not None:
+        note = t.photos_attached(kind, len(photos))
+        await _show_preview(update, context, DraftResult(purchase), note)
 
 
 @requires(Role.PURCHASER)
@@ -209,7 +254,7 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
         await answer(update)
         await _finish_preview(update, context, t.submitted(result.purchase, result.notified))
     if context.user_data is not None:
-        for key in (PREVIEW_KEY, PHOTO_KEY):
+        for key in (PREVIEW_KEY, PHOTO_KEY, ALBUM_KEY):
             context.user_data.pop(key, None)
     return END
 
@@ -227,22 +272,22 @@ async def _finish_preview(update: Update, context: BotContext, outcome: str) -> 
 async def _photo_kind_button(
     update: Update, context: BotContext, person: Person, data: callbacks.Callback
 ) -> int | None:
-    pending = context.user_data.get(PHOTO_KEY) if context.user_data is not None else None
     purchase_id = data.int_arg(1)
-    if not isinstance(pending, dict) or pending.get("purchase_id") != purchase_id:
+    token = data.args[2] if len(data.args) > 2 else ""
+    entry = _pending_photos(context).get(token)
+    if not isinstance(entry, dict) or entry.get("purchase_id") != purchase_id:
         await answer(update, t.PHOTO_GONE)
         return None
     kind = PhotoKind.CERTIFICATE if data.args[0] == "ct" else PhotoKind.RECEIPT
     assert purchase_id is not None
-    photo = Photo(pending.get("file_id"), pending.get("path"))
-    await _attach(update, context, person, purchase_id, kind, photo)
-    if context.user_data is not None:
-        context.user_data.pop(PHOTO_KEY, None)
+    photos = [Photo(p.get("file_id"), p.get("path")) for p in entry["photos"]]
+    await _attach(update, context, person, purchase_id, kind, photos)
+    _pending_photos(context).pop(token, None)
     await answer(update)
     query = update.callback_query
     if query is not None:
         with contextlib.suppress(BadRequest):
-            await query.edit_message_text(f"{t.ASK_PHOTO_KIND} {kind.label}")
+            await query.edit_message_text(t.photo_kind_chosen(kind, len(photos)))
     return EDITING
 
 
@@ -257,7 +302,7 @@ async def on_draft_cancel(update: Update, context: BotContext) -> int:
     else:
         await say(update, common_texts.NOTHING_TO_CANCEL)
     if context.user_data is not None:
-        for key in (PREVIEW_KEY, PHOTO_KEY):
+        for key in (PREVIEW_KEY, PHOTO_KEY, ALBUM_KEY):
             context.user_data.pop(key, None)
     return END
 
@@ -286,8 +331,7 @@ async def on_reject_button(update: Update, context: BotContext, person: Person) 
         await answer(update, common_texts.STALE_BUTTON)
         return END
     purchase = await service.check_decidable(context.services, person, purchase_id)
-    if context.user_data is not None:
-        context.user_data[REJECT_KEY] = purchase_id
+    _reject_prompt(context, purchase_id)
     await answer(update)
     chat = update.effective_chat
     if chat is not None:
@@ -295,11 +339,44 @@ async def on_reject_button(update: Update, context: BotContext, person: Person) 
     return REASON
 
 
+def _reject_prompt(context: BotContext, purchase_id: int) -> None:
+    if context.user_data is not None:
+        context.user_data[REJECT_KEY] = {"id": purchase_id, "at": to_db(context.services.now())}
+
+
+def _fresh_reject_id(pending: object, now: datetime) -> int | None:
+    """The purchase a reason is still awaited for: a prompt forgotten for an hour no longer
+    turns the next thing the supervisor types ("好的") into a rejection."""
+    if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
+        return None
+    try:
+        asked = from_db(str(pending.get("at")))
+    except ValueError:
+        return None
+    return int(pending["id"]) if now - asked < REJECT_TTL else None
+
+
+class _AwaitingReason(filters.MessageFilter):
+    """True while the sender owes a fresh reason; a stale prompt lets the text through to
+    whatever it would mean without it."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        super().__init__(name="purchase_reject_reason")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        data = self._app.user_data.get(user.id) if user is not None else None
+        pending = data.get(REJECT_KEY) if isinstance(data, dict) else None
+        return _fresh_reject_id(pending, services_of(self._app).now()) is not None
+
+
 @requires(Role.SUPERVISOR)
 async def on_reject_reason(update: Update, context: BotContext, person: Person) -> int:
-    purchase_id = context.user_data.pop(REJECT_KEY, None) if context.user_data else None
+    pending = context.user_data.pop(REJECT_KEY, None) if context.user_data else None
+    purchase_id = _fresh_reject_id(pending, context.services.now())
     message = update.effective_message
-    if not isinstance(purchase_id, int) or message is None:
+    if purchase_id is None or message is None:
         return END
     if message.reply_to_message is not None and await outbox.ref_for_message(
         context.services.db, message.chat_id, message.reply_to_message.message_id
@@ -311,8 +388,8 @@ async def on_reject_reason(update: Update, context: BotContext, person: Person) 
         purchase = await service.reject(context.services, person, purchase_id, reason)
     except DomainError as err:
         await say_error(update, err)
-        if "理由" in err.message and context.user_data is not None:  # ask again
-            context.user_data[REJECT_KEY] = purchase_id
+        if "理由" in err.message:  # ask again
+            _reject_prompt(context, purchase_id)
             return REASON
         return END
     await say(update, t.rejected_ack(purchase))
@@ -339,7 +416,8 @@ async def on_reply(
             reason = re.sub(r"^(驳回|退回|不同意)[\s:：,，]*", "", words)
             purchase = await service.reject(context.services, person, purchase_id, reason)
             await say(update, t.rejected_ack(purchase))
-        else:
+        else:  # already decided? say who; otherwise explain the two answers
+            await service.check_decidable(context.services, person, purchase_id)
             await say(update, t.REPLY_HELP)
     except DomainError as err:
         await say_error(update, err)
@@ -360,9 +438,9 @@ async def on_purchases(update: Update, context: BotContext, person: Person) -> N
 @requires(Role.SUPERVISOR)
 async def on_export(update: Update, context: BotContext, person: Person) -> None:
     svc = context.services
-    arg = re.sub(r"^(purchases|采购)\s*", "", _command_args(update)).strip()
+    arg = re.sub(r"^(purchases?|采购)\s*", "", _command_args(update), flags=re.I).strip()
     today = svc.local_now().date()
-    year, month = parse_month(arg) if arg else (today.year, today.month)
+    year, month = parse_month(arg, today) if arg else (today.year, today.month)
     export = await service.export_month(svc, person, year, month)
     message = update.effective_message
     if export is None:
@@ -411,7 +489,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # who also has a draft open gives the reason to the rejection, not to the draft.
         reject = ConversationHandler(
             entry_points=[CallbackQueryHandler(on_reject_button, pattern=reject_pattern)],
-            states={REASON: [MessageHandler(text, on_reject_reason)]},
+            states={REASON: [MessageHandler(text & _AwaitingReason(app), on_reject_reason)]},
             fallbacks=[CommandHandler("cancel", on_reject_abort, filters=private)],
             name="purchase_reject", persistent=True, allow_reentry=True,
         )  # fmt: skip
@@ -430,7 +508,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(drafting)
     app.add_handler(CallbackQueryHandler(on_check_button, pattern=rf"^{CALLBACK_CHECK}:ok:"))
     app.add_handler(CommandHandler("purchases", on_purchases, filters=private))
-    export_filter = private & filters.Regex(r"^/export(@\w+)?\s+(purchases|采购)\b")
+    export_filter = private & filters.Regex(
+        re.compile(r"^/export(@\w+)?\s+(purchases?|采购)(?![a-z])", re.I)
+    )
     app.add_handler(CommandHandler("export", on_export, filters=export_filter))
     app.add_handler(CommandHandler("suppliers", on_suppliers, filters=private))
     replies.route("purchase", on_reply)

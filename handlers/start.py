@@ -81,6 +81,18 @@ async def on_cancel_idle(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(t.NOTHING_TO_CANCEL)
 
 
+async def on_group_command(update: Update, context: BotContext) -> None:
+    """A command in a group that only works in a private chat (the menu is the exception).
+    Commands addressed to another bot are not ours to answer."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    _, _, addressee = message.text.split(maxsplit=1)[0].partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return
+    await message.reply_text(t.private_only(context.bot.username))
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", on_start, filters=private))
@@ -93,5 +105,6 @@ def register_fallbacks(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("cancel", on_cancel_idle, filters=private))
     app.add_handler(CommandHandler("export", on_export_usage, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command))
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_anything_else))
     app.add_handler(CallbackQueryHandler(on_stale_button))

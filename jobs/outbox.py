@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ExtBot
 
 from bot.context import BotContext, services_of
-from bot.domain.messages import OutMessage, Photo
+from bot.domain.messages import OutMessage, Photo, split_text
 from bot.services.container import Services
 from handlers.keyboards import markup
 from storage import outbox
@@ -65,7 +65,10 @@ async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMe
     elif photos:
         album = await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
         ids.extend(m.message_id for m in album)
-    text_message = await bot.send_message(chat_id, msg.text, reply_markup=keyboard)
+    *first, last = split_text(msg.text)  # a long purchase must still reach the supervisor
+    for part in first:
+        ids.append((await bot.send_message(chat_id, part)).message_id)
+    text_message = await bot.send_message(chat_id, last, reply_markup=keyboard)
     ids.append(text_message.message_id)
     return ids
 

@@ -62,8 +62,17 @@ async def enqueue(tx: Tx, chat_id: int, msg: OutMessage, *, ref: str | None, now
 
 async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | None = None) -> int:
     """Take the buttons off every message already sent about ``ref`` (and optionally append
-    a line such as "已由 张三 受理"), so a decided item shows no live buttons elsewhere."""
-    rows = await tx.fetchall("SELECT chat_id, message_id FROM sent_messages WHERE ref = ?", (ref,))
+    a line such as "已由 张三 受理"), so a decided item shows no live buttons elsewhere.
+
+    A notification sent as several messages (an album, then the text) carries its buttons on
+    the last one, so only that one is cleared and noted: one "已由 张三 受理" per copy. A
+    notification about ``ref`` still waiting in the outbox goes out without buttons and with
+    the note, instead of arriving later with live-looking buttons."""
+    rows = await tx.fetchall(
+        "SELECT chat_id, MAX(message_id) AS message_id FROM sent_messages WHERE ref = ?"
+        " GROUP BY chat_id, outbox_id",
+        (ref,),
+    )
     for row in rows:
         await tx.execute(
             "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at)"
@@ -75,6 +84,22 @@ async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | 
                 to_db(now),
                 to_db(now),
             ),
+        )
+    unsent = await tx.fetchall(
+        "SELECT id, payload FROM outbox WHERE ref = ? AND kind = 'message'"
+        " AND sent_at IS NULL AND failed_at IS NULL",
+        (ref,),
+    )
+    for row in unsent:
+        payload = json.loads(row["payload"])
+        if not payload.get("buttons"):
+            continue
+        payload["buttons"] = []
+        if note:
+            payload["text"] = f"{payload['text']}\n\n{note}"
+        await tx.execute(
+            "UPDATE outbox SET payload = ? WHERE id = ?",
+            (json.dumps(payload, ensure_ascii=False), row["id"]),
         )
     return len(rows)
 

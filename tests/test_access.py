@@ -175,7 +175,7 @@ async def test_removed_person_becomes_a_stranger(bot: App, tg: FakeTelegram, peo
 
 async def test_bad_user_id_in_grant_is_explained(bot: App, tg: FakeTelegram, people: Cast) -> None:
     await tg.send_text(people.admin, "/grant abc 维修工")
-    assert "数字" in (await tg.message(people.admin.id))["text"]
+    assert "没有找到“abc”" in (await tg.message(people.admin.id))["text"]
     await tg.send_text(people.admin, "/grant 424242 维修工")
     assert "没有找到" in (await tg.message(people.admin.id))["text"]
 

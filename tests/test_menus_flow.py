@@ -137,7 +137,7 @@ async def test_menu_today_and_copymenu(
     await tg.message(people.teacher.id, "周食谱")
     assert "包子" in message_text(await tg.message(people.teacher.id, "11月30日"))
     await tg.send_text(people.canteen, "/copymenu")
-    assert "已经有食谱" in message_text(await tg.message(people.canteen.id))
+    assert "/copymenu 覆盖" in message_text(await tg.message(people.canteen.id, "已经有食谱"))
 
 
 async def test_sunday_push_sends_next_week_to_everyone_and_public_chat_once(
@@ -178,3 +178,38 @@ async def test_morning_menu_to_canteen_and_friday_reminder(
     today = await tg.message(people.canteen.id, "11月30日（周一）食谱")
     assert "包子" in message_text(today)
     assert await tg.quiet(people.teacher.id, 0.3) == []
+
+
+async def test_copymenu_gives_the_copied_week_as_lines_to_edit_and_send_back(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await save_next_week(tg, people, "/setmenu 2026-11-23\n周一 早餐: 包子, 豆浆\n周二 午餐: 米饭")
+    await tg.send_text(people.canteen, "/copymenu")
+    await tg.message(people.canteen.id, "已把")
+    block = await tg.message(people.canteen.id, "/setmenu 2026-11-30")
+    lines = message_text(block).removeprefix("<pre>").removesuffix("</pre>")
+    assert "周一 早餐: 包子，豆浆" in lines
+    await tg.send_text(people.canteen, lines.replace("米饭", "面条"))
+    preview = await tg.message(people.canteen.id, "预览")
+    assert "11月30日" in message_text(preview) and "面条" in message_text(preview)
+    assert "没有读懂" not in message_text(preview)
+
+
+async def test_a_pasted_page_of_unreadable_lines_gets_a_short_answer(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    page = "\n".join(
+        f"第{i}天 早饭吃了包子馒头油条豆浆牛奶鸡蛋稀饭咸菜和很多别的东西" for i in range(60)
+    )
+    await tg.send_text(people.canteen, f"/setmenu\n{page}")
+    reply = await tg.message(people.canteen.id, "没有读懂")
+    assert "还有 50 行没有读懂" in message_text(reply)
+    assert len(message_text(reply)) < 2000
+
+
+async def test_a_wrong_week_date_is_refused_rather_than_saved_as_next_week(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.canteen, "/setmenu 2026-13-01\n周一 早餐: 包子")
+    reply = await tg.message(people.canteen.id, "日期有误")
+    assert "2026-13-01" in message_text(reply) and not buttons(reply)

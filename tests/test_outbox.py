@@ -138,3 +138,42 @@ async def test_missing_photo_file_does_not_lose_the_notification(
         await outbox.enqueue(tx, people.supervisor.id, msg, ref="purchase:2", now=svc.now())
     await deliver_due(bot.bot, svc)
     assert (await tg.message(people.supervisor.id, "采购单 #2"))["_method"] == "sendMessage"
+
+
+async def test_a_decided_album_notification_gets_one_note_per_copy(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    from bot.domain.messages import Photo
+    from storage.files import save_bytes
+    from tests.images import jpeg_bytes
+
+    svc = services(bot)
+    paths = [await save_bytes(svc.settings.data_dir, "photos", jpeg_bytes(64, 48), ".jpg")
+             for _ in range(3)]  # fmt: skip
+    msg = OutMessage("报修单 #6 窗户坏了", photos=tuple(Photo(path=p) for p in paths),
+                     buttons=[[("受理", "rp:acc:6")]])  # fmt: skip
+    async with svc.db.transaction() as tx:
+        await outbox.enqueue(tx, people.supervisor.id, msg, ref="repair:6", now=svc.now())
+    await deliver_due(bot.bot, svc)
+    text = await tg.message(people.supervisor.id, "窗户坏了")
+    async with svc.db.transaction() as tx:
+        await outbox.enqueue_clear_buttons(tx, "repair:6", now=svc.now(), note="已由 李监督 受理")
+    await deliver_due(bot.bot, svc)
+    assert "reply_markup" not in tg.current(text)
+    notes = [m for m in tg.sent if "已由" in (m.get("text") or "")]
+    assert len(notes) == 1 and notes[0]["reply_to_message"]["message_id"] == text["message_id"]
+
+
+async def test_a_notification_still_queued_when_decided_arrives_without_buttons(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    tg.fail("sendMessage", status=502, times=1)
+    await queue(bot, people.supervisor2.id, "报修单 #7", ref="repair:7")
+    svc = services(bot)
+    await deliver_due(bot.bot, svc)  # refused once: still waiting in the outbox
+    async with svc.db.transaction() as tx:
+        await outbox.enqueue_clear_buttons(tx, "repair:7", now=svc.now(), note="已由 李监督 受理")
+    clock.advance(timedelta(minutes=30))
+    await deliver_due(bot.bot, svc)
+    late = await tg.message(people.supervisor2.id, "报修单 #7")
+    assert "reply_markup" not in late and "已由 李监督 受理" in late["text"]

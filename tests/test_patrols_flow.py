@@ -17,7 +17,7 @@ from bot.domain.roles import Role
 from jobs import patrols as patrol_jobs
 from storage import repairs as repair_repo
 from tests.conftest import SHANGHAI, Cast
-from tests.fakebot import FakeTelegram, buttons, message_text
+from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
 from tests.fakebot.running import register, running_bot, services
 from tests.images import jpeg_bytes
 
@@ -243,7 +243,7 @@ async def test_export_patrols_month_as_xlsx(
     assert len(rows) - 1 >= 6
     assert rows[1][3] == people.patrol.first_name and rows[1][7] == "正常"
     await tg.send_text(people.supervisor, "/export patrols 2026-10")
-    await tg.message(people.supervisor.id, "还没有巡查记录")
+    await tg.message(people.supervisor.id, "2026年10月没有巡查记录")
 
 
 async def test_restart_within_grace_sends_missed_round_once(
@@ -303,3 +303,50 @@ async def test_note_for_an_item_no_longer_abnormal_is_refused(
     await tg.send_text(people.patrol, "窗户玻璃碎了", reply_to=prompt)
     assert "不是「异常」" in message_text(await tg.message(people.patrol.id))
     assert "窗户玻璃碎了" not in message_text(tg.current(msg))
+
+
+async def test_patrols_command_reads_a_short_date_like_purchases_does(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    for arg, heading in (("11-22", "11月22日（周日）"), ("11月21日", "11月21日（周六）"),
+                         ("前天", "11月21日（周六）")):  # fmt: skip
+        await tg.send_text(people.supervisor, f"/patrols {arg}")
+        await tg.message(people.supervisor.id, heading)
+    await tg.send_text(people.supervisor, "/patrols 2-30")
+    await tg.message(people.supervisor.id, "没有这一天")
+
+
+async def test_roster_takes_a_two_part_name_without_its_space_and_offers_ids(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await register(services(bot), TgUser(2001, "三", last_name="张"), Role.PATROL)
+    await tg.send_text(people.admin, "/roster 周二 张三丰")
+    refusal = message_text(await tg.message(people.admin.id, "巡查员里没有"))
+    assert "三 张（2001）" in refusal and f"周巡查（{people.patrol.id}）" in refusal
+    await tg.send_text(people.admin, "/roster 周二 三张")
+    await tg.message(people.admin.id, "周二 值班：三 张")
+    await tg.send_text(people.admin, "/roster 周三 2001")
+    await tg.message(people.admin.id, "周三 值班：三 张")
+
+
+async def test_export_of_a_month_without_rounds_names_that_month(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.supervisor, "/export patrols 10")
+    await tg.message(people.supervisor.id, "2026年10月没有巡查记录")
+
+
+async def test_a_note_on_an_abnormal_item_is_in_the_audit_trail_when_confirmed(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await run_round_job(bot, clock, at(7), "morning")
+    msg = await checklist(tg, people, "早间巡查")
+    await tg.answer(await tg.tap(people.patrol, msg, "2."))
+    await tg.answer(await tg.tap(people.patrol, msg, "2."))
+    prompt = await tg.message(people.patrol.id, "回复这条消息")
+    await tg.send_text(people.patrol, "302 门锁坏了", reply_to=prompt)
+    await tg.message(people.patrol.id, "说明已记下")
+    rows = await services(bot).db.fetchall(
+        "SELECT actor_name, detail FROM audit WHERE action = 'patrol.note'"
+    )
+    assert [(r["actor_name"], r["detail"]) for r in rows] == [("周巡查", "2. 302 门锁坏了")]

@@ -183,3 +183,11 @@ def test_cannot_submit_with_unchecked_items_or_abnormal_without_note() -> None:
 def test_month_range() -> None:
     assert rules.month_range("2026-12", MON) == (date(2026, 12, 1), date(2027, 1, 1))
     assert rules.month_range(None, MON) == (date(2026, 11, 1), date(2026, 12, 1))
+
+
+def test_export_month_may_be_a_bare_month_or_last_month() -> None:
+    january = date(2027, 1, 15)
+    assert rules.month_range("12", january) == (date(2026, 12, 1), date(2027, 1, 1))
+    assert rules.month_range("上月", january) == (date(2026, 12, 1), date(2027, 1, 1))
+    assert rules.month_range("1月", january) == (date(2027, 1, 1), date(2027, 2, 1))
+    assert rules.month_range("2026-11", january) == (date(2026, 11, 1), date(2026, 12, 1))

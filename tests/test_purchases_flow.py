@@ -409,3 +409,111 @@ async def test_what_the_user_typed_is_escaped_in_every_answer(
     assert "「&lt;今天&gt;」" in (await tg.message(people.purchaser.id, "看不懂"))["text"]
     await tg.send_text(people.admin, "/suppliers remove <无>")
     assert "&lt;无&gt;" in (await tg.message(people.admin.id, "没有这个供应商"))["text"]
+
+
+async def test_a_purchase_too_long_for_one_message_is_shown_in_parts_and_reaches_supervisors(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    lines = "\n".join(
+        f"特级有机蔬菜第{i}号来自很远的农场 {i + 1}斤 {i + 1}.5 @某某蔬菜种植专业合作社{i}"
+        for i in range(60)
+    )
+    await tg.send_text(people.purchaser, f"/purchase\n{lines}")
+    first = await tg.message(people.purchaser.id, "采购单草稿 #")
+    assert "1. 特级有机蔬菜第0号" in first["text"] and not buttons(first)
+    last = await tg.message(people.purchaser.id)
+    assert "60. 特级有机蔬菜第59号" in first["text"] + last["text"]
+    assert any("提交" in b for b in buttons(last))
+    await tg.tap(people.purchaser, last, "提交")
+    done = await tg.message(people.purchaser.id, "已提交")
+    pid = int(re.findall(r"#(\d+)", done["text"])[0])
+    head = await tg.message(people.supervisor.id, f"采购单 #{pid} 待确认")
+    assert len(head["text"]) <= 4096 and not buttons(head)
+    tail = await tg.message(people.supervisor.id, "请逐项清点")
+    assert "60. 特级有机蔬菜第59号" in head["text"] + tail["text"]
+    assert any("确认" in b for b in buttons(tail))
+    await tg.send_text(people.supervisor, "确认", reply_to=head)  # a reply to any part counts
+    await tg.message(people.supervisor.id, f"已确认采购单 #{pid}")
+
+
+async def test_each_photo_of_an_album_or_of_separate_questions_is_attached(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    user = people.purchaser
+    await tg.send_text(user, "/purchase\n猪肉 20斤 13.5")
+    await tg.message(user.id, "采购单草稿")
+    for _ in range(3):  # an album of receipts, no caption: one question for all three
+        await tg.send_photo(user, jpeg_bytes(), media_group_id="receipts")
+    question = await tg.message(user.id, "这张照片是")
+    await tg.answer(await tg.tap(user, question, "票据"))
+    preview = await tg.message(user.id, "已附上 3 张票据照片")
+    assert "票据：3 张" in preview["text"]
+    assert [m for m in tg.sent if "这张照片是" in message_text(m)] == [tg.current(question)]
+
+    for caption in ("检疫合格证明", None):  # the album's caption sits on its first photo
+        await tg.send_photo(user, jpeg_bytes(), media_group_id="certs", caption=caption)
+    await tg.message(user.id, "已附上合格证照片")
+    assert "合格证：2 张" in (await tg.message(user.id, "已附上合格证照片"))["text"]
+
+    await tg.send_photo(user, jpeg_bytes())  # two separate photos, answered out of order
+    first = await tg.message(user.id, "这张照片是")
+    await tg.send_photo(user, jpeg_bytes())
+    second = await tg.message(user.id, "这张照片是")
+    await tg.answer(await tg.tap(user, second, "合格证"))
+    await tg.message(user.id, "合格证：3 张")
+    await tg.answer(await tg.tap(user, first, "票据"))
+    final = await tg.message(user.id, "票据：4 张")
+    assert "合格证：3 张" in final["text"]
+
+
+async def test_forgotten_reject_prompt_expires_and_a_later_ok_is_not_taken_as_the_reason(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor.id, "待确认")
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
+    await tg.message(people.supervisor.id, "理由")
+    clock.advance(timedelta(hours=2))
+    await tg.send_text(people.supervisor, "好的")
+    await tg.message(people.supervisor.id, "没看懂")
+    stored = await repo.get(services(bot).db, pid)
+    assert stored is not None and stored.state.value == "submitted"
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))  # asked again: fresh
+    await tg.message(people.supervisor.id, "理由")
+    await tg.send_text(people.supervisor, "猪肉价格太高")
+    await tg.message(people.supervisor.id, f"已驳回采购单 #{pid}")
+
+
+async def test_an_unclear_reply_to_a_decided_purchase_says_who_decided(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor2.id, "待确认")
+    await tg.send_text(people.supervisor, "确认", reply_to=await tg.message(people.supervisor.id))
+    await tg.message(people.supervisor.id, f"已确认采购单 #{pid}")
+    await tg.send_text(people.supervisor2, "收到", reply_to=note)
+    answer = await tg.message(people.supervisor2.id, f"#{pid}")
+    assert "已由 李监督 确认" in answer["text"]
+
+
+async def test_export_accepts_purchase_in_any_case_and_a_bare_month(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    for text in ("/export Purchase", "/export purchases 10"):
+        await tg.send_text(people.supervisor, text)
+    assert "2026年11月" in (await tg.message(people.supervisor.id))["text"]
+    assert "2026年10月" in (await tg.message(people.supervisor.id))["text"]
+
+
+async def test_a_draft_left_open_since_an_earlier_day_says_so_when_it_takes_a_photo(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase\n猪肉 20斤 13.5")
+    first = await tg.message(people.purchaser.id, "采购单草稿")
+    assert "还没提交" not in first["text"]  # today's draft: no note
+    clock.advance(timedelta(days=2))
+    await tg.send_photo(people.purchaser, jpeg_bytes())
+    question = await tg.message(people.purchaser.id, "这张照片是")
+    assert "11月23日 开始、还没提交" in question["text"] and "/cancel" in question["text"]
+    await tg.send_text(people.purchaser, "白菜 5斤 1.2")
+    assert "11月23日 开始" in (await tg.message(people.purchaser.id, "白菜"))["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.domain.purchases import (
     needs_certificate,
     parse_line,
     parse_lines,
+    parse_month,
     price_warning,
     reject_reason,
     total,
@@ -202,3 +204,13 @@ def test_reject_needs_a_reason() -> None:
     with pytest.raises(DomainError):
         reject_reason("   ")
     assert reject_reason("  价格  偏高 ") == "价格 偏高"
+
+
+def test_export_month_may_be_a_bare_month_or_last_month() -> None:
+    january = date(2027, 1, 15)
+    assert parse_month("12", january) == (2026, 12)  # last December, not a future one
+    assert parse_month("1月", january) == (2027, 1)
+    assert parse_month("上月", january) == (2026, 12)
+    assert parse_month("2026-11", january) == (2026, 11)
+    with pytest.raises(DomainError):
+        parse_month("13", january)

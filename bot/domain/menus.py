@@ -126,7 +126,9 @@ def parse_menu(text: str, today: date) -> ParsedMenu:
                 try:
                     week = monday_of(parse_date(found.group(0)))
                 except DomainError as err:
-                    problems.append(LineProblem(no, line, err.message))
+                    # Not a week to fall back from: saving would overwrite next week instead.
+                    message = f"第 {no} 行的日期有误：{err.message}请改正后重发。"
+                    raise DomainError(message) from None
                 continue
         parsed = _parse_line(line)
         if isinstance(parsed, str):

@@ -32,3 +32,30 @@ class OutMessage:
     photos: tuple[Photo, ...] = ()
     document_path: str | None = None  # relative to BOT_DATA_DIR
     document_name: str | None = None
+
+
+TEXT_LIMIT = 4096  # Telegram refuses a longer message ("message is too long")
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut a long text into messages Telegram accepts, at line breaks so that HTML tags
+    (which our texts keep within one line) stay whole; a single overlong line is cut hard."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current.strip():
+        chunks.append(current)
+    return chunks

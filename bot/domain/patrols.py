@@ -412,8 +412,15 @@ def parse_slot(text: str) -> Slot:
 
 def month_range(text: str | None, today: date) -> tuple[date, date]:
     """``2026-11`` → (first day, first day of next month); default this month."""
-    if text:
-        m = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*", text)
+    key = (text or "").strip()
+    bare = re.fullmatch(r"(\d{1,2})\s*月?", key)
+    if key in ("上月", "上个月"):
+        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    elif bare and 1 <= int(bare[1]) <= 12:  # 11: the latest November not in the future
+        month = int(bare[1])
+        first = date(today.year - (month > today.month), month, 1)
+    elif key and key not in ("本月", "这个月"):
+        m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?", key)
         if not m or not 1 <= int(m[2]) <= 12:
             raise DomainError("请写成 2026-11 这样的年月。")
         first = date(int(m[1]), int(m[2]), 1)

@@ -513,8 +513,20 @@ def parse_supplier_expiry(text: str) -> date:
         raise DomainError(f"日期「{text}」看不懂，请写成 2027-06-30") from None
 
 
-def parse_month(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", normalise(text))
+def parse_month(text: str, today: date | None = None) -> tuple[int, int]:
+    """``2026-11``, ``2026年11月``; with ``today``, also ``11`` / ``11月`` / ``上月``: the
+    latest such month that is not in the future (in January, ``12`` is last December)."""
+    value = normalise(text)
+    if today is not None:
+        if value in ("本月", "这个月"):
+            return today.year, today.month
+        if value in ("上月", "上个月"):
+            return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+        bare = re.fullmatch(r"(\d{1,2})月?", value)
+        if bare is not None and 1 <= int(bare[1]) <= 12:
+            month = int(bare[1])
+            return (today.year if month <= today.month else today.year - 1), month
+    m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", value)
     if m is None or not 1 <= int(m[2]) <= 12:
         raise DomainError(f"月份「{text}」看不懂，请写成 2026-11")
     return int(m[1]), int(m[2])

@@ -259,6 +259,15 @@ async def add_note(
             await repo.set_note(tx, check_id, clean, by=by.user_id, now=now)
         if photo is not None:
             await repo.set_photo(tx, check_id, photo.file_id, photo.path, now=now)
+        await audit.record(
+            tx,
+            now=now,
+            actor_id=by.user_id,
+            actor_name=by.name,
+            action="patrol.note",
+            subject=f"patrol:{round_id}",
+            detail=f"{check.position}. {clean}" + (" +photo" if photo is not None else ""),
+        )
         rv = await _view(tx, svc, round_id)
     return rv
 
@@ -377,7 +386,17 @@ def parse_day_arg(arg: str | None, today: date) -> date:
         return today
     if key in ("昨天", "yesterday"):
         return today - timedelta(days=1)
+    if key == "前天":
+        return today - timedelta(days=2)
+    if m := _MONTH_DAY_RE.fullmatch(key):  # 11-22 or 11月22日: this year, as /purchases reads it
+        try:
+            return date(today.year, int(m[1]), int(m[2]))
+        except ValueError:
+            raise DomainError(f"没有这一天：{key}。") from None
     return rules.parse_date(key)
+
+
+_MONTH_DAY_RE = re.compile(r"(\d{1,2})[-/.月](\d{1,2})日?")
 
 
 ExportCell = str | int | date | datetime | None
@@ -504,13 +523,13 @@ def _find_patroller(token: str, patrollers: list[Person]) -> Person:
     key = token.strip().lstrip("@")
     for p in patrollers:
         if (
-            key == p.name
+            key in (p.name, "".join(p.name.split()))  # "三 张" (first and last name) as 三张
             or (p.username and key.lower() == p.username.lower())
             or key == str(p.user_id)
         ):
             return p
-    names = "、".join(p.name for p in patrollers) or "（还没有人有巡查员角色）"
-    raise DomainError(f"巡查员里没有「{token}」。可选：{names}")
+    names = "、".join(f"{p.name}（{p.user_id}）" for p in patrollers) or "（还没有人有巡查员角色）"
+    raise DomainError(f"巡查员里没有「{token}」。可写名字（不带空格）或括号里的ID：{names}")
 
 
 async def set_roster(svc: Services, text: str, *, by: Person) -> tuple[str, list[str]]:

@@ -108,6 +108,25 @@ async def bootstrap_admin(
     return person
 
 
+async def resolve_person(svc: Services, token: str) -> int:
+    """Whom an admin means: a user ID, an @username or a name as /users shows them."""
+    key = token.strip()
+    if key.isdigit():
+        return int(key)
+    everyone = await people.all_people(svc.db)
+    if key.startswith("@"):
+        handle = key[1:].lower()
+        found = [p for p in everyone if p.username and p.username.lower() == handle]
+    else:
+        squashed = "".join(key.split())
+        found = [p for p in everyone if squashed in (p.name, "".join(p.name.split()))]
+    if len(found) == 1:
+        return found[0].user_id
+    if found:
+        raise DomainError(f"有 {len(found)} 位叫“{key[:20]}”的人，请用 /users 里的ID。")
+    raise DomainError(f"没有找到“{key[:20]}”。请用 /users 里的ID、@用户名或名字。")
+
+
 async def set_role(svc: Services, target_id: int, role: Role, *, grant: bool, by: Person) -> bool:
     now = svc.now()
     async with svc.db.transaction() as tx:

@@ -31,7 +31,10 @@ def people_list(people: list[Person]) -> str:
         name = html.escape(p.name, quote=False)
         handle = f" @{html.escape(p.username, quote=False)}" if p.username else ""
         lines.append(f"• {name}{handle}（ID <code>{p.user_id}</code>）：{p.role_labels}")
-    lines.append("修改角色：/grant 用户ID 角色，/revoke 用户ID 角色；移除：/remove 用户ID")
+    lines.append(
+        "修改角色：/grant 用户ID 角色，/revoke 用户ID 角色；移除：/remove 用户ID"
+        "（用户ID也可写成 @用户名 或名字）"
+    )
     return "\n".join(lines)
 
 

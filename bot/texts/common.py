@@ -13,7 +13,6 @@ UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看您能用的功能。
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能。"
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
-PRIVATE_ONLY = "请私聊我使用这个功能。"
 EXPORT_USAGE = (
     "要导出哪张表？\n• /export purchases 2026-11 采购台账（监督员、管理员）\n"
     "• /export patrols 2026-11 安全检查记录\n不写月份就是本月。"
@@ -21,7 +20,8 @@ EXPORT_USAGE = (
 
 
 def role_required(roles: Iterable[Role]) -> str:
-    names = "或".join(r.label for r in roles)
+    labels = [r.label for r in roles]
+    names = "或".join(labels) if len(labels) < 3 else f"{'、'.join(labels[:-1])}或{labels[-1]}"
     return f"抱歉，只有{names}可以这样操作。"
 
 
@@ -47,7 +47,7 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/purchases 当天采购",
     ],
     Role.REPAIRER: ["/repairs 我的维修任务，点任务里的“开始”“完成”"],
-    Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 复制上周食谱", "/menu 查看食谱"],
+    Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 把本周食谱复制到下周", "/menu 查看食谱"],
     Role.PATROL: ["按时收到巡查清单，逐项点选后提交", "/patrols 巡查记录"],
     Role.ADMIN: [
         "/invite 角色 生成邀请链接（如 /invite 监督员）",
@@ -59,7 +59,9 @@ _ROLE_HELP: dict[Role, list[str]] = {
 
 def help_for(name: str, roles: Iterable[Role]) -> str:
     held = set(roles)
-    lines = [f"您好，{name}！您的角色：{'、'.join(r.label for r in Role if r in held) or '无'}。"]
+    if not held:
+        return f"您好，{name}！您目前没有任何角色，暂时不能使用各项功能。请联系后勤办公室。"
+    lines = [f"您好，{name}！您的角色：{'、'.join(r.label for r in Role if r in held)}。"]
     lines.append("您可以：")
     seen: set[str] = set()
     for role in Role:
@@ -70,6 +72,17 @@ def help_for(name: str, roles: Iterable[Role]) -> str:
                     lines.append(f"• {line}")
     lines.append("随时发送 /cancel 取消当前操作。")
     return "\n".join(lines)
+
+
+def private_only(bot_username: str | None) -> str:
+    where = f"（@{bot_username}）" if bot_username else ""
+    return f"请私聊我{where}使用这个功能。在群里只能用 /menu 查看食谱。"
+
+
+def edit_ignored(purchaser: bool) -> str:
+    """An edited message is not read again; say how to correct instead."""
+    text = "修改已发出的消息不会生效。如需更正，请重新发送一条"
+    return text + ("；采购单草稿可发「改 行号 新内容」。" if purchaser else "。")
 
 
 def welcome(name: str, role: Role) -> str:

@@ -69,6 +69,14 @@ def table(week: MenuWeek) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+MAX_PROBLEMS_SHOWN = 10  # a pasted spreadsheet must not bury the preview
+_CLIP = 40
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= _CLIP else line[: _CLIP - 1] + "…"
+
+
 def preview(week: MenuWeek, problems: Sequence[LineProblem], *, existing: bool) -> str:
     parts = []
     if week.empty:
@@ -77,7 +85,14 @@ def preview(week: MenuWeek, problems: Sequence[LineProblem], *, existing: bool) 
         parts.append(week_text(week, heading=f"预览：{week_title(week.week)}"))
     if problems:
         parts.append("\n⚠️ <b>这些行没有读懂：</b>")
-        parts.extend(f"第 {p.line_no} 行「{esc(p.line)}」：{esc(p.reason)}" for p in problems)
+        parts.extend(
+            f"第 {p.line_no} 行「{esc(_clip(p.line))}」：{esc(p.reason)}"
+            for p in problems[:MAX_PROBLEMS_SHOWN]
+        )
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            parts.append(
+                f"……还有 {len(problems) - MAX_PROBLEMS_SHOWN} 行没有读懂，请检查格式后重发。"
+            )
     if not week.empty:
         note = "（会覆盖这一周已有的食谱）" if existing else ""
         parts.append(f"\n确认无误请点「保存」{note}。")
@@ -129,8 +144,13 @@ def no_menu_today(day: date) -> str:
 def copied(source: date, target: date, count: int) -> str:
     return (
         f"已把{week_title(source)}复制到下周（{week_label(target)}），共 {count} 餐。\n"
-        "需要改动的，用 /setmenu 发新的几行即可（会整周覆盖，可先 /menu next 复制原文修改）。"
+        "需要改动的，复制下面这段，改好后发给我（会整周覆盖）。"
     )
+
+
+def copy_to_edit(week: MenuWeek) -> str:
+    """The copied week as a block the canteen can copy, edit and send back."""
+    return f"<pre>{esc(setmenu_lines(week))}</pre>"
 
 
 def nothing_to_copy(source: date) -> str:

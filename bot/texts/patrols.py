@@ -202,7 +202,8 @@ def export_name(first: date) -> str:
     return f"安全检查记录_{first:%Y-%m}.xlsx"
 
 
-NO_ROUNDS_IN_MONTH = "这个月还没有巡查记录。"
+def no_rounds_in_month(first: date) -> str:
+    return f"{first.year}年{first.month}月没有巡查记录。"
 
 
 # ---------------------------------------------------------------- admin

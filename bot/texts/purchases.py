@@ -43,6 +43,22 @@ NO_SUCH_LINE = "没有第 {n} 行。"
 ASK_PHOTO_KIND = "这张照片是？"
 PHOTO_KIND_BUTTONS = ("🧾 票据", "📄 合格证")
 PHOTO_GONE = "照片已过期，请重新发送。"
+
+
+def older_draft(day: date) -> str:
+    return (f"（这是 {day.month}月{day.day}日 开始、还没提交的采购单草稿。"
+            "不是给它的话，请先提交或发送 /cancel 放弃，再重新发送。）")  # fmt: skip
+
+
+def photos_attached(kind: PhotoKind, count: int) -> str:
+    return f"已附上{kind.label}照片。" if count == 1 else f"已附上 {count} 张{kind.label}照片。"
+
+
+def photo_kind_chosen(kind: PhotoKind, count: int) -> str:
+    what = "这张照片" if count == 1 else f"这 {count} 张照片"
+    return f"{what}是：{kind.label}"
+
+
 ASK_REJECT_REASON = "请发送驳回采购单 {number} 的理由（发送 /cancel 放弃）。"
 REJECT_ABORTED = "已放弃驳回，采购单仍待确认。"
 NEED_SUPERVISOR = "只有监督员可以确认或驳回采购单。"

@@ -105,7 +105,8 @@ class FakeTelegram:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # chat, id -> message
         self.answers: dict[str, dict[str, Any]] = {}  # callback query id -> answer params
         self.files: dict[str, bytes] = {}  # file_id -> bytes (both directions)
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # the default scope (private chats)
+        self.scoped_commands: dict[str, list[dict[str, Any]]] = {}  # by BotCommandScope type
         self._consumed: set[int] = set()  # indexes into self.sent handed to a test already
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -214,6 +215,13 @@ class FakeTelegram:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         await self._push({"message": message})
         return message
+
+    async def edit_text(self, user: TgUser, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """``user`` edits a text message they sent earlier (Telegram sends ``edited_message``)."""
+        edited = {**message, "text": text, "edit_date": int(time.time())}
+        self.messages[(edited["chat"]["id"], edited["message_id"])] = edited
+        await self._push({"edited_message": edited})
+        return edited
 
     def add_file(self, data: bytes) -> tuple[str, str]:
         n = next(self._file_ids)
@@ -449,7 +457,10 @@ class FakeTelegram:
         return True
 
     async def _m_setMyCommands(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
-        self.commands = p.get("commands", [])
+        scope = (p.get("scope") or {}).get("type", "default")
+        self.scoped_commands[scope] = p.get("commands", [])
+        if scope == "default":
+            self.commands = self.scoped_commands[scope]
         return True
 
     async def _m_sendChatAction(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
