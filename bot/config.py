@@ -14,6 +14,8 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.timeofday import read_time_of_day
+
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
 DEFAULT_API_SERVER = "https://api.telegram.org"
 
@@ -99,13 +101,10 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 
 def _parse_time(name: str, text: str) -> time:
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*", text)
-    if not m:
-        raise ConfigError(f"{name}: expected HH:MM or HH:MM:SS, got {text!r}")
-    h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
-    if h > 23 or mi > 59 or s > 59:
-        raise ConfigError(f"{name}: not a time of day: {text!r}")
-    return time(h, mi, s)
+    value = read_time_of_day(text)
+    if value is None:
+        raise ConfigError(f"{name}: expected a time of day as HH:MM or HH:MM:SS, got {text!r}")
+    return value
 
 
 def _parse_int(name: str, text: str, *, minimum: int = 0) -> int:

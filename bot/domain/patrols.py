@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import DomainError
+from bot.domain.timeofday import read_time_of_day
 
 # After the reminder, how long before a round that is still not submitted counts as missed.
 MISSED_AFTER_REMINDER = timedelta(minutes=30)
@@ -144,13 +145,10 @@ ROUND_STATE_LABELS = {
 
 
 def parse_time_of_day(text: str) -> time:
-    m = re.fullmatch(r"\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*", text)
-    if not m:
-        raise DomainError(f"看不懂时间「{text.strip()}」，请写成 07:00 这样。")
-    h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
-    if h > 23 or mi > 59 or s > 59:
-        raise DomainError(f"「{text.strip()}」不是一天中的时间。")
-    return time(h, mi, s)
+    value = read_time_of_day(text)
+    if value is None:
+        raise DomainError(f"看不懂时间「{text.strip()}」，请写成 07:00 这样（0:00 到 23:59）。")
+    return value
 
 
 def parse_patrol_times(text: str) -> dict[Slot, time]:
