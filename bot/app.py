@@ -13,7 +13,18 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
-from handlers import admin, errors, gate, menus, patrols, purchases, repairs, replies, start
+from handlers import (
+    admin,
+    errors,
+    gate,
+    menus,
+    patrols,
+    purchases,
+    repairs,
+    replies,
+    reports,
+    start,
+)
 from jobs import backup as backup_jobs
 from jobs import menus as menu_jobs
 from jobs import outbox as outbox_jobs
@@ -38,6 +49,7 @@ COMMANDS = [
     BotCommand("patrols", "巡查记录"),
     BotCommand("export", "导出表格（采购 / 巡查）"),
     BotCommand("suppliers", "定点供应商"),
+    BotCommand("report", "年度 / 月度工作统计"),
     BotCommand("cancel", "取消当前操作"),
 ]
 GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
@@ -100,6 +112,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     patrols.register(app)
     menus.register(app)
     repairs.register(app)
+    reports.register(app)
     replies.register(app)
     start.register_fallbacks(app)
     app.add_error_handler(errors.on_error)

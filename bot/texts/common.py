@@ -41,6 +41,7 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/repairs 全部未完成的报修单",
         "/purchases 当天采购，/export purchases 导出月度采购表",
         "/patrols 巡查记录，/export patrols 导出安全检查记录",
+        "/report 工作统计（年底总结的数字），如 /report 2026 或 /report 2026-11",
     ],
     Role.PURCHASER: [
         "/purchase 登记采购，每行一样：品名 数量单位 单价，如“猪肉 20斤 13.5”",
