@@ -169,7 +169,11 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
         _schedule_album(context, person.user_id, message.chat_id, group)
         return
     if caption:
-        await _submit_caption(context, person, message.chat_id, caption, (photo,))
+        try:
+            await _submit_caption(context, person, message.chat_id, caption, (photo,))
+        except DomainError:  # e.g. a caption of only emoji: the photo waits for a better one
+            _add_waiting_photos(context, [_photo_dict(photo)])
+            raise
         return
     _add_waiting_photos(context, [_photo_dict(photo)])
     await say(update, t.ASK_CAPTION)
@@ -245,6 +249,7 @@ async def _album_complete(context: BotContext) -> None:
                 context, person, job.chat_id, album["caption"], _photos(album["photos"])
             )
         except DomainError as err:
+            _add_waiting_photos(context, list(album["photos"]))
             await context.bot.send_message(job.chat_id, esc(err.message))
         return
     _add_waiting_photos(context, list(album["photos"]))

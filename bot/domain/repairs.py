@@ -265,17 +265,21 @@ PLACE_WORDS = (
     "教室",
     "宿舍",
     "食堂",
+    "后厨",
+    "厨房",
     "操场",
     "厕所",
     "卫生间",
     "走廊",
     "楼梯",
+    "大厅",
     "礼堂",
     "图书馆",
     "机房",
     "仓库",
     "车棚",
     "大门",
+    "门口",
     "门卫",
     "楼",
     "室",
@@ -283,11 +287,21 @@ PLACE_WORDS = (
     "厅",
     "层",
     "号",
+    "栋",
+    "幢",
+    "座",
+    "班",
+    "房",
 )
-_SPLIT = re.compile(r"[\s，,：:；;。]+")
-_PLACE_PREFIX = re.compile(
-    r"^(.{0,16}?(?:" + "|".join(sorted(map(re.escape, PLACE_WORDS), key=len, reverse=True)) + r"))"
+_SPLIT = re.compile(r"[\s，,：:；;。！!]+")
+_PLACES = "|".join(sorted(map(re.escape, PLACE_WORDS), key=len, reverse=True))
+# Characters that start the fault, never part of a place: "302教室的门锁", "水管爆了".
+_FAULT_CHARS = "的坏漏不没掉破裂断堵爆松冒了"
+_PLACE_PART = re.compile(
+    rf"(?:[^\d{_FAULT_CHARS}]{{0,8}}?(?:{_PLACES})"  # 教学楼, 三楼, 男厕所, A座
+    rf"|[^\d{_FAULT_CHARS}]{{0,3}}?[(（]?[A-Za-z]?\d+[A-Za-z]?[)）]?)"  # 302, 高一(3), 5栋
 )
+_LEADING_FILLER = re.compile(r"^(?:[上里内外旁边]*的|[，,：:；;。\s])+")
 MAX_LOCATION = 40
 MAX_DESCRIPTION = 500
 
@@ -298,26 +312,65 @@ def looks_like_place(token: str) -> bool:
     )
 
 
+def _place_prefix(text: str) -> str:
+    """The longest run of place parts at the start:
+    "教学楼三楼男厕所水龙头漏水" → "教学楼三楼男厕所"."""
+    end = 0
+    while m := _PLACE_PART.match(text, end):
+        if m.end() == end:
+            break
+        end = m.end()
+    return text[:end]
+
+
+def _whole_place(token: str, *, first: bool) -> bool:
+    """A token that is nothing but a place: "教学楼302教室", "初二3班"; the first token
+    may also be a looser place ("教学楼西侧") if it names no fault ("走廊灯" does)."""
+    if _place_prefix(token) == token:
+        return True
+    return (
+        first
+        and looks_like_place(token)
+        and not any(ch in _FAULT_CHARS for ch in token)
+        and guess_category(token) is Category.OTHER
+    )
+
+
+def _names_a_thing(text: str) -> bool:
+    """Whether ``text`` names a broken thing ("空调遥控器型号"), so it is not a place."""
+    return any(len(w) > 1 and w in text for _, words in CATEGORY_KEYWORDS for w in words)
+
+
+def has_words(caption: str) -> bool:
+    """Whether a caption says anything (letters, digits or 汉字), not only emoji."""
+    return any(ch.isalnum() for ch in caption)
+
+
 def split_caption(caption: str) -> tuple[str, str]:
     """``"教学楼302教室 门锁坏了，关不上"`` → ``("教学楼302教室", "门锁坏了，关不上")``.
 
-    The first token is the location when it looks like a place (a building word or a
-    room number); without a separator, a leading place phrase ("302教室门锁坏了") is
-    taken. If nothing looks like a place, the location is empty and the whole caption is
-    the description.
+    The leading tokens that are places make the location ("教学楼 302教室 门锁坏了");
+    without a separator, the leading place phrase is taken ("教学楼三楼男厕所水龙头漏水",
+    "二楼办公室的灯坏了"). If nothing looks like a place, the location is empty and the
+    whole caption is the description; a caption that is only a place leaves it empty.
     """
     text = caption.strip()
-    if not text:
-        return "", ""
-    parts = _SPLIT.split(text, maxsplit=1)
-    if len(parts) == 2 and parts[1].strip() and looks_like_place(parts[0]):
-        return parts[0][:MAX_LOCATION], parts[1].strip()
-    m = _PLACE_PREFIX.match(text)
-    if m and len(m.group(1)) < len(text):
-        rest = text[len(m.group(1)) :].lstrip(" ，,：:；;。")
-        if rest:
-            return m.group(1), rest
-    return "", text
+    places: list[str] = []
+    pos = 0
+    for m in re.finditer(r"[^\s，,：:；;。！!]+", text):
+        if not _whole_place(m.group(), first=not places):
+            break
+        places.append(m.group())
+        pos = m.end()
+    if not places:
+        prefix = _place_prefix(text)
+        if prefix and not _names_a_thing(prefix):
+            places, pos = [prefix], len(prefix)
+    rest = _LEADING_FILLER.sub("", text[pos:]).strip()
+    location = " ".join(places)
+    if len(location) > MAX_LOCATION:
+        return "", text
+    return location, rest
 
 
 def location_key(location: str) -> str:

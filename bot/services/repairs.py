@@ -21,6 +21,7 @@ from bot.domain.repairs import (
     clean_description,
     guess_category,
     guess_urgency,
+    has_words,
     repeat_note,
     split_caption,
 )
@@ -195,8 +196,11 @@ async def report_caption(
     svc: Services, *, reporter: Actor, caption: str, photos: Sequence[Photo]
 ) -> Reported:
     """The fast path: photo(s) with a caption like "教学楼302教室 门锁坏了，关不上"."""
+    if not has_words(caption):  # only emoji: nothing to go on
+        raise DomainError(t.CAPTION_NO_WORDS)
     location, description = split_caption(caption)
-    description = clean_description(description)
+    # Only a place ("教学楼302教室"): the photo shows what is broken.
+    description = clean_description(description or t.SEE_PHOTO)
     category = guess_category(description)
     if category is Category.OTHER:
         category = guess_category(caption)

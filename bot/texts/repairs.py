@@ -148,6 +148,11 @@ ASK_CAPTION = (
     "收到照片。请再发一句说明：在哪里、什么坏了，例如：\n教学楼302教室 门锁坏了，关不上\n"
     "（也可以直接发照片时写在说明里。）"
 )
+CAPTION_NO_WORDS = (
+    "照片收到了，但说明里没有文字。请再发一句：在哪里、什么坏了，例如：\n"
+    "教学楼302教室 门锁坏了，关不上"
+)
+SEE_PHOTO = "（见照片）"  # the description of a report whose caption named only the place
 CAPTION_TIMEOUT = "刚才的照片没有等到说明，请重新发送带说明的照片，或用 /repair 一步步报修。"
 
 
