@@ -565,16 +565,19 @@ MAX_REMINDERS = 3  # per deadline: a forgotten ticket nags three times, then sta
 @dataclass(frozen=True)
 class Overdue:
     """A missed deadline: ``kind`` accept/done, counted from ``since``; ``period`` is the
-    how-many-th period has passed (1 = just missed). One reminder per (kind, since, period)."""
+    how-many-th period has passed (1 = just missed). At most one reminder per (kind, since,
+    period), and ``MAX_REMINDERS`` per (kind, since)."""
 
     kind: str
     since: datetime
     period: int
     late_by: timedelta
 
-    @property
-    def remind(self) -> bool:
-        return self.period <= MAX_REMINDERS
+    def remind(self, already_sent: int) -> bool:
+        """Whether to remind now, given the reminders already sent for this deadline
+        (counted, not read from ``period``: after a long outage the first reminder still
+        goes out, once)."""
+        return already_sent < MAX_REMINDERS
 
 
 def _overdue(kind: str, since: datetime, period: timedelta, now: datetime) -> Overdue | None:

@@ -579,7 +579,9 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
                 verified.append(ticket.id)
                 continue
             late = ticket.overdue(now, rules)
-            if late is None or not late.remind:
+            if late is None:
+                continue
+            if not late.remind(await repo.count_reminders(tx, ticket.id, late.kind, late.since)):
                 continue
             if not await repo.mark_reminder(tx, ticket.id, late.kind, late.since, late.period, now):
                 continue
