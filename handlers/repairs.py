@@ -42,6 +42,7 @@ from bot.domain.repairs import (
     guess_category,
     parse_category,
     parse_urgency,
+    split_caption,
 )
 from bot.domain.roles import Role
 from bot.services import repairs as service
@@ -592,25 +593,37 @@ async def guided_start(update: Update, context: BotContext, person: Person) -> i
 
 
 @requires()
-async def guided_photo(update: Update, context: BotContext, person: Person) -> None:
-    """A photo at any step joins the draft; the conversation stays where it is."""
+async def guided_photo(update: Update, context: BotContext, person: Person) -> int | None:
+    """A photo at any step joins the draft; the conversation stays where it is, unless
+    the first photo's caption already says where and what (then those steps are done)."""
     message = update.effective_message
     assert message is not None
     draft = _draft(context)
     if len(draft["photos"]) >= service.MAX_PHOTOS:
         await say(update, t.GUIDED_TOO_MANY_PHOTOS)
-        return
+        return None
     photo = await receive_image(update, context, folder="repairs")
     draft["photos"].append(_photo_dict(photo))
     group = message.media_group_id
     if group is not None and group == draft.get("group"):
-        return  # one answer per album, not one per photo
+        return None  # one answer per album, not one per photo
     draft["group"] = group
+    caption = (message.caption or "").strip()
+    if caption and not draft.get("asked_location"):
+        location, description = split_caption(caption)
+        if location:
+            draft["location"] = clean_location(location)
+            draft["asked_location"] = True
+            if not description:
+                await say(update, t.guided_place_from_caption(draft["location"]))
+                return G_DESCRIPTION
+            return await _ask_category(update, draft, clean_description(description))
     n = len(draft["photos"])
     if draft.get("asked_location"):
         await say(update, t.GUIDED_PHOTO_ADDED.format(n=n))
     else:
         await say(update, t.GUIDED_PHOTO_MORE.format(n=n), t.GUIDED_SKIP_PHOTO)
+    return None
 
 
 async def guided_skip(update: Update, context: BotContext) -> int:
@@ -639,10 +652,19 @@ async def guided_location(update: Update, context: BotContext, person: Person) -
 
 @requires()
 async def guided_description(update: Update, context: BotContext, person: Person) -> int:
-    draft = _take(update, context, "description", clean_description)
-    guess = guess_category(draft["description"] + str(draft.get("location", "")))
+    message = update.effective_message
+    assert message is not None
+    return await _ask_category(update, _draft(context), clean_description(message.text or ""))
+
+
+async def _ask_category(update: Update, draft: dict[str, Any], description: str) -> int:
+    draft["description"] = description
+    guess = guess_category(description + str(draft.get("location", "")))
     draft["category"] = guess.value
-    await say(update, t.GUIDED_ASK_CATEGORY.format(guess=guess.label), t.guided_category_buttons())
+    text = t.GUIDED_ASK_CATEGORY.format(guess=guess.label)
+    if update.effective_message is not None and update.effective_message.caption:
+        text = t.guided_read_from_caption(draft["location"], description) + text
+    await say(update, text, t.guided_category_buttons())
     return G_CATEGORY
 
 

@@ -67,3 +67,36 @@ async def test_photo_captioned_with_only_emoji_waits_for_words_and_keeps_the_pho
     reply = await tg.message(people.teacher.id, "已提交")
     assert "食堂一楼" in message_text(reply) and "类别：水" in message_text(reply)
     assert len(await repo.photos(services(bot).db, 1)) == 1
+
+
+async def test_guided_report_takes_place_and_fault_from_the_first_photos_caption(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "/repair")
+    await tg.message(people.teacher.id, "开始报修")
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="教学楼302教室 灯管不亮")
+    cat = await tg.message(people.teacher.id, "属于哪一类")
+    assert "教学楼302教室" in message_text(cat) and "灯管不亮" in message_text(cat)
+    await tg.answer(await tg.tap(people.teacher, cat, "电/灯"))
+    urgency = await tg.message(people.teacher.id, "紧急程度")
+    await tg.answer(await tg.tap(people.teacher, urgency, "一般"))
+    summary = await tg.message(people.teacher.id, "请确认")
+    await tg.answer(await tg.tap(people.teacher, summary, "提交"))
+    await tg.message(people.teacher.id, "已提交")
+    ticket = await repo.get(services(bot).db, 1)
+    assert ticket is not None
+    assert (ticket.location, ticket.description) == ("教学楼302教室", "灯管不亮")
+    assert len(await repo.photos(services(bot).db, 1)) == 1
+
+
+async def test_guided_photo_captioned_with_a_place_asks_only_what_is_broken(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "/repair")
+    await tg.message(people.teacher.id, "开始报修")
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="食堂一楼")
+    asked = await tg.message(people.teacher.id, "什么坏了")
+    assert "食堂一楼" in message_text(asked)
+    await tg.send_text(people.teacher, "洗手池下水道堵塞")
+    cat = await tg.message(people.teacher.id, "属于哪一类")
+    assert "我猜是「水」" in message_text(cat)

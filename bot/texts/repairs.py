@@ -409,6 +409,17 @@ GUIDED_START = (
 )
 GUIDED_PHOTO_MORE = "收到第{n}张照片。还有就继续发；发完请写位置，例如：教学楼302教室。"
 GUIDED_PHOTO_ADDED = "收到，这次报修共{n}张照片。请继续回答上面的问题。"
+
+
+def guided_read_from_caption(location: str, description: str) -> str:
+    """The first photo's caption answered steps 2 and 3."""
+    return f"照片说明里写了：位置「{e(location)}」，问题「{e(description)}」。\n"
+
+
+def guided_place_from_caption(location: str) -> str:
+    return f"照片说明里写了位置「{e(location)}」。\n" + GUIDED_ASK_DESCRIPTION
+
+
 GUIDED_ASK_LOCATION = "第 2 步：在哪里？例如：教学楼302教室、男生宿舍3楼厕所。"
 GUIDED_ASK_DESCRIPTION = "第 3 步：什么坏了？简单描述一下，例如：门锁坏了，关不上。"
 GUIDED_ASK_CATEGORY = "第 4 步：属于哪一类？（我猜是「{guess}」）"
