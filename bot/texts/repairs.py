@@ -224,7 +224,10 @@ def job_to_repairer(ticket: RepairTicket, *, by: str, reopened: bool = False) ->
         lines.append(f"返修理由：{e(ticket.reason)}")
     if not reopened:
         lines.append(f"派工：{e(by)}")
-    lines.append("开始时点「开始维修」；修好后点「完成」，或直接回复本消息发修好后的照片。")
+    if ticket.state is RepairState.ACCEPTED:
+        lines.append("开始时点「开始维修」；修好后点「完成」，或直接回复本消息发修好后的照片。")
+    else:  # 返修 goes straight back to 维修中: there is nothing to start
+        lines.append("修好后点「完成」，或直接回复本消息发修好后的照片。")
     return "\n".join(lines)
 
 
