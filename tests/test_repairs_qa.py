@@ -3,9 +3,17 @@ repairer), through the fake Telegram."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.app import App
+from bot.clock import FrozenClock
+from bot.services import repairs as svc_repairs
+from bot.services.people import Actor
+from jobs import repairs as repair_jobs
+from storage import people as people_repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
+from tests.fakebot.running import services
 from tests.fakebot.server import message_text
 from tests.test_repairs_flow import fast_report, labels
 
@@ -24,3 +32,42 @@ async def test_reopened_job_asks_only_for_done_not_to_start_again(
     assert "还是不亮" in message_text(back)
     assert labels(back) == ["✅ 完成"]
     assert "开始维修" not in message_text(back)
+
+
+async def test_many_reminders_at_once_come_as_one_list_not_a_flood(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    svc = services(bot)
+    teacher = await people_repo.get(svc.db, people.teacher.id)
+    assert teacher is not None
+    for n in range(33):
+        await svc_repairs.report(
+            svc,
+            reporter=Actor.of(teacher),
+            location=f"男生宿舍{n}号楼三楼东侧卫生间靠窗第二间",
+            description="水龙头一直漏水，地面全湿了，学生滑倒过两次请尽快",
+        )
+    for _ in range(33):  # the new-report notifications
+        await tg.message(people.supervisor.id, "新报修")
+    clock.advance(timedelta(days=2))  # the bot was down over the weekend
+    result = await repair_jobs.run(svc)
+    assert len(result.reminded) == 33
+    digest = await tg.message(people.supervisor.id, "超时未处理")
+    text = message_text(digest)
+    assert text.startswith("⏰ <b>33张报修单超时未处理</b>") and len(text) < 4096
+    assert text.index("#1 ") < text.index("#2 ") and "还有3张未列出" in text
+    assert [m for m in await tg.quiet(people.supervisor.id) if "超时" in message_text(m)] == []
+    assert (await repair_jobs.run(svc)).reminded == ()
+
+
+async def test_a_few_reminders_still_come_one_by_one_with_buttons(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    for place in ("食堂", "操场"):
+        await fast_report(tg, people, f"{place} 水管爆了")
+        await tg.message(people.supervisor.id, "新报修")
+    clock.advance(timedelta(hours=25))
+    await repair_jobs.run(services(bot))
+    for number in ("#1", "#2"):
+        reminder = await tg.message(people.supervisor.id, f"报修单 {number} 超时提醒")
+        assert "受理" in " ".join(labels(reminder))

@@ -323,6 +323,20 @@ def overdue_text(ticket: RepairTicket, overdue: Overdue, now: datetime) -> str:
     return "\n".join(lines)
 
 
+DIGEST_LINES = 30  # one message must stay well under Telegram's 4096 characters
+
+
+def overdue_digest(tickets: Sequence[RepairTicket], now: datetime) -> str:
+    """Many reminders at once (after an outage or a holiday): one list, oldest first."""
+    ordered = sorted(tickets, key=lambda tk: (tk.created_at, tk.id))
+    lines = [f"⏰ <b>{len(ordered)}张报修单超时未处理</b>，最早的在前："]
+    lines += [list_line(ticket, now) for ticket in ordered[:DIGEST_LINES]]
+    if len(ordered) > DIGEST_LINES:
+        lines.append(list_more(len(ordered) - DIGEST_LINES))
+    lines.append("发送 /repair 编号 查看并处理，或 /repairs 查看全部。")
+    return "\n".join(lines)
+
+
 # ---- lists and details --------------------------------------------------------------
 LIST_EMPTY_STAFF = "您还没有报修记录。直接发带说明的照片，或发送 /repair 报修。"
 LIST_EMPTY_REPAIRER = "目前没有派给您的维修任务。"
