@@ -252,9 +252,13 @@ async def _album_complete(context: BotContext) -> None:
         except DomainError as err:
             _add_waiting_photos(context, list(album["photos"]))
             await context.bot.send_message(job.chat_id, esc(err.message))
-        return
-    _add_waiting_photos(context, list(album["photos"]))
-    await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
+    else:
+        _add_waiting_photos(context, list(album["photos"]))
+        await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
+    # A job's changes are otherwise saved on PTB's timer: the photos now waiting for a
+    # caption must not be lost to a crash right after we asked for it.
+    context.application.mark_data_for_update_persistence(user_ids=job.user_id)
+    await context.application.update_persistence()
 
 
 # ---- follow-up inputs (caption, reject reason, after-photo, reopen reason) -----------

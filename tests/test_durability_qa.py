@@ -139,3 +139,19 @@ async def test_a_repair_report_is_in_the_database_once_the_reporter_is_told(
         assert len(await repo.photos(services(app).db, 1)) == 1
         # The supervisors' notification was queued in the same transaction.
         await tg.message(people.supervisor.id, "#1")
+
+
+async def test_album_waiting_for_its_caption_survives_an_abrupt_stop(
+    settings: Settings, clock: FrozenClock, tg: FakeTelegram, people: Cast, tmp_path: Path
+) -> None:
+    async with running_bot(settings, clock) as app:
+        await register(services(app), people.teacher, Role.STAFF)
+        for _ in range(2):
+            await tg.send_photo(people.teacher, jpeg_bytes(), media_group_id="alb")
+        await tg.message(people.teacher.id, "请再发一句说明")
+        await settled(tg, people.teacher)
+        crashed = crash_copy(settings, tmp_path / "after_crash")
+    async with running_bot(crashed, clock) as app:
+        await tg.send_text(people.teacher, "操场 篮球架松了")
+        reply = await tg.message(people.teacher.id, "已提交")
+        assert "照片：2张" in message_text(reply)
