@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.domain.repairs import Category, guess_category, split_caption
+from bot.domain.errors import DomainError
+from bot.domain.repairs import Category, guess_category, parse_category, split_caption
 from storage import repairs as repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
@@ -100,3 +101,23 @@ async def test_guided_photo_captioned_with_a_place_asks_only_what_is_broken(
     await tg.send_text(people.teacher, "洗手池下水道堵塞")
     cat = await tg.message(people.teacher.id, "属于哪一类")
     assert "我猜是「水」" in message_text(cat)
+
+
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        ("电/灯", Category.ELECTRIC),
+        ("灯", Category.ELECTRIC),
+        ("电", Category.ELECTRIC),
+        ("窗户", Category.DOOR_WINDOW),
+        ("桌椅", Category.FURNITURE),
+        ("其他", Category.OTHER),
+    ],
+)
+def test_a_typed_category_may_be_a_word_of_it(typed: str, category: Category) -> None:
+    assert parse_category(typed) is category
+
+
+def test_a_typed_category_that_names_nothing_is_refused() -> None:
+    with pytest.raises(DomainError):
+        parse_category("随便")

@@ -234,10 +234,14 @@ def guess_category(text: str) -> Category:
 
 
 def parse_category(text: str) -> Category:
+    """A typed category: its name ("门锁", "电/灯") or a word of it ("灯", "电", "窗户")."""
     value = text.strip()
     for category in Category:
         if value in (category.value, category.label):
             return category
+    guess = guess_category(value)
+    if value and guess is not Category.OTHER:
+        return guess
     raise DomainError("没有这个类别，请用按钮选择。")
 
 
