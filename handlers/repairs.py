@@ -41,6 +41,7 @@ from bot.domain.repairs import (
     clean_location,
     guess_category,
     parse_category,
+    parse_reply,
     parse_urgency,
     split_caption,
 )
@@ -315,8 +316,6 @@ _AT_ONCE = {"start": service.start, "verify": service.verify, "resume": service.
 # Button actions and reply words → the kind of step.
 _BUTTONS = {"rej": "reject", "hold": "hold", "re": "reopen", "dn": "done"}
 _BUTTONS |= {"st": "start", "ok": "verify", "res": "resume"}
-_REPLY_WORDS = {"受理": "accept", "驳回": "reject", "开始": "start", "完成": "done"}
-_REPLY_WORDS |= {"验收": "verify", "返修": "reopen"}
 
 
 async def _act(
@@ -450,12 +449,7 @@ async def on_reply(
     update: Update, context: BotContext, person: Person, repair_id: int, text: str
 ) -> None:
     """受理 / 驳回 理由 (supervisors); 开始 / 完成 说明 (repairer); 验收 / 返修 理由."""
-    word, _, rest = text.strip().partition(" ")
-    word = word.rstrip("。！!.，,")
-    if not rest and len(word) > 2 and word[:2] in ("驳回", "完成", "返修"):
-        word, rest = word[:2], word[2:]
-    rest = rest.strip(" ：:，,")
-    kind = _REPLY_WORDS.get(word)
+    kind, rest = parse_reply(text)
     try:
         if kind is None:
             await say(update, t.REPLY_HELP)

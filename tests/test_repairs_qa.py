@@ -71,3 +71,33 @@ async def test_a_few_reminders_still_come_one_by_one_with_buttons(
     for number in ("#1", "#2"):
         reminder = await tg.message(people.supervisor.id, f"报修单 {number} 超时提醒")
         assert "受理" in " ".join(labels(reminder))
+
+
+async def test_everyday_replies_move_the_report_along(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people, "教学楼三楼男厕所水龙头漏水")
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.send_text(people.supervisor, "同意", reply_to=note)
+    job = await tg.message(people.repairer.id, "派给您的维修任务")
+    await tg.send_text(people.repairer, "已修好，换了阀门", reply_to=job)
+    done = await tg.message(people.teacher.id, "已修好")
+    assert "换了阀门" in message_text(done)
+    await tg.send_text(people.teacher, "还是不行，还在漏", reply_to=done)
+    back = await tg.message(people.repairer.id, "返修")
+    assert "返修理由：还是不行，还在漏" in message_text(back)
+    await tg.send_text(people.repairer, "完成了", reply_to=back)
+    await tg.message(people.repairer.id, "修好后的照片")  # a bare 完成 asks for proof
+    await tg.send_text(people.repairer, "换了整个水龙头")
+    again = await tg.message(people.teacher.id, "已修好")
+    await tg.send_text(people.teacher, "没问题，谢谢", reply_to=again)
+    await tg.message(people.teacher.id, "已验收")
+
+
+async def test_a_reply_that_is_no_step_gets_the_list_of_words(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people)
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.send_text(people.supervisor, "好的", reply_to=note)
+    await tg.message(people.supervisor.id, "回复这条通知可以直接操作")

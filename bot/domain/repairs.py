@@ -245,6 +245,41 @@ def parse_category(text: str) -> Category:
     raise DomainError("没有这个类别，请用按钮选择。")
 
 
+# What a reply to a notification may start with, and the step it asks for. Besides the
+# button words, the everyday ones people type ("已修好，换了阀门", "还是不行，还在漏").
+REPLY_WORDS: tuple[tuple[str, str], ...] = (
+    ("受理", "accept"),
+    ("同意", "accept"),
+    ("驳回", "reject"),
+    ("开始", "start"),
+    ("完成", "done"),
+    ("已完成", "done"),
+    ("已修好", "done"),
+    ("验收", "verify"),
+    ("没问题", "verify"),
+    ("可以了", "verify"),
+    ("返修", "reopen"),
+    ("没修好", "reopen"),
+    ("还是坏的", "reopen"),
+    ("还是不行", "reopen"),
+)
+# Replies that are a complaint in themselves: the whole text is the 返修 reason.
+_SELF_EXPLAINING = frozenset({"没修好", "还是坏的", "还是不行"})
+
+
+def parse_reply(text: str) -> tuple[str | None, str]:
+    """``"驳回 重复报修"`` → ``("reject", "重复报修")``; ``"完成了"`` → ``("done", "")``;
+    ``"还是不行，还在漏"`` → ``("reopen", "还是不行，还在漏")``; else ``(None, text)``."""
+    value = text.strip()
+    for word, step in sorted(REPLY_WORDS, key=lambda item: -len(item[0])):
+        if value.startswith(word):
+            if word in _SELF_EXPLAINING:
+                return step, value
+            rest = value[len(word) :].lstrip("了啦")
+            return step, rest.strip(" ：:，,。！!.")
+    return None, value
+
+
 def parse_urgency(text: str) -> Urgency:
     value = text.strip()
     for urgency in Urgency:
