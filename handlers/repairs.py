@@ -581,8 +581,9 @@ def _draft(context: BotContext) -> dict[str, Any]:
 @requires()
 async def guided_start(update: Update, context: BotContext, person: Person) -> int | None:
     if context.args:
+        # Looking a report up; a guided report in progress stays where it was (None).
         await _show_detail(update, context, person, context.args[0])
-        return ConversationHandler.END
+        return None
     assert context.user_data is not None
     _pop_pending(context)
     context.user_data[GUIDED] = {"photos": []}

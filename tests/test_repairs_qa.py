@@ -101,3 +101,19 @@ async def test_a_reply_that_is_no_step_gets_the_list_of_words(
     note = await tg.message(people.supervisor.id, f"#{rid}")
     await tg.send_text(people.supervisor, "好的", reply_to=note)
     await tg.message(people.supervisor.id, "回复这条通知可以直接操作")
+
+
+async def test_looking_up_a_report_in_the_middle_of_a_guided_report_keeps_the_draft(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people)
+    await tg.send_text(people.teacher, "/repair")
+    start = await tg.message(people.teacher.id, "开始报修")
+    await tg.answer(await tg.tap(people.teacher, start, "跳过"))
+    await tg.send_text(people.teacher, "图书馆一楼")
+    await tg.message(people.teacher.id, "什么坏了")
+    await tg.send_text(people.teacher, f"/repair {rid}")
+    await tg.message(people.teacher.id, "经过")
+    await tg.send_text(people.teacher, "灯管闪个不停")
+    cat = await tg.message(people.teacher.id, "属于哪一类")
+    assert "我猜是「电/灯」" in message_text(cat)
