@@ -585,9 +585,12 @@ async def guided_start(update: Update, context: BotContext, person: Person) -> i
         await _show_detail(update, context, person, context.args[0])
         return None
     assert context.user_data is not None
-    _pop_pending(context)
-    context.user_data[GUIDED] = {"photos": []}
-    await say(update, t.GUIDED_START, t.GUIDED_SKIP_PHOTO)
+    pending = _pop_pending(context) or {}
+    # Photos sent just before, still waiting for their caption, belong to this report.
+    photos = list(pending.get("photos") or []) if pending.get("kind") == "caption" else []
+    context.user_data[GUIDED] = {"photos": photos}
+    text = t.GUIDED_START if not photos else t.guided_start_with(len(photos))
+    await say(update, text, t.GUIDED_SKIP_PHOTO)
     return G_PHOTOS
 
 

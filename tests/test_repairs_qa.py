@@ -15,6 +15,7 @@ from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
 from tests.fakebot.running import services
 from tests.fakebot.server import message_text
+from tests.images import jpeg_bytes
 from tests.test_repairs_flow import fast_report, labels
 
 
@@ -117,3 +118,21 @@ async def test_looking_up_a_report_in_the_middle_of_a_guided_report_keeps_the_dr
     await tg.send_text(people.teacher, "灯管闪个不停")
     cat = await tg.message(people.teacher.id, "属于哪一类")
     assert "我猜是「电/灯」" in message_text(cat)
+
+
+async def test_photos_waiting_for_a_caption_go_into_a_guided_report(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_photo(people.teacher, jpeg_bytes())
+    await tg.message(people.teacher.id, "请再发一句说明")
+    await tg.send_text(people.teacher, "/repair")
+    start = await tg.message(people.teacher.id, "开始报修")
+    assert "刚才的1张照片已带上" in message_text(start)
+    await tg.send_text(people.teacher, "图书馆一楼")
+    await tg.send_text(people.teacher, "灯管闪个不停")
+    cat = await tg.message(people.teacher.id, "属于哪一类")
+    await tg.answer(await tg.tap(people.teacher, cat, "电/灯"))
+    urgency = await tg.message(people.teacher.id, "紧急程度")
+    await tg.answer(await tg.tap(people.teacher, urgency, "一般"))
+    summary = await tg.message(people.teacher.id, "请确认")
+    assert "照片：1张" in message_text(summary)

@@ -424,6 +424,16 @@ GUIDED_START = (
     "好的，开始报修。第 1 步：请发故障的照片（可以多张），发完点「跳过」或直接写位置。"
     "\n随时发送 /cancel 取消。"
 )
+
+
+def guided_start_with(photos: int) -> str:
+    """/repair right after photos sent without a caption: they are part of the report."""
+    return (
+        f"好的，开始报修，刚才的{photos}张照片已带上。第 1 步：还有照片就继续发，"
+        "发完点「跳过」或直接写位置。\n随时发送 /cancel 取消。"
+    )
+
+
 GUIDED_PHOTO_MORE = "收到第{n}张照片。还有就继续发；发完请写位置，例如：教学楼302教室。"
 GUIDED_PHOTO_ADDED = "收到，这次报修共{n}张照片。请继续回答上面的问题。"
 
