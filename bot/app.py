@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
@@ -55,6 +55,30 @@ COMMANDS = [
 GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
 
 
+class _Application(Application[Any, BotContext, Any, Any, Any, Any]):
+    """Writes what an update changed (a conversation step, a pending prompt) to the
+    database as soon as the update is handled, not on PTB's timer: a crash right after
+    the bot answered must not lose the step it acknowledged."""
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        if self.persistence is not None and self.running:
+            self.mark_data_for_update_persistence(
+                chat_ids=_chat_id(update), user_ids=_user_id(update)
+            )
+            await self.update_persistence()
+
+
+def _chat_id(update: object) -> int | None:
+    chat = update.effective_chat if isinstance(update, Update) else None
+    return chat.id if chat is not None else None
+
+
+def _user_id(update: object) -> int | None:
+    user = update.effective_user if isinstance(update, Update) else None
+    return user.id if user is not None else None
+
+
 def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     db = Database(settings.db_path)
     services = Services(settings=settings, db=db, clock=clock or Clock())
@@ -80,6 +104,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
 
     app: App = (
         ApplicationBuilder()
+        .application_class(_Application)
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)

@@ -41,7 +41,9 @@ from bot.domain.repairs import (
     clean_location,
     guess_category,
     parse_category,
+    parse_reply,
     parse_urgency,
+    split_caption,
 )
 from bot.domain.roles import Role
 from bot.services import repairs as service
@@ -169,7 +171,11 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
         _schedule_album(context, person.user_id, message.chat_id, group)
         return
     if caption:
-        await _submit_caption(context, person, message.chat_id, caption, (photo,))
+        try:
+            await _submit_caption(context, person, message.chat_id, caption, (photo,))
+        except DomainError:  # e.g. a caption of only emoji: the photo waits for a better one
+            _add_waiting_photos(context, [_photo_dict(photo)])
+            raise
         return
     _add_waiting_photos(context, [_photo_dict(photo)])
     await say(update, t.ASK_CAPTION)
@@ -245,10 +251,15 @@ async def _album_complete(context: BotContext) -> None:
                 context, person, job.chat_id, album["caption"], _photos(album["photos"])
             )
         except DomainError as err:
+            _add_waiting_photos(context, list(album["photos"]))
             await context.bot.send_message(job.chat_id, esc(err.message))
-        return
-    _add_waiting_photos(context, list(album["photos"]))
-    await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
+    else:
+        _add_waiting_photos(context, list(album["photos"]))
+        await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
+    # A job's changes are otherwise saved on PTB's timer: the photos now waiting for a
+    # caption must not be lost to a crash right after we asked for it.
+    context.application.mark_data_for_update_persistence(user_ids=job.user_id)
+    await context.application.update_persistence()
 
 
 # ---- follow-up inputs (caption, reject reason, after-photo, reopen reason) -----------
@@ -305,8 +316,6 @@ _AT_ONCE = {"start": service.start, "verify": service.verify, "resume": service.
 # Button actions and reply words → the kind of step.
 _BUTTONS = {"rej": "reject", "hold": "hold", "re": "reopen", "dn": "done"}
 _BUTTONS |= {"st": "start", "ok": "verify", "res": "resume"}
-_REPLY_WORDS = {"受理": "accept", "驳回": "reject", "开始": "start", "完成": "done"}
-_REPLY_WORDS |= {"验收": "verify", "返修": "reopen"}
 
 
 async def _act(
@@ -440,12 +449,7 @@ async def on_reply(
     update: Update, context: BotContext, person: Person, repair_id: int, text: str
 ) -> None:
     """受理 / 驳回 理由 (supervisors); 开始 / 完成 说明 (repairer); 验收 / 返修 理由."""
-    word, _, rest = text.strip().partition(" ")
-    word = word.rstrip("。！!.，,")
-    if not rest and len(word) > 2 and word[:2] in ("驳回", "完成", "返修"):
-        word, rest = word[:2], word[2:]
-    rest = rest.strip(" ：:，,")
-    kind = _REPLY_WORDS.get(word)
+    kind, rest = parse_reply(text)
     try:
         if kind is None:
             await say(update, t.REPLY_HELP)
@@ -577,35 +581,51 @@ def _draft(context: BotContext) -> dict[str, Any]:
 @requires()
 async def guided_start(update: Update, context: BotContext, person: Person) -> int | None:
     if context.args:
+        # Looking a report up; a guided report in progress stays where it was (None).
         await _show_detail(update, context, person, context.args[0])
-        return ConversationHandler.END
+        return None
     assert context.user_data is not None
-    _pop_pending(context)
-    context.user_data[GUIDED] = {"photos": []}
-    await say(update, t.GUIDED_START, t.GUIDED_SKIP_PHOTO)
+    pending = _pop_pending(context) or {}
+    # Photos sent just before, still waiting for their caption, belong to this report.
+    photos = list(pending.get("photos") or []) if pending.get("kind") == "caption" else []
+    context.user_data[GUIDED] = {"photos": photos}
+    text = t.GUIDED_START if not photos else t.guided_start_with(len(photos))
+    await say(update, text, t.GUIDED_SKIP_PHOTO)
     return G_PHOTOS
 
 
 @requires()
-async def guided_photo(update: Update, context: BotContext, person: Person) -> None:
-    """A photo at any step joins the draft; the conversation stays where it is."""
+async def guided_photo(update: Update, context: BotContext, person: Person) -> int | None:
+    """A photo at any step joins the draft; the conversation stays where it is, unless
+    the first photo's caption already says where and what (then those steps are done)."""
     message = update.effective_message
     assert message is not None
     draft = _draft(context)
     if len(draft["photos"]) >= service.MAX_PHOTOS:
         await say(update, t.GUIDED_TOO_MANY_PHOTOS)
-        return
+        return None
     photo = await receive_image(update, context, folder="repairs")
     draft["photos"].append(_photo_dict(photo))
     group = message.media_group_id
     if group is not None and group == draft.get("group"):
-        return  # one answer per album, not one per photo
+        return None  # one answer per album, not one per photo
     draft["group"] = group
+    caption = (message.caption or "").strip()
+    if caption and not draft.get("asked_location"):
+        location, description = split_caption(caption)
+        if location:
+            draft["location"] = clean_location(location)
+            draft["asked_location"] = True
+            if not description:
+                await say(update, t.guided_place_from_caption(draft["location"]))
+                return G_DESCRIPTION
+            return await _ask_category(update, draft, clean_description(description))
     n = len(draft["photos"])
     if draft.get("asked_location"):
         await say(update, t.GUIDED_PHOTO_ADDED.format(n=n))
     else:
         await say(update, t.GUIDED_PHOTO_MORE.format(n=n), t.GUIDED_SKIP_PHOTO)
+    return None
 
 
 async def guided_skip(update: Update, context: BotContext) -> int:
@@ -634,10 +654,19 @@ async def guided_location(update: Update, context: BotContext, person: Person) -
 
 @requires()
 async def guided_description(update: Update, context: BotContext, person: Person) -> int:
-    draft = _take(update, context, "description", clean_description)
-    guess = guess_category(draft["description"] + str(draft.get("location", "")))
+    message = update.effective_message
+    assert message is not None
+    return await _ask_category(update, _draft(context), clean_description(message.text or ""))
+
+
+async def _ask_category(update: Update, draft: dict[str, Any], description: str) -> int:
+    draft["description"] = description
+    guess = guess_category(description + str(draft.get("location", "")))
     draft["category"] = guess.value
-    await say(update, t.GUIDED_ASK_CATEGORY.format(guess=guess.label), t.guided_category_buttons())
+    text = t.GUIDED_ASK_CATEGORY.format(guess=guess.label)
+    if update.effective_message is not None and update.effective_message.caption:
+        text = t.guided_read_from_caption(draft["location"], description) + text
+    await say(update, text, t.guided_category_buttons())
     return G_CATEGORY
 
 

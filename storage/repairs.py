@@ -227,6 +227,17 @@ async def reminder_sent(tx: Tx, repair_id: int, kind: str, since: datetime, peri
     )
 
 
+async def count_reminders(tx: Tx, repair_id: int, kind: str, since: datetime) -> int:
+    """How many reminders were sent for one deadline of one ticket."""
+    return int(
+        await tx.fetchval(
+            "SELECT COUNT(*) FROM repair_reminders WHERE repair_id = ? AND kind = ? AND since = ?",
+            (repair_id, kind, to_db(since)),
+        )
+        or 0
+    )
+
+
 async def mark_reminder(
     tx: Tx, repair_id: int, kind: str, since: datetime, period: int, now: datetime
 ) -> bool:

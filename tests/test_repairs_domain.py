@@ -188,12 +188,17 @@ def test_done_deadline_counts_from_acceptance_and_hold_pauses_it() -> None:
     assert tk.overdue(T0 + timedelta(days=30), RULES) is None
 
 
-def test_reminders_stop_after_three_periods() -> None:
+def test_reminders_stop_after_three_are_sent() -> None:
     tk = ticket(Urgency.URGENT)
     late = tk.overdue(T0 + timedelta(hours=3, minutes=5), RULES)
-    assert late is not None and late.remind
+    assert late is not None and late.remind(already_sent=2)
     late = tk.overdue(T0 + timedelta(hours=4, minutes=5), RULES)
-    assert late is not None and not late.remind
+    assert late is not None and not late.remind(already_sent=3)
+
+
+def test_a_deadline_missed_long_ago_still_gets_its_first_reminder() -> None:
+    late = ticket(Urgency.URGENT).overdue(T0 + timedelta(hours=30), RULES)
+    assert late is not None and late.period == 30 and late.remind(already_sent=0)
 
 
 def test_done_job_is_auto_verified_after_seven_days() -> None:

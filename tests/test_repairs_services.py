@@ -314,3 +314,23 @@ async def test_lists_by_role(svc: Services, cast: dict[str, Person]) -> None:
     assert scope == "all" and len(everything) == 2
     with pytest.raises(DomainError):
         await svc_repairs.detail(svc, a.ticket.id, viewer=other)
+
+
+async def test_urgent_report_missed_during_a_long_outage_is_reminded_once_then_twice_more(
+    svc: Services, cast: dict[str, Person]
+) -> None:
+    r = await svc_repairs.report(svc, reporter=Actor.of(cast["teacher"]), location="食堂",
+                                 description="水管爆了", urgency=Urgency.URGENT)  # fmt: skip
+    await clear_outbox(svc)
+    # The bot was down for 30 hours: the deadline passed 30 periods ago.
+    first = await svc_repairs.run_escalation(svc, T0 + timedelta(hours=30))
+    assert first.reminded == (r.ticket.id,)
+    assert "已等待受理30小时" in str((await outbox_rows(svc))[0][2]["text"])
+    assert (
+        await svc_repairs.run_escalation(svc, T0 + timedelta(hours=30, minutes=30))
+    ).reminded == ()
+    sent = [
+        (await svc_repairs.run_escalation(svc, T0 + timedelta(hours=h, minutes=1))).reminded
+        for h in range(31, 36)
+    ]
+    assert sent == [(r.ticket.id,), (r.ticket.id,), (), (), ()]  # three in all, then quiet

@@ -234,11 +234,50 @@ def guess_category(text: str) -> Category:
 
 
 def parse_category(text: str) -> Category:
+    """A typed category: its name ("门锁", "电/灯") or a word of it ("灯", "电", "窗户")."""
     value = text.strip()
     for category in Category:
         if value in (category.value, category.label):
             return category
+    guess = guess_category(value)
+    if value and guess is not Category.OTHER:
+        return guess
     raise DomainError("没有这个类别，请用按钮选择。")
+
+
+# What a reply to a notification may start with, and the step it asks for. Besides the
+# button words, the everyday ones people type ("已修好，换了阀门", "还是不行，还在漏").
+REPLY_WORDS: tuple[tuple[str, str], ...] = (
+    ("受理", "accept"),
+    ("同意", "accept"),
+    ("驳回", "reject"),
+    ("开始", "start"),
+    ("完成", "done"),
+    ("已完成", "done"),
+    ("已修好", "done"),
+    ("验收", "verify"),
+    ("没问题", "verify"),
+    ("可以了", "verify"),
+    ("返修", "reopen"),
+    ("没修好", "reopen"),
+    ("还是坏的", "reopen"),
+    ("还是不行", "reopen"),
+)
+# Replies that are a complaint in themselves: the whole text is the 返修 reason.
+_SELF_EXPLAINING = frozenset({"没修好", "还是坏的", "还是不行"})
+
+
+def parse_reply(text: str) -> tuple[str | None, str]:
+    """``"驳回 重复报修"`` → ``("reject", "重复报修")``; ``"完成了"`` → ``("done", "")``;
+    ``"还是不行，还在漏"`` → ``("reopen", "还是不行，还在漏")``; else ``(None, text)``."""
+    value = text.strip()
+    for word, step in sorted(REPLY_WORDS, key=lambda item: -len(item[0])):
+        if value.startswith(word):
+            if word in _SELF_EXPLAINING:
+                return step, value
+            rest = value[len(word) :].lstrip("了啦")
+            return step, rest.strip(" ：:，,。！!.")
+    return None, value
 
 
 def parse_urgency(text: str) -> Urgency:
@@ -265,17 +304,21 @@ PLACE_WORDS = (
     "教室",
     "宿舍",
     "食堂",
+    "后厨",
+    "厨房",
     "操场",
     "厕所",
     "卫生间",
     "走廊",
     "楼梯",
+    "大厅",
     "礼堂",
     "图书馆",
     "机房",
     "仓库",
     "车棚",
     "大门",
+    "门口",
     "门卫",
     "楼",
     "室",
@@ -283,11 +326,21 @@ PLACE_WORDS = (
     "厅",
     "层",
     "号",
+    "栋",
+    "幢",
+    "座",
+    "班",
+    "房",
 )
-_SPLIT = re.compile(r"[\s，,：:；;。]+")
-_PLACE_PREFIX = re.compile(
-    r"^(.{0,16}?(?:" + "|".join(sorted(map(re.escape, PLACE_WORDS), key=len, reverse=True)) + r"))"
+_SPLIT = re.compile(r"[\s，,：:；;。！!]+")
+_PLACES = "|".join(sorted(map(re.escape, PLACE_WORDS), key=len, reverse=True))
+# Characters that start the fault, never part of a place: "302教室的门锁", "水管爆了".
+_FAULT_CHARS = "的坏漏不没掉破裂断堵爆松冒了"
+_PLACE_PART = re.compile(
+    rf"(?:[^\d{_FAULT_CHARS}]{{0,8}}?(?:{_PLACES})"  # 教学楼, 三楼, 男厕所, A座
+    rf"|[^\d{_FAULT_CHARS}]{{0,3}}?[(（]?[A-Za-z]?\d+[A-Za-z]?[)）]?)"  # 302, 高一(3), 5栋
 )
+_LEADING_FILLER = re.compile(r"^(?:[上里内外旁边]*的|[，,：:；;。\s])+")
 MAX_LOCATION = 40
 MAX_DESCRIPTION = 500
 
@@ -298,26 +351,65 @@ def looks_like_place(token: str) -> bool:
     )
 
 
+def _place_prefix(text: str) -> str:
+    """The longest run of place parts at the start:
+    "教学楼三楼男厕所水龙头漏水" → "教学楼三楼男厕所"."""
+    end = 0
+    while m := _PLACE_PART.match(text, end):
+        if m.end() == end:
+            break
+        end = m.end()
+    return text[:end]
+
+
+def _whole_place(token: str, *, first: bool) -> bool:
+    """A token that is nothing but a place: "教学楼302教室", "初二3班"; the first token
+    may also be a looser place ("教学楼西侧") if it names no fault ("走廊灯" does)."""
+    if _place_prefix(token) == token:
+        return True
+    return (
+        first
+        and looks_like_place(token)
+        and not any(ch in _FAULT_CHARS for ch in token)
+        and guess_category(token) is Category.OTHER
+    )
+
+
+def _names_a_thing(text: str) -> bool:
+    """Whether ``text`` names a broken thing ("空调遥控器型号"), so it is not a place."""
+    return any(len(w) > 1 and w in text for _, words in CATEGORY_KEYWORDS for w in words)
+
+
+def has_words(caption: str) -> bool:
+    """Whether a caption says anything (letters, digits or 汉字), not only emoji."""
+    return any(ch.isalnum() for ch in caption)
+
+
 def split_caption(caption: str) -> tuple[str, str]:
     """``"教学楼302教室 门锁坏了，关不上"`` → ``("教学楼302教室", "门锁坏了，关不上")``.
 
-    The first token is the location when it looks like a place (a building word or a
-    room number); without a separator, a leading place phrase ("302教室门锁坏了") is
-    taken. If nothing looks like a place, the location is empty and the whole caption is
-    the description.
+    The leading tokens that are places make the location ("教学楼 302教室 门锁坏了");
+    without a separator, the leading place phrase is taken ("教学楼三楼男厕所水龙头漏水",
+    "二楼办公室的灯坏了"). If nothing looks like a place, the location is empty and the
+    whole caption is the description; a caption that is only a place leaves it empty.
     """
     text = caption.strip()
-    if not text:
-        return "", ""
-    parts = _SPLIT.split(text, maxsplit=1)
-    if len(parts) == 2 and parts[1].strip() and looks_like_place(parts[0]):
-        return parts[0][:MAX_LOCATION], parts[1].strip()
-    m = _PLACE_PREFIX.match(text)
-    if m and len(m.group(1)) < len(text):
-        rest = text[len(m.group(1)) :].lstrip(" ，,：:；;。")
-        if rest:
-            return m.group(1), rest
-    return "", text
+    places: list[str] = []
+    pos = 0
+    for m in re.finditer(r"[^\s，,：:；;。！!]+", text):
+        if not _whole_place(m.group(), first=not places):
+            break
+        places.append(m.group())
+        pos = m.end()
+    if not places:
+        prefix = _place_prefix(text)
+        if prefix and not _names_a_thing(prefix):
+            places, pos = [prefix], len(prefix)
+    rest = _LEADING_FILLER.sub("", text[pos:]).strip()
+    location = " ".join(places)
+    if len(location) > MAX_LOCATION:
+        return "", text
+    return location, rest
 
 
 def location_key(location: str) -> str:
@@ -512,16 +604,19 @@ MAX_REMINDERS = 3  # per deadline: a forgotten ticket nags three times, then sta
 @dataclass(frozen=True)
 class Overdue:
     """A missed deadline: ``kind`` accept/done, counted from ``since``; ``period`` is the
-    how-many-th period has passed (1 = just missed). One reminder per (kind, since, period)."""
+    how-many-th period has passed (1 = just missed). At most one reminder per (kind, since,
+    period), and ``MAX_REMINDERS`` per (kind, since)."""
 
     kind: str
     since: datetime
     period: int
     late_by: timedelta
 
-    @property
-    def remind(self) -> bool:
-        return self.period <= MAX_REMINDERS
+    def remind(self, already_sent: int) -> bool:
+        """Whether to remind now, given the reminders already sent for this deadline
+        (counted, not read from ``period``: after a long outage the first reminder still
+        goes out, once)."""
+        return already_sent < MAX_REMINDERS
 
 
 def _overdue(kind: str, since: datetime, period: timedelta, now: datetime) -> Overdue | None:

@@ -15,12 +15,14 @@ from bot.domain.people import Person
 from bot.domain.repairs import (
     REPEAT_WINDOW,
     Category,
+    Overdue,
     RepairState,
     RepairTicket,
     Urgency,
     clean_description,
     guess_category,
     guess_urgency,
+    has_words,
     repeat_note,
     split_caption,
 )
@@ -195,8 +197,11 @@ async def report_caption(
     svc: Services, *, reporter: Actor, caption: str, photos: Sequence[Photo]
 ) -> Reported:
     """The fast path: photo(s) with a caption like "教学楼302教室 门锁坏了，关不上"."""
+    if not has_words(caption):  # only emoji: nothing to go on
+        raise DomainError(t.CAPTION_NO_WORDS)
     location, description = split_caption(caption)
-    description = clean_description(description)
+    # Only a place ("教学楼302教室"): the photo shows what is broken.
+    description = clean_description(description or t.SEE_PHOTO)
     category = guess_category(description)
     if category is Category.OTHER:
         category = guess_category(caption)
@@ -558,6 +563,7 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
     rules = svc.settings.repair_escalation
     reminded: list[int] = []
     verified: list[int] = []
+    due: list[tuple[RepairTicket, Overdue]] = []
     async with svc.db.transaction() as tx:
         for ticket in await repo.list_open(tx):
             if ticket.auto_verify_due(now, rules):
@@ -575,20 +581,51 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
                 verified.append(ticket.id)
                 continue
             late = ticket.overdue(now, rules)
-            if late is None or not late.remind:
+            if late is None:
+                continue
+            if not late.remind(await repo.count_reminders(tx, ticket.id, late.kind, late.since)):
                 continue
             if not await repo.mark_reminder(tx, ticket.id, late.kind, late.since, late.period, now):
                 continue
-            msg = OutMessage(t.overdue_text(ticket, late, now))
-            if late.kind == "accept":
-                msg = OutMessage(msg.text, t.supervisor_buttons(ticket.id))
-            await _notify_supervisors(tx, svc, msg, ticket, exclude=set())
-            if late.kind == "done" and ticket.assignee_id is not None:
-                await _tell(tx, svc, ticket.assignee_id, ticket, msg.text, t.worker_buttons(ticket))
             which = "未受理" if late.kind == "accept" else "未完成"
             why = f"{which}，第{late.period}次提醒"
             await _audit(tx, svc, None, "repair.remind", ticket, why, now)
+            due.append((ticket, late))
             reminded.append(ticket.id)
+        await _send_reminders(tx, svc, due, now)
     if reminded or verified:
         svc.kick_outbox()
     return EscalationResult(tuple(reminded), tuple(verified))
+
+
+DIGEST_AFTER = 3  # more reminders than this for one person in one run become one list
+
+
+async def _send_reminders(
+    tx: Tx, svc: Services, due: list[tuple[RepairTicket, Overdue]], now: datetime
+) -> None:
+    """Each overdue ticket to the supervisors (and a late job to its repairer), one
+    message each; but someone with many at once (after an outage, a holiday) gets one
+    list instead of a flood."""
+    if len(due) > DIGEST_AFTER:
+        digest = OutMessage(t.overdue_digest([tk for tk, _ in due], now))
+        sent = await notify_role(tx, svc, Role.SUPERVISOR, digest, ref=None)
+        if sent == 0:
+            await notify_role(tx, svc, Role.ADMIN, digest, ref=None)
+    else:
+        for ticket, late in due:
+            buttons = t.supervisor_buttons(ticket.id) if late.kind == "accept" else []
+            msg = OutMessage(t.overdue_text(ticket, late, now), buttons)
+            await _notify_supervisors(tx, svc, msg, ticket, exclude=set())
+    jobs: dict[int, list[tuple[RepairTicket, Overdue]]] = {}
+    for ticket, late in due:
+        if late.kind == "done" and ticket.assignee_id is not None:
+            jobs.setdefault(ticket.assignee_id, []).append((ticket, late))
+    for assignee_id, late_jobs in jobs.items():
+        if len(late_jobs) > DIGEST_AFTER:
+            digest = OutMessage(t.overdue_digest([tk for tk, _ in late_jobs], now))
+            await notify_person(tx, svc, assignee_id, digest, ref=None)
+            continue
+        for ticket, late in late_jobs:
+            text = t.overdue_text(ticket, late, now)
+            await _tell(tx, svc, assignee_id, ticket, text, t.worker_buttons(ticket))

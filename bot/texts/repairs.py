@@ -148,6 +148,11 @@ ASK_CAPTION = (
     "收到照片。请再发一句说明：在哪里、什么坏了，例如：\n教学楼302教室 门锁坏了，关不上\n"
     "（也可以直接发照片时写在说明里。）"
 )
+CAPTION_NO_WORDS = (
+    "照片收到了，但说明里没有文字。请再发一句：在哪里、什么坏了，例如：\n"
+    "教学楼302教室 门锁坏了，关不上"
+)
+SEE_PHOTO = "（见照片）"  # the description of a report whose caption named only the place
 CAPTION_TIMEOUT = "刚才的照片没有等到说明，请重新发送带说明的照片，或用 /repair 一步步报修。"
 
 
@@ -219,7 +224,10 @@ def job_to_repairer(ticket: RepairTicket, *, by: str, reopened: bool = False) ->
         lines.append(f"返修理由：{e(ticket.reason)}")
     if not reopened:
         lines.append(f"派工：{e(by)}")
-    lines.append("开始时点「开始维修」；修好后点「完成」，或直接回复本消息发修好后的照片。")
+    if ticket.state is RepairState.ACCEPTED:
+        lines.append("开始时点「开始维修」；修好后点「完成」，或直接回复本消息发修好后的照片。")
+    else:  # 返修 goes straight back to 维修中: there is nothing to start
+        lines.append("修好后点「完成」，或直接回复本消息发修好后的照片。")
     return "\n".join(lines)
 
 
@@ -315,6 +323,20 @@ def overdue_text(ticket: RepairTicket, overdue: Overdue, now: datetime) -> str:
     return "\n".join(lines)
 
 
+DIGEST_LINES = 30  # one message must stay well under Telegram's 4096 characters
+
+
+def overdue_digest(tickets: Sequence[RepairTicket], now: datetime) -> str:
+    """Many reminders at once (after an outage or a holiday): one list, oldest first."""
+    ordered = sorted(tickets, key=lambda tk: (tk.created_at, tk.id))
+    lines = [f"⏰ <b>{len(ordered)}张报修单超时未处理</b>，最早的在前："]
+    lines += [list_line(ticket, now) for ticket in ordered[:DIGEST_LINES]]
+    if len(ordered) > DIGEST_LINES:
+        lines.append(list_more(len(ordered) - DIGEST_LINES))
+    lines.append("发送 /repair 编号 查看并处理，或 /repairs 查看全部。")
+    return "\n".join(lines)
+
+
 # ---- lists and details --------------------------------------------------------------
 LIST_EMPTY_STAFF = "您还没有报修记录。直接发带说明的照片，或发送 /repair 报修。"
 LIST_EMPTY_REPAIRER = "目前没有派给您的维修任务。"
@@ -402,8 +424,29 @@ GUIDED_START = (
     "好的，开始报修。第 1 步：请发故障的照片（可以多张），发完点「跳过」或直接写位置。"
     "\n随时发送 /cancel 取消。"
 )
+
+
+def guided_start_with(photos: int) -> str:
+    """/repair right after photos sent without a caption: they are part of the report."""
+    return (
+        f"好的，开始报修，刚才的{photos}张照片已带上。第 1 步：还有照片就继续发，"
+        "发完点「跳过」或直接写位置。\n随时发送 /cancel 取消。"
+    )
+
+
 GUIDED_PHOTO_MORE = "收到第{n}张照片。还有就继续发；发完请写位置，例如：教学楼302教室。"
 GUIDED_PHOTO_ADDED = "收到，这次报修共{n}张照片。请继续回答上面的问题。"
+
+
+def guided_read_from_caption(location: str, description: str) -> str:
+    """The first photo's caption answered steps 2 and 3."""
+    return f"照片说明里写了：位置「{e(location)}」，问题「{e(description)}」。\n"
+
+
+def guided_place_from_caption(location: str) -> str:
+    return f"照片说明里写了位置「{e(location)}」。\n" + GUIDED_ASK_DESCRIPTION
+
+
 GUIDED_ASK_LOCATION = "第 2 步：在哪里？例如：教学楼302教室、男生宿舍3楼厕所。"
 GUIDED_ASK_DESCRIPTION = "第 3 步：什么坏了？简单描述一下，例如：门锁坏了，关不上。"
 GUIDED_ASK_CATEGORY = "第 4 步：属于哪一类？（我猜是「{guess}」）"

@@ -1,0 +1,138 @@
+"""Repairs QA: the lifecycle as the school's people meet it (reporter, supervisors,
+repairer), through the fake Telegram."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import App
+from bot.clock import FrozenClock
+from bot.services import repairs as svc_repairs
+from bot.services.people import Actor
+from jobs import repairs as repair_jobs
+from storage import people as people_repo
+from tests.conftest import Cast
+from tests.fakebot import FakeTelegram
+from tests.fakebot.running import services
+from tests.fakebot.server import message_text
+from tests.images import jpeg_bytes
+from tests.test_repairs_flow import fast_report, labels
+
+
+async def test_reopened_job_asks_only_for_done_not_to_start_again(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people, "宿舍楼5栋302 灯管不亮")
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    job = await tg.message(people.repairer.id, "派给您的维修任务")
+    await tg.send_text(people.repairer, "完成 换了两根灯管", reply_to=job)
+    done = await tg.message(people.teacher.id, "已修好")
+    await tg.send_text(people.teacher, "返修 还是不亮", reply_to=done)
+    back = await tg.message(people.repairer.id, "返修")
+    assert "还是不亮" in message_text(back)
+    assert labels(back) == ["✅ 完成"]
+    assert "开始维修" not in message_text(back)
+
+
+async def test_many_reminders_at_once_come_as_one_list_not_a_flood(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    svc = services(bot)
+    teacher = await people_repo.get(svc.db, people.teacher.id)
+    assert teacher is not None
+    for n in range(33):
+        await svc_repairs.report(
+            svc,
+            reporter=Actor.of(teacher),
+            location=f"男生宿舍{n}号楼三楼东侧卫生间靠窗第二间",
+            description="水龙头一直漏水，地面全湿了，学生滑倒过两次请尽快",
+        )
+    for _ in range(33):  # the new-report notifications
+        await tg.message(people.supervisor.id, "新报修")
+    clock.advance(timedelta(days=2))  # the bot was down over the weekend
+    result = await repair_jobs.run(svc)
+    assert len(result.reminded) == 33
+    digest = await tg.message(people.supervisor.id, "超时未处理")
+    text = message_text(digest)
+    assert text.startswith("⏰ <b>33张报修单超时未处理</b>") and len(text) < 4096
+    assert text.index("#1 ") < text.index("#2 ") and "还有3张未列出" in text
+    assert [m for m in await tg.quiet(people.supervisor.id) if "超时" in message_text(m)] == []
+    assert (await repair_jobs.run(svc)).reminded == ()
+
+
+async def test_a_few_reminders_still_come_one_by_one_with_buttons(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    for place in ("食堂", "操场"):
+        await fast_report(tg, people, f"{place} 水管爆了")
+        await tg.message(people.supervisor.id, "新报修")
+    clock.advance(timedelta(hours=25))
+    await repair_jobs.run(services(bot))
+    for number in ("#1", "#2"):
+        reminder = await tg.message(people.supervisor.id, f"报修单 {number} 超时提醒")
+        assert "受理" in " ".join(labels(reminder))
+
+
+async def test_everyday_replies_move_the_report_along(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people, "教学楼三楼男厕所水龙头漏水")
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.send_text(people.supervisor, "同意", reply_to=note)
+    job = await tg.message(people.repairer.id, "派给您的维修任务")
+    await tg.send_text(people.repairer, "已修好，换了阀门", reply_to=job)
+    done = await tg.message(people.teacher.id, "已修好")
+    assert "换了阀门" in message_text(done)
+    await tg.send_text(people.teacher, "还是不行，还在漏", reply_to=done)
+    back = await tg.message(people.repairer.id, "返修")
+    assert "返修理由：还是不行，还在漏" in message_text(back)
+    await tg.send_text(people.repairer, "完成了", reply_to=back)
+    await tg.message(people.repairer.id, "修好后的照片")  # a bare 完成 asks for proof
+    await tg.send_text(people.repairer, "换了整个水龙头")
+    again = await tg.message(people.teacher.id, "已修好")
+    await tg.send_text(people.teacher, "没问题，谢谢", reply_to=again)
+    await tg.message(people.teacher.id, "已验收")
+
+
+async def test_a_reply_that_is_no_step_gets_the_list_of_words(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people)
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.send_text(people.supervisor, "好的", reply_to=note)
+    await tg.message(people.supervisor.id, "回复这条通知可以直接操作")
+
+
+async def test_looking_up_a_report_in_the_middle_of_a_guided_report_keeps_the_draft(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid = await fast_report(tg, people)
+    await tg.send_text(people.teacher, "/repair")
+    start = await tg.message(people.teacher.id, "开始报修")
+    await tg.answer(await tg.tap(people.teacher, start, "跳过"))
+    await tg.send_text(people.teacher, "图书馆一楼")
+    await tg.message(people.teacher.id, "什么坏了")
+    await tg.send_text(people.teacher, f"/repair {rid}")
+    await tg.message(people.teacher.id, "经过")
+    await tg.send_text(people.teacher, "灯管闪个不停")
+    cat = await tg.message(people.teacher.id, "属于哪一类")
+    assert "我猜是「电/灯」" in message_text(cat)
+
+
+async def test_photos_waiting_for_a_caption_go_into_a_guided_report(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_photo(people.teacher, jpeg_bytes())
+    await tg.message(people.teacher.id, "请再发一句说明")
+    await tg.send_text(people.teacher, "/repair")
+    start = await tg.message(people.teacher.id, "开始报修")
+    assert "刚才的1张照片已带上" in message_text(start)
+    await tg.send_text(people.teacher, "图书馆一楼")
+    await tg.send_text(people.teacher, "灯管闪个不停")
+    cat = await tg.message(people.teacher.id, "属于哪一类")
+    await tg.answer(await tg.tap(people.teacher, cat, "电/灯"))
+    urgency = await tg.message(people.teacher.id, "紧急程度")
+    await tg.answer(await tg.tap(people.teacher, urgency, "一般"))
+    summary = await tg.message(people.teacher.id, "请确认")
+    assert "照片：1张" in message_text(summary)
