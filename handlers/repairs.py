@@ -588,8 +588,11 @@ async def guided_start(update: Update, context: BotContext, person: Person) -> i
     pending = _pop_pending(context) or {}
     # Photos sent just before, still waiting for their caption, belong to this report.
     photos = list(pending.get("photos") or []) if pending.get("kind") == "caption" else []
+    previous = context.user_data.get(GUIDED) or {}
     context.user_data[GUIDED] = {"photos": photos}
     text = t.GUIDED_START if not photos else t.guided_start_with(len(photos))
+    if any(previous.get(key) for key in ("photos", "location", "description")):
+        text = f"{t.GUIDED_RESTARTED}\n{text}"  # say so: the unfinished one is gone
     await say(update, text, t.GUIDED_SKIP_PHOTO)
     return G_PHOTOS
 

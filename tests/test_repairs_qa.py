@@ -136,3 +136,15 @@ async def test_photos_waiting_for_a_caption_go_into_a_guided_report(
     await tg.answer(await tg.tap(people.teacher, urgency, "一般"))
     summary = await tg.message(people.teacher.id, "请确认")
     assert "照片：1张" in message_text(summary)
+
+
+async def test_starting_repair_again_says_the_unfinished_report_was_dropped(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "/repair")
+    await tg.message(people.teacher.id, "第 1 步")
+    await tg.send_text(people.teacher, "教学楼302教室")
+    await tg.message(people.teacher.id)
+    await tg.send_text(people.teacher, "/repair")
+    restarted = await tg.message(people.teacher.id, "第 1 步")
+    assert "已放弃" in restarted["text"]
