@@ -16,6 +16,7 @@ from telegram.ext import Application
 
 from bot.context import BotContext
 from bot.services.container import Services
+from jobs import drop_jobs, job_queue
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,9 @@ async def _job(context: BotContext) -> None:
 
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    assert app.job_queue is not None
-    for job in app.job_queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
-    app.job_queue.run_daily(
+    queue = job_queue(app)
+    drop_jobs(queue, JOB_NAME)
+    queue.run_daily(
         _job,
         BACKUP_TIME,  # in BOT_TIMEZONE through Defaults(tzinfo)
         name=JOB_NAME,

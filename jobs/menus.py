@@ -10,15 +10,15 @@ import logging
 from datetime import datetime, time
 from typing import Any
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import CallbackContext
 
 from bot.context import services_of
 from bot.services import menus
 from bot.services.container import Services
+from jobs import AnyApp, drop_jobs, job_queue
 
 log = logging.getLogger(__name__)
 
-AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 TODAY_TIME = time(6, 30)
 REMIND_TIME = time(12, 0)
@@ -78,11 +78,7 @@ async def _remind_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 async def start(app: AnyApp) -> None:
     """Called from post_init: (re)create this feature's jobs and catch up."""
-    jq = app.job_queue
-    if jq is None:
-        raise RuntimeError(
-            "the job queue is not available (install python-telegram-bot[job-queue])"
-        )
+    jq = job_queue(app)
     svc = services_of(app)
     tz = svc.settings.timezone
     kwargs = {"misfire_grace_time": MISFIRE_SECONDS, "coalesce": True}
@@ -91,8 +87,7 @@ async def start(app: AnyApp) -> None:
         (TODAY, _today_job, TODAY_TIME, tuple(range(7))),
         (REMIND, _remind_job, REMIND_TIME, (PTB_FRIDAY,)),
     ):
-        for old in jq.get_jobs_by_name(name):
-            old.schedule_removal()
+        drop_jobs(jq, name)
         jq.run_daily(callback, time=at.replace(tzinfo=tz), days=days, name=name, job_kwargs=kwargs)
     done = await catch_up(svc, svc.now())
     if any(done.values()):

@@ -18,6 +18,7 @@ from bot.context import BotContext, services_of
 from bot.domain.messages import OutMessage, Photo, split_text
 from bot.services.container import Services
 from handlers.keyboards import markup
+from jobs import drop_jobs, job_queue
 from storage import outbox
 from storage.files import read_bytes
 from storage.outbox import PendingMessage
@@ -145,10 +146,9 @@ def kick(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    assert app.job_queue is not None
-    for job in app.job_queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
-    app.job_queue.run_repeating(
+    queue = job_queue(app)
+    drop_jobs(queue, JOB_NAME)
+    queue.run_repeating(
         _poll,
         interval=POLL_SECONDS,
         first=0,

@@ -16,20 +16,19 @@ from datetime import time
 from typing import Any
 
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.context import services_of
 from bot.domain.patrols import Overdue, Slot
 from bot.services import patrols
 from bot.services.container import Services
 from handlers.keyboards import markup
+from jobs import AnyApp, drop_jobs, job_queue
 
 log = logging.getLogger(__name__)
 
 WATCH_NAME = "patrol:watch"
 WATCH_SECONDS = 60
-
-AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 def job_name(slot: Slot) -> str:
@@ -83,18 +82,13 @@ async def _watch_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 async def schedule_rounds(app: AnyApp, times: dict[Slot, time]) -> None:
     """(Re)create the daily round jobs; called at start and when an admin changes times."""
-    jq = app.job_queue
-    if jq is None:
-        raise RuntimeError(
-            "the job queue is not available (install python-telegram-bot[job-queue])"
-        )
+    jq = job_queue(app)
     svc = services_of(app)
     tz = svc.settings.timezone
     grace_seconds = svc.settings.patrol_grace_minutes * 60
     for slot, at in times.items():
         name = job_name(slot)
-        for old in jq.get_jobs_by_name(name):
-            old.schedule_removal()
+        drop_jobs(jq, name)
         jq.run_daily(
             _round_job,
             time=at.replace(tzinfo=tz),
@@ -109,10 +103,8 @@ async def start(app: AnyApp) -> None:
     round whose time passed while the bot was down (only while still within its grace)."""
     svc = services_of(app)
     await schedule_rounds(app, await patrols.times(svc))
-    jq = app.job_queue
-    assert jq is not None
-    for old in jq.get_jobs_by_name(WATCH_NAME):
-        old.schedule_removal()
+    jq = job_queue(app)
+    drop_jobs(jq, WATCH_NAME)
     jq.run_repeating(
         _watch_job,
         interval=WATCH_SECONDS,

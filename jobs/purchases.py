@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.context import BotContext, services_of
 from bot.services import purchases as service
+from jobs import drop_jobs, job_queue
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,6 @@ async def check_suppliers(context: BotContext) -> None:
         log.info("flagged %d suppliers with expiring certificates", len(flagged))
 
 
-def _replace(app: Application[Any, Any, Any, Any, Any, Any], name: str) -> None:
-    assert app.job_queue is not None
-    for job in app.job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-
-
 def due_today(now_local: datetime, post_time: time) -> bool:
     """Has today's posting time already passed (the bot started late)?"""
     return now_local.time().replace(tzinfo=None) >= post_time.replace(tzinfo=None)
@@ -51,24 +46,22 @@ def due_today(now_local: datetime, post_time: time) -> bool:
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Called from post_init: (re)create this feature's jobs. Idempotent (named jobs)."""
-    if app.job_queue is None:
-        log.warning("no job queue: purchase postings and supplier checks are off")
-        return
+    queue = job_queue(app)
     services = services_of(app)
     settings = services.settings
     tz = settings.timezone
     for name in (POST_JOB, POST_CATCH_UP_JOB, SUPPLIER_JOB):
-        _replace(app, name)
+        drop_jobs(queue, name)
     if settings.public_chat_id is not None:
-        app.job_queue.run_daily(
+        queue.run_daily(
             post_daily, time=settings.public_post_time.replace(tzinfo=tz), name=POST_JOB,
             job_kwargs=JOB_KWARGS,
         )  # fmt: skip
         if due_today(services.local_now(), settings.public_post_time):
             # Started after today's posting time: post now if it has not happened yet.
-            app.job_queue.run_once(post_daily, when=timedelta(seconds=2),
+            queue.run_once(post_daily, when=timedelta(seconds=2),
                                    name=POST_CATCH_UP_JOB)  # fmt: skip
-    app.job_queue.run_daily(
+    queue.run_daily(
         check_suppliers, time=SUPPLIER_CHECK_TIME.replace(tzinfo=tz), name=SUPPLIER_JOB,
         job_kwargs=JOB_KWARGS,
     )  # fmt: skip

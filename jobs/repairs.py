@@ -16,6 +16,7 @@ from bot.context import BotContext
 from bot.services import repairs as service
 from bot.services.container import Services
 from handlers import repairs as repair_handlers
+from jobs import drop_jobs, job_queue
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,8 @@ async def escalate(context: BotContext) -> None:
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Called from post_init: one repeating job, replaced if it already exists."""
-    queue = app.job_queue
-    if queue is None:
-        log.warning("no JobQueue: repair reminders are off")
-        return
-    for job in queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
+    queue = job_queue(app)
+    drop_jobs(queue, JOB_NAME)
     # Albums cut off by a restart in the second between their photos and their report.
     repair_handlers.resume_albums(app)
     queue.run_repeating(
