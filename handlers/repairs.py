@@ -53,6 +53,7 @@ from handlers.common import answer, esc, requires, say, say_error
 from handlers.keyboards import markup
 from handlers.media import receive_image
 from handlers.replies import route
+from jobs import drop_jobs, job_queue
 from storage import outbox, people
 from storage.files import resolve
 
@@ -192,12 +193,9 @@ def _add_waiting_photos(context: BotContext, photos: list[dict[str, Any]]) -> No
 
 
 def _schedule_album(context: BotContext, user_id: int, chat_id: int, group: str) -> None:
-    app: Application[Any, Any, Any, Any, Any, Any] = context.application
-    queue = app.job_queue
-    assert queue is not None
+    queue = job_queue(context.application)
     name = f"repair_album:{user_id}:{group}"
-    for job in queue.get_jobs_by_name(name):
-        job.schedule_removal()
+    drop_jobs(queue, name)
     queue.run_once(
         _album_complete,
         ALBUM_WAIT_SECONDS,
