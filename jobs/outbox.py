@@ -31,25 +31,47 @@ MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retr
 _lock = asyncio.Lock()
 
 
-async def _photo_inputs(svc: Services, photos: tuple[Photo, ...]) -> list[str | bytes]:
-    """What to upload for each photo: its file_id, else the stored file. A file that is gone
-    (pruned, disk trouble) is skipped, so the notification itself still goes out."""
-    inputs: list[str | bytes] = []
+async def _photo_inputs(
+    svc: Services, photos: tuple[Photo, ...]
+) -> list[tuple[str | bytes, str | None]]:
+    """What to send for each photo, with the stored path when it is an upload: its file_id,
+    else the file_id of an earlier upload of the same stored file, else the file's bytes. A
+    file that is gone (pruned, disk trouble) is skipped, so the notification still goes out."""
+    known = await outbox.uploaded_file_ids(
+        svc.db, [p.path for p in photos[:10] if not p.file_id and p.path]
+    )
+    inputs: list[tuple[str | bytes, str | None]] = []
     for photo in photos[:10]:
         if photo.file_id:
-            inputs.append(photo.file_id)
-            continue
-        try:
-            inputs.append(await read_bytes(svc.settings.data_dir, photo.path or ""))
-        except (OSError, ValueError):
-            log.warning("photo %s is missing; sending the notification without it", photo.path)
+            inputs.append((photo.file_id, None))
+        elif photo.path in known:
+            inputs.append((known[photo.path], None))
+        else:
+            try:
+                inputs.append(
+                    (await read_bytes(svc.settings.data_dir, photo.path or ""), photo.path)
+                )
+            except (OSError, ValueError):
+                log.warning("photo %s is missing; sending the notification without it", photo.path)
     return inputs
+
+
+async def _remember(svc: Services, inputs: list[tuple[str | bytes, str | None]],
+                    sent: list[Message]) -> None:  # fmt: skip
+    """Keep the file_id Telegram gave each uploaded file, to send it by id next time."""
+    uploads = {
+        path: message.photo[-1].file_id
+        for (_, path), message in zip(inputs, sent, strict=False)
+        if path is not None and message.photo
+    }
+    await outbox.remember_uploads(svc.db, uploads, svc.now())
 
 
 async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMessage) -> list[int]:
     """Send one OutMessage; returns the ids of the Telegram messages that carry it."""
     keyboard = markup(msg.buttons)
-    photos = await _photo_inputs(svc, msg.photos)
+    inputs = await _photo_inputs(svc, msg.photos)
+    photos = [media for media, _ in inputs]
     if msg.document_path:
         data = await read_bytes(svc.settings.data_dir, msg.document_path)
         sent = await bot.send_document(
@@ -58,13 +80,16 @@ async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMe
         return [sent.message_id]
     if len(photos) == 1 and len(msg.text) <= 1024:
         sent = await bot.send_photo(chat_id, photos[0], caption=msg.text, reply_markup=keyboard)
+        await _remember(svc, inputs, [sent])
         return [sent.message_id]
     ids: list[int] = []
     if len(photos) == 1:  # caption too long for a photo: picture first, then the text
         single: Message = await bot.send_photo(chat_id, photos[0])
+        await _remember(svc, inputs, [single])
         ids.append(single.message_id)
     elif photos:
         album = await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
+        await _remember(svc, inputs, list(album))
         ids.extend(m.message_id for m in album)
     *first, last = split_text(msg.text)  # a long purchase must still reach the supervisor
     for part in first:

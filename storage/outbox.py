@@ -165,3 +165,25 @@ async def ref_for_message(db: Database, chat_id: int, message_id: int) -> str | 
 def backoff(attempts: int) -> timedelta:
     """2, 4, 8 ... seconds, capped at 10 minutes."""
     return timedelta(seconds=min(600, 2 ** max(1, attempts + 1)))
+
+
+async def uploaded_file_ids(db: Database, paths: list[str]) -> dict[str, str]:
+    """Telegram file_ids of stored files already uploaded once."""
+    if not paths:
+        return {}
+    marks = ", ".join("?" for _ in paths)
+    rows = await db.fetchall(
+        f"SELECT path, file_id FROM uploaded_files WHERE path IN ({marks})",
+        paths,
+    )
+    return {r["path"]: r["file_id"] for r in rows}
+
+
+async def remember_uploads(db: Database, file_ids: dict[str, str], now: datetime) -> None:
+    if not file_ids:
+        return
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT OR REPLACE INTO uploaded_files (path, file_id, uploaded_at) VALUES (?, ?, ?)",
+            [(path, file_id, to_db(now)) for path, file_id in file_ids.items()],
+        )

@@ -177,3 +177,23 @@ async def test_a_notification_still_queued_when_decided_arrives_without_buttons(
     await deliver_due(bot.bot, svc)
     late = await tg.message(people.supervisor2.id, "报修单 #7")
     assert "reply_markup" not in late and "已由 李监督 受理" in late["text"]
+
+
+async def test_a_stored_picture_is_uploaded_once_then_sent_by_file_id(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    from bot.domain.messages import Photo
+    from storage.files import save_bytes
+    from tests.images import jpeg_bytes
+
+    svc = services(bot)
+    path = await save_bytes(svc.settings.data_dir, "menus", jpeg_bytes(64, 48), ".jpg")
+    for person in (people.teacher, people.canteen, people.repairer):
+        async with svc.db.transaction() as tx:
+            await outbox.enqueue(tx, person.id, OutMessage("下周食谱", photos=(Photo(path=path),)),
+                                 ref=None, now=svc.now())  # fmt: skip
+    await deliver_due(bot.bot, svc)
+    for person in (people.teacher, people.canteen, people.repairer):
+        await tg.message(person.id, "下周食谱")
+    uploads = [c for c in tg.calls_of("sendPhoto") if c.files]
+    assert len(uploads) == 1 and len(tg.calls_of("sendPhoto")) == 3
