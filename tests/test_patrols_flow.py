@@ -350,3 +350,19 @@ async def test_a_note_on_an_abnormal_item_is_in_the_audit_trail_when_confirmed(
         "SELECT actor_name, detail FROM audit WHERE action = 'patrol.note'"
     )
     assert [(r["actor_name"], r["detail"]) for r in rows] == [("周巡查", "2. 302 门锁坏了")]
+
+
+async def test_a_patroller_off_duty_cannot_tick_someone_elses_round(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    from bot.services import patrols as patrol_service
+
+    clock.set(datetime(2026, 11, 23, 14, 5, tzinfo=SHANGHAI))
+    await patrol_service.send_due_rounds(services(bot), clock.now())
+    checklist = await tg.message(people.patrol.id, "巡查")
+    other = TgUser(4321, "吴巡查")
+    await register(services(bot), other, Role.PATROL)  # joins after the round went out
+    first_item = checklist["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    query = await tg.tap_data(other, checklist, first_item)
+    assert "不是派给您的" in (await tg.answer(query))["text"]
+    assert "未查" in tg.current(checklist)["reply_markup"]["inline_keyboard"][0][0]["text"]

@@ -187,12 +187,18 @@ def _may_patrol(person: Person) -> None:
         raise DomainError(t.NOT_YOUR_ROUND)
 
 
-async def _open_round(tx: Tx, round_id: int) -> repo.Round:
+async def _open_round(tx: Tx, round_id: int, by: Person) -> repo.Round:
+    """The round, if it is still open and ``by`` is one of the people it was sent to (a
+    patroller off duty cannot tick someone else's round; admins may step in)."""
     rnd = await repo.get_round(tx, round_id)
     if rnd is None:
         raise DomainError(t.ROUND_GONE)
     if not rnd.state.is_open:
         raise DomainError(t.ROUND_CLOSED)
+    if Role.ADMIN not in by.roles and by.user_id not in {
+        user_id for user_id, _ in await repo.round_people(tx, round_id)
+    }:
+        raise DomainError(t.NOT_ON_DUTY)
     return rnd
 
 
@@ -208,7 +214,7 @@ async def tap_item(svc: Services, round_id: int, position: int, *, by: Person) -
     _may_patrol(by)
     now = svc.now()
     async with svc.db.transaction() as tx:
-        await _open_round(tx, round_id)
+        await _open_round(tx, round_id, by)
         check = next((c for c in await repo.checks(tx, round_id) if c.position == position), None)
         if check is None:
             raise DomainError(t.ROUND_GONE)
@@ -231,7 +237,7 @@ async def mark_all_ok(svc: Services, round_id: int, *, by: Person) -> tuple[Roun
     """全部正常: every item not yet checked becomes 正常 (异常 items stay as they are)."""
     _may_patrol(by)
     async with svc.db.transaction() as tx:
-        await _open_round(tx, round_id)
+        await _open_round(tx, round_id, by)
         changed = await repo.set_unchecked_ok(tx, round_id, by=by.user_id, now=svc.now())
         rv = await _view(tx, svc, round_id)
     return rv, changed
@@ -250,7 +256,7 @@ async def add_note(
         if found is None:
             raise DomainError(t.ROUND_GONE)
         round_id, check = found
-        await _open_round(tx, round_id)
+        await _open_round(tx, round_id, by)
         if check.state is not ItemState.ABNORMAL:
             raise DomainError(t.NOTE_NOT_ABNORMAL)
         if clean and photo is not None and check.note and clean not in check.note:
@@ -290,7 +296,7 @@ async def submit(
     now = svc.now()
     actor = Actor.of(by)
     async with svc.db.transaction() as tx:
-        rnd = await _open_round(tx, round_id)
+        rnd = await _open_round(tx, round_id, by)
         checks = await repo.checks(tx, round_id)
         problem = rules.submission_problems(checks)
         if problem:
