@@ -73,3 +73,25 @@ def test_token_is_redacted_from_log_lines_and_tracebacks() -> None:
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", (), sys.exc_info())
     RedactTokenFilter(TOKEN).filter(record)
     assert TOKEN not in record.getMessage() and "RuntimeError" in record.getMessage()
+
+
+async def test_database_newer_than_the_bot_stops_it_with_a_clear_message(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    data = tmp_path / "data"
+    data.mkdir()
+    conn = sqlite3.connect(data / "houqin.sqlite3")
+    conn.execute("PRAGMA user_version=999")
+    conn.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env.update(BOT_TOKEN=TOKEN, BOT_API_SERVER=tg.url, BOT_DATA_DIR=str(data),
+               PYTHONPATH=str(ROOT))  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 3
+    assert "schema version 999" in err.decode()
