@@ -15,12 +15,11 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.domain.errors import DomainError
 from bot.domain.menus import Meal
-from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services import menus
 from bot.services.container import Services
-from storage import people
 from storage.db import Database
+from tests.fakebot.running import add_person as person
 
 TZ = ZoneInfo("Asia/Shanghai")
 SUN = datetime(2026, 11, 22, 17, 0, tzinfo=TZ)
@@ -35,18 +34,6 @@ async def svc(tmp_path: Path) -> AsyncIterator[Services]:
     await db.open()
     yield Services(settings=settings, db=db, clock=FrozenClock(SUN))
     await db.close()
-
-
-async def person(svc: Services, user_id: int, name: str, *roles: Role) -> Person:
-    async with svc.db.transaction() as tx:
-        await people.upsert(
-            tx, user_id=user_id, name=name, username=None, chat_id=user_id, now=svc.now()
-        )
-        for role in roles:
-            await people.grant(tx, user_id, role, by=None, now=svc.now())
-    found = await people.get(svc.db, user_id)
-    assert found is not None
-    return found
 
 
 async def outbox(svc: Services) -> list[tuple[int, str]]:

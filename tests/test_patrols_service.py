@@ -15,14 +15,13 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.domain.errors import DomainError
 from bot.domain.patrols import ItemState, Overdue, RoundState, Slot
-from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services import patrols
 from bot.services.container import Services
 from bot.services.people import Actor
 from storage import patrols as repo
-from storage import people
 from storage.db import Database, Tx
+from tests.fakebot.running import add_person as person
 
 TZ = ZoneInfo("Asia/Shanghai")
 MON = datetime(2026, 11, 23, 6, 0, tzinfo=TZ)
@@ -40,18 +39,6 @@ async def svc(tmp_path: Path) -> AsyncIterator[Services]:
 def clock(svc: Services) -> FrozenClock:
     assert isinstance(svc.clock, FrozenClock)
     return svc.clock
-
-
-async def person(svc: Services, user_id: int, name: str, *roles: Role) -> Person:
-    async with svc.db.transaction() as tx:
-        await people.upsert(
-            tx, user_id=user_id, name=name, username=None, chat_id=user_id, now=svc.now()
-        )
-        for role in roles:
-            await people.grant(tx, user_id, role, by=None, now=svc.now())
-    found = await people.get(svc.db, user_id)
-    assert found is not None
-    return found
 
 
 async def outbox(svc: Services) -> list[tuple[int, str, str | None]]:

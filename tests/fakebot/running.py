@@ -9,6 +9,7 @@ from bot.app import App, build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import services_of
+from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services.container import Services
 from storage import people
@@ -37,20 +38,24 @@ async def running_bot(settings: Settings, clock: Clock | None = None) -> AsyncIt
             await app.post_shutdown(app)
 
 
-async def register(svc: Services, user: TgUser, *roles: Role) -> None:
+async def add_person(svc: Services, user_id: int, name: str, *roles: Role) -> Person:
     """Test set-up shortcut: a person who already accepted an invite for ``roles``."""
     now = svc.now()
     async with svc.db.transaction() as tx:
-        await people.upsert(
-            tx,
-            user_id=user.id,
-            name=user.full_name,
-            username=user.username,
-            chat_id=user.id,
-            now=now,
-        )
+        await people.upsert(tx, user_id=user_id, name=name, username=None, chat_id=user_id,
+                            now=now)  # fmt: skip
         for role in roles:
-            await people.grant(tx, user.id, role, by=None, now=now)
+            await people.grant(tx, user_id, role, by=None, now=now)
+    found = await people.get(svc.db, user_id)
+    assert found is not None
+    return found
+
+
+async def register(svc: Services, user: TgUser, *roles: Role) -> None:
+    """The same for a user of the fake Telegram (keeps their @username)."""
+    await add_person(svc, user.id, user.full_name, *roles)
+    if user.username:
+        await people.update_contact(svc.db, user.id, user.full_name, user.username, user.id)
 
 
 def services(app: App) -> Services:
