@@ -13,7 +13,7 @@ from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services.container import Services
 from storage import people
-from tests.fakebot.server import TgUser
+from bot.sandbox.botapi import TgUser
 
 
 @asynccontextmanager
