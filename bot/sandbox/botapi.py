@@ -338,8 +338,9 @@ class LocalBotApi:
         return query_id
 
     # ------------------------------------------------------------------ waiting & asserting
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """Wait until ``predicate()`` returns something truthy; returns it."""
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:
+        """The first truthy value of ``predicate()``, checked on every change; None if
+        ``timeout`` seconds pass first."""
         deadline = asyncio.get_running_loop().time() + timeout
         async with self._changed:
             while True:
@@ -348,12 +349,18 @@ class LocalBotApi:
                     return result
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
-                    raise AssertionError(
-                        f"timed out after {timeout}s; bot sent: "
-                        f"{[_summary(m) for m in self.sent[-8:]]}"
-                    )
+                    return None
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait until ``predicate()`` returns something truthy; returns it."""
+        result = await self.wait_until(predicate, timeout)
+        if not result:
+            raise AssertionError(
+                f"timed out after {timeout}s; bot sent: {[_summary(m) for m in self.sent[-8:]]}"
+            )
+        return result
 
     async def message(
         self, chat_id: int, contains: str | None = None, *, timeout: float = 10.0
