@@ -140,7 +140,9 @@ def _parse_escalation(text: str) -> RepairEscalation:
     return RepairEscalation(**{**base.__dict__, **overrides})
 
 
-def token_given(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> bool:
+def token_given(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> bool:
     """Whether BOT_TOKEN is set at all (malformed still counts: that is an error, not the
     try-out)."""
     env: dict[str, str] = read_dotenv(dotenv) if dotenv else {}

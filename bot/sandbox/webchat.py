@@ -29,7 +29,9 @@ LONG_POLL_SECONDS = 20.0
 # The outbox sender and its kicks run every few seconds anyway and are not listed.
 JOB_LABELS = (
     ("patrol:watch", "巡查提醒与漏查检查"),
-    ("patrol:", "巡查"),
+    ("patrol:morning", "早上巡查"),
+    ("patrol:afternoon", "下午巡查"),
+    ("patrol:night", "晚间巡查"),
     ("menu:weekly", "推送下周食谱"),
     ("menu:today", "推送今日食谱"),
     ("menu:remind", "提醒填写下周食谱"),
@@ -166,7 +168,11 @@ class WebChat:
                 or reply.get("caption")
                 or ("[图片]" if reply.get("photo") else "")
             )
-            view["reply_to"] = {"id": reply.get("message_id"), "text": snippet[:60]}
+            view["reply_to"] = {
+                "id": reply.get("message_id"),
+                "text": snippet[:200],
+                "html": reply.get("from", {}).get("is_bot", False),
+            }
         return view
 
     def _changes(self, chat_id: int, since: int) -> dict[str, Any]:

@@ -44,6 +44,10 @@ function safeHtml(html) {
   return out;
 }
 
+function plain(html) {
+  return new DOMParser().parseFromString(`<body>${html || ""}</body>`, "text/html").body.textContent || "…";
+}
+
 function text(node, value, html) {
   if (!value) return;
   if (html) node.appendChild(safeHtml(value)); else node.appendChild(document.createTextNode(value));
@@ -56,7 +60,7 @@ function render(view) {
   if (view.reply_to) {
     const q = document.createElement("div");
     q.className = "quote";
-    q.textContent = view.reply_to.text || "…";
+    q.textContent = view.reply_to.html ? plain(view.reply_to.text) : view.reply_to.text || "…";
     el.appendChild(q);
   }
   if (view.photo) {
@@ -307,7 +311,10 @@ async function loadJobs() {
       select.appendChild(o);
     }
     if ([...select.options].some((o) => o.value === keep)) select.value = keep;
-  } catch (err) { /* the bot is still starting */ }
+    if (!data.jobs.length) setTimeout(loadJobs, 1500); // the bot is still starting
+  } catch (err) {
+    setTimeout(loadJobs, 3000);
+  }
 }
 
 async function runJob() {
