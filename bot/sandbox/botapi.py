@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -423,7 +424,8 @@ class LocalBotApi:
                 name = part.name or ""
                 if part.filename is not None:
                     files[name] = bytes(await part.read())
-                    params.setdefault("_filename", part.filename)
+                    # aiohttp leaves an RFC 5987 name (filename*=utf-8''…) percent-encoded.
+                    params.setdefault("_filename", unquote(part.filename))
                 else:
                     params[name] = (await part.read()).decode()
         elif request.content_type == "application/json":
