@@ -43,9 +43,14 @@ async def call(
 
 
 async def upload(
-    http: aiohttp.ClientSession, api: LocalBotApi, method: str, field: str, data: bytes,
-    filename: str, **params: Any,
-) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    http: aiohttp.ClientSession,
+    api: LocalBotApi,
+    method: str,
+    field: str,
+    data: bytes,
+    filename: str,
+    **params: Any,
+) -> tuple[int, dict[str, Any]]:
     form = aiohttp.FormData()
     for key, value in params.items():
         form.add_field(key, value if isinstance(value, str) else json.dumps(value))
@@ -121,9 +126,15 @@ async def test_send_message_keeps_markup_and_reply_and_records_the_message(
     asked = await api.send_text(TEACHER, "门锁坏了")
     markup = {"inline_keyboard": [[{"text": "✅ 受理", "callback_data": "rp:ok:1"}]]}
     status, body = await call(
-        http, api, "sendMessage", chat_id=7, text="<b>收到</b> &amp; 已登记", parse_mode="HTML",
-        reply_markup=markup, reply_parameters={"message_id": asked["message_id"]},
-    )  # fmt: skip
+        http,
+        api,
+        "sendMessage",
+        chat_id=7,
+        text="<b>收到</b> &amp; 已登记",
+        parse_mode="HTML",
+        reply_markup=markup,
+        reply_parameters={"message_id": asked["message_id"]},
+    )
     assert status == 200
     sent = body["result"]
     assert sent["chat"]["id"] == 7 and sent["from"]["is_bot"] is True
@@ -153,7 +164,7 @@ async def test_send_message_refuses_empty_or_too_long_text(
         "<b>粗体 <i>斜体</i></b>",
         '<a href="https://example.org">链接</a> &lt;tag&gt; &quot;x&quot; &#20320; &#x597D;',
         "A & B",  # a bare ampersand is taken literally
-        "<pre><code class=\"language-python\">x = 1</code></pre>",
+        '<pre><code class="language-python">x = 1</code></pre>',
         '<span class="tg-spoiler">秘密</span> <blockquote>引用</blockquote>',
     ],
 )
@@ -194,8 +205,17 @@ async def test_without_a_parse_mode_any_text_is_plain(
 async def test_an_uploaded_photo_can_be_fetched_back_by_get_file_and_download(
     api: LocalBotApi, http: aiohttp.ClientSession
 ) -> None:
-    status, body = await upload(http, api, "sendPhoto", "photo", PNG, "p.png", chat_id="7",
-                                caption="<b>公示</b>", parse_mode="HTML")  # fmt: skip
+    status, body = await upload(
+        http,
+        api,
+        "sendPhoto",
+        "photo",
+        PNG,
+        "p.png",
+        chat_id="7",
+        caption="<b>公示</b>",
+        parse_mode="HTML",
+    )
     assert status == 200, body
     photo = body["result"]["photo"][-1]
     assert body["result"]["caption"] == "<b>公示</b>"
@@ -235,8 +255,16 @@ async def test_a_document_upload_keeps_its_file_name(
     api: LocalBotApi, http: aiohttp.ClientSession
 ) -> None:
     data = b"PK\x03\x04 a spreadsheet"
-    status, body = await upload(http, api, "sendDocument", "document", data,
-                                "采购 2026-11.xlsx", chat_id="7", caption="采购导出")  # fmt: skip
+    status, body = await upload(
+        http,
+        api,
+        "sendDocument",
+        "document",
+        data,
+        "采购 2026-11.xlsx",
+        chat_id="7",
+        caption="采购导出",
+    )
     assert status == 200
     document = body["result"]["document"]
     assert document["file_name"] == "采购 2026-11.xlsx"
@@ -250,8 +278,9 @@ async def test_edit_message_text_changes_the_message_in_place(
     _, body = await call(http, api, "sendMessage", chat_id=7, text="待受理", reply_markup=markup)
     sent = body["result"]
     before = api.revision
-    status, body = await call(http, api, "editMessageText", chat_id=7,
-                              message_id=sent["message_id"], text="已受理")  # fmt: skip
+    status, body = await call(
+        http, api, "editMessageText", chat_id=7, message_id=sent["message_id"], text="已受理"
+    )
     assert status == 200
     now = api.current(sent)
     assert now["text"] == "已受理" and "reply_markup" not in now  # no markup given: removed
@@ -278,11 +307,13 @@ async def test_edit_reply_markup_replaces_or_removes_the_buttons(
     _, body = await call(http, api, "sendMessage", chat_id=7, text="选", reply_markup=one)
     sent = body["result"]
     mid = sent["message_id"]
-    status, _ = await call(http, api, "editMessageReplyMarkup", chat_id=7, message_id=mid,
-                           reply_markup=two)  # fmt: skip
+    status, _ = await call(
+        http, api, "editMessageReplyMarkup", chat_id=7, message_id=mid, reply_markup=two
+    )
     assert status == 200 and api.current(sent)["reply_markup"] == two
-    status, body = await call(http, api, "editMessageReplyMarkup", chat_id=7, message_id=mid,
-                              reply_markup=two)  # fmt: skip
+    status, body = await call(
+        http, api, "editMessageReplyMarkup", chat_id=7, message_id=mid, reply_markup=two
+    )
     assert status == 400 and "not modified" in body["description"]
     status, _ = await call(http, api, "editMessageReplyMarkup", chat_id=7, message_id=mid)
     assert status == 200 and "reply_markup" not in api.current(sent)
@@ -298,8 +329,14 @@ async def test_a_button_tap_arrives_as_a_callback_query_answered_once(
     query = updates["result"][-1]["callback_query"]
     assert query["id"] == query_id and query["data"] == "rp:ok:1"
     assert query["message"]["message_id"] == body["result"]["message_id"]
-    status, _ = await call(http, api, "answerCallbackQuery", callback_query_id=query_id,
-                           text="已受理", show_alert="true")  # fmt: skip
+    status, _ = await call(
+        http,
+        api,
+        "answerCallbackQuery",
+        callback_query_id=query_id,
+        text="已受理",
+        show_alert="true",
+    )
     assert status == 200
     assert api.answers[query_id] == {"text": "已受理", "show_alert": True}
     status, body = await call(http, api, "answerCallbackQuery", callback_query_id=query_id)
@@ -312,8 +349,9 @@ async def test_set_my_commands_keeps_each_scope(
     commands = [{"command": "start", "description": "开始"}]
     group = [{"command": "menu", "description": "本周食谱"}]
     assert (await call(http, api, "setMyCommands", commands=commands))[0] == 200
-    assert (await call(http, api, "setMyCommands", commands=group,
-                       scope={"type": "all_group_chats"}))[0] == 200  # fmt: skip
+    assert (
+        await call(http, api, "setMyCommands", commands=group, scope={"type": "all_group_chats"})
+    )[0] == 200
     assert api.commands == commands
     assert api.scoped_commands["all_group_chats"] == group
 

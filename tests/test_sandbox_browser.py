@@ -22,7 +22,8 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
     pytest.skip(
-        "browser tests skipped: no chromium/chromedriver (apt-get install chromium chromium-driver)",
+        "browser tests skipped: no chromium/chromedriver"
+        " (apt-get install chromium chromium-driver)",
         allow_module_level=True,
     )
 
@@ -46,10 +47,18 @@ def running(tmp_path: Path) -> Iterator[TryOut]:
 def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=420,900"):  # fmt: skip
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+        "--window-size=420,900",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
@@ -86,8 +95,12 @@ def test_teacher_reports_with_a_sample_photo_supervisor_accepts_and_teacher_sees
     supervisor_tab = d.current_window_handle
     d.switch_to.new_window("tab")
     d.get(f"{running.url}/#{TEACHER}")
-    wait(d, lambda: Select(d.find_element(By.ID, "person")).first_selected_option.text
-         .startswith("孙老师"))  # fmt: skip
+    wait(
+        d,
+        lambda: Select(d.find_element(By.ID, "person")).first_selected_option.text.startswith(
+            "孙老师"
+        ),
+    )
 
     d.find_element(By.ID, "attach").click()
     d.find_element(By.CSS_SELECTOR, '.sample[data-sample="lamp.jpg"]').click()
@@ -129,13 +142,25 @@ def test_time_control_runs_the_patrol_round_and_the_checklist_arrives(
 ) -> None:
     d = browser
     d.get(f"{running.url}/#9005")
-    jobs = wait(d, lambda: [o for o in Select(d.find_element(By.ID, "jobs")).options
-                            if o.get_attribute("value") == "patrol:night"])  # fmt: skip
+    jobs = wait(
+        d,
+        lambda: [
+            o
+            for o in Select(d.find_element(By.ID, "jobs")).options
+            if o.get_attribute("value") == "patrol:night"
+        ],
+    )
     before = len(d.find_elements(By.CSS_SELECTOR, "#messages .msg.in"))
     Select(d.find_element(By.ID, "jobs")).select_by_value(jobs[0].get_attribute("value"))
     d.find_element(By.ID, "run-job").click()
-    checklist = wait(d, lambda: bot_message(d, "晚间") if len(
-        d.find_elements(By.CSS_SELECTOR, "#messages .msg.in")) > before else None)  # fmt: skip
+    checklist = wait(
+        d,
+        lambda: (
+            bot_message(d, "晚间")
+            if len(d.find_elements(By.CSS_SELECTOR, "#messages .msg.in")) > before
+            else None
+        ),
+    )
     assert checklist.find_elements(By.CSS_SELECTOR, ".kb button")
     assert "21:30" in d.find_element(By.ID, "now").text
     shoot(d, "4-patrol-round-now")

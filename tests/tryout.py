@@ -48,14 +48,22 @@ def try_out(workdir: Path, *args: str, data_dir: Path | None = None) -> Iterator
     data_dir = data_dir or workdir / "data"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-    env.update(BOT_DATA_DIR=str(data_dir), BOT_SANDBOX_PORT=str(port),
-               PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")  # fmt: skip
+    env.update(
+        BOT_DATA_DIR=str(data_dir),
+        BOT_SANDBOX_PORT=str(port),
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+    )
     log = (workdir / "try-out.log").open("a", encoding="utf-8")
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *args], cwd=workdir, env=env, stdout=log,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", *args],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         while not _serves(url + "/"):

@@ -56,7 +56,11 @@ async def set_up_cast(svc: Services) -> bool:
             continue
         code = await people_service.create_invite(svc, person.role, by=admin)
         await people_service.redeem_invite(
-            svc, code, user_id=person.user_id, name=person.name, username=None,
+            svc,
+            code,
+            user_id=person.user_id,
+            name=person.name,
+            username=None,
             chat_id=person.user_id,
-        )  # fmt: skip
+        )
     return True

@@ -81,12 +81,22 @@ PURCHASES = (
 TODAYS_PURCHASE = "猪肉 18斤 13.8\n土豆 25公斤 2.5\n青菜 30斤 1.8\n鸡蛋 30斤 4.2"
 
 DISHES = {
-    "早餐": ("包子, 豆浆, 鸡蛋", "油条, 小米粥, 咸菜", "花卷, 牛奶, 鸡蛋", "馒头, 稀饭, 榨菜",
-             "煎饺, 豆浆, 水果"),
-    "午餐": ("红烧肉, 炒青菜, 米饭", "宫保鸡丁, 番茄炒蛋, 米饭", "糖醋排骨, 清炒土豆丝, 米饭",
-             "鱼香肉丝, 麻婆豆腐, 米饭", "土豆烧牛肉, 蒜蓉菠菜, 米饭"),
+    "早餐": (
+        "包子, 豆浆, 鸡蛋",
+        "油条, 小米粥, 咸菜",
+        "花卷, 牛奶, 鸡蛋",
+        "馒头, 稀饭, 榨菜",
+        "煎饺, 豆浆, 水果",
+    ),
+    "午餐": (
+        "红烧肉, 炒青菜, 米饭",
+        "宫保鸡丁, 番茄炒蛋, 米饭",
+        "糖醋排骨, 清炒土豆丝, 米饭",
+        "鱼香肉丝, 麻婆豆腐, 米饭",
+        "土豆烧牛肉, 蒜蓉菠菜, 米饭",
+    ),
     "晚餐": ("西红柿鸡蛋面", "饺子", "扬州炒饭, 紫菜汤", "青椒肉丝盖饭", "馄饨, 葱油饼"),
-}  # fmt: skip
+}
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五")
 
 
@@ -105,8 +115,9 @@ async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None
 
     photos = {name: await _photo(svc, name) for name in ("lamp.jpg", "tap.jpg", "receipt.jpg")}
 
-    for monday in (first - timedelta(days=first.weekday()) + timedelta(weeks=w)
-                   for w in range(WEEKS + 2)):  # fmt: skip
+    for monday in (
+        first - timedelta(days=first.weekday()) + timedelta(weeks=w) for w in range(WEEKS + 2)
+    ):
         set_clock(monday - timedelta(days=3), 15)  # the Friday before
         if at.now() < real_now:
             await _publish_menu(svc, monday, people[cast.CANTEEN.user_id], rng)
@@ -116,8 +127,9 @@ async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None
         await _patrol_day(svc, day, people[cast.PATROL.user_id], rng, set_clock)
         if day.weekday() < 5:
             set_clock(day, 9, rng.randint(0, 40))
-            await _purchase(svc, rng.choice(PURCHASES), people, photos["receipt.jpg"],
-                            reject=rng.random() < 0.1)  # fmt: skip
+            await _purchase(
+                svc, rng.choice(PURCHASES), people, photos["receipt.jpg"], reject=rng.random() < 0.1
+            )
             set_clock(day, svc.settings.public_post_time.hour, svc.settings.public_post_time.minute)
             await purchases.post_daily(svc, svc.now())
         day += timedelta(days=1)
@@ -152,8 +164,7 @@ async def _person(db: Database, user_id: int) -> Person:
 
 async def _photo(svc: Services, name: str) -> Photo:
     data = (resources.files("bot.sandbox") / "static" / "samples" / name).read_bytes()
-    rel = await files.save_bytes(svc.settings.data_dir, "photos", data, ".jpg",
-                                 now=svc.local_now())  # fmt: skip
+    rel = await files.save_bytes(svc.settings.data_dir, "photos", data, ".jpg", now=svc.local_now())
     return Photo(path=rel)
 
 
@@ -167,8 +178,9 @@ async def _publish_menu(svc: Services, monday: date, canteen: Person, rng: rando
         await menus.save_draft(svc, preview.draft_id, by=canteen)
 
 
-async def _patrol_day(svc: Services, day: date, patroller: Person, rng: random.Random,
-                      set_clock: object) -> None:  # fmt: skip
+async def _patrol_day(
+    svc: Services, day: date, patroller: Person, rng: random.Random, set_clock: object
+) -> None:
     assert callable(set_clock)
     times = await patrols.times(svc)
     for slot_time in sorted(times.values()):

@@ -60,8 +60,12 @@ def receipt() -> Image.Image:
     big, small = cjk_font(26), cjk_font(18)
     d.text((70, 18), "销售单", font=big, fill=(30, 30, 30))
     d.text((20, 62), "客户：学校食堂   日期：11-23", font=small, fill=(40, 40, 40))
-    rows = (("猪肉 20斤", "270.00"), ("白菜 50斤", "60.00"), ("鸡蛋 3.3斤", "13.53"),
-            ("大米 2袋", "300.00"))  # fmt: skip
+    rows = (
+        ("猪肉 20斤", "270.00"),
+        ("白菜 50斤", "60.00"),
+        ("鸡蛋 3.3斤", "13.53"),
+        ("大米 2袋", "300.00"),
+    )
     y = 110
     for name, amount in rows:
         d.text((20, y), name, font=small, fill=(30, 30, 30))

@@ -71,7 +71,13 @@ async def first_start(settings: Settings, *, demo: bool) -> bool:
         await db.close()
 
 
-async def serve(settings: Settings, *, demo: bool, ready: asyncio.Event | None = None) -> None:
+async def serve(settings: Settings, *, demo: bool) -> None:
+    # First of all: a Ctrl-C while the first start is being set up still stops cleanly
+    # (the set-up finishes its transaction, then everything shuts down in order).
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     api = LocalBotApi(SANDBOX_TOKEN, keep_calls=False)
     api.bot_user["username"] = BOT_USERNAME
     clock = TryOutClock()
@@ -85,10 +91,6 @@ async def serve(settings: Settings, *, demo: bool, ready: asyncio.Event | None =
             log.info("try-out set up in %s", settings.data_dir)
         app: App = build_application(dataclasses.replace(settings, api_server=url), clock=clock)
         chat.application = app
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await _run(app, url, stop)
     finally:
         await api.stop()

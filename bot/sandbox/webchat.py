@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from telegram.ext import Application, Job
 
 from bot.clock import Clock
@@ -234,16 +234,10 @@ class WebChat:
         return web.json_response({"ok": True})
 
     async def _photo(self, request: web.Request) -> web.Response:
-        fields: dict[str, str] = {}
-        data = b""
-        reader = await request.multipart()
-        async for part in reader:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.filename is not None:
-                data = bytes(await part.read())
-            else:
-                fields[part.name or ""] = (await part.read()).decode()
+        form = await request.post()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        upload = form.get("photo")
+        data = upload.file.read() if isinstance(upload, web.FileField) else b""
         if fields.get("sample") in SAMPLES:
             data = (STATIC / "samples" / fields["sample"]).read_bytes()
         if not data:
