@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +34,7 @@ from storage import people as people_repo
 from storage.db import Database
 from tests.conftest import SHANGHAI
 from tests.fakebot.running import running_bot
-from tests.tryout import try_out
+from tests.tryout import ROOT, try_out
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
@@ -274,3 +278,50 @@ async def test_running_a_job_now_moves_the_bots_clock_to_its_time(
         assert checklist["markup"]["inline_keyboard"]
     assert chat.clock.now().astimezone(SHANGHAI).strftime("%H:%M") == "21:30"
     await asyncio.sleep(0)
+
+
+async def test_an_export_arrives_as_a_document_the_page_can_download(
+    web: tuple[str, WebChat],
+) -> None:
+    url, chat = web
+    supervisor = cast.SUPERVISOR.user_id
+    await seed_demo(
+        chat.application.bot_data["services"].settings,  # type: ignore[union-attr]
+        chat.application.bot_data["services"].db,
+    )  # type: ignore[union-attr]
+    month = datetime.now(SHANGHAI).strftime("%Y-%m")
+    async with aiohttp.ClientSession() as http:
+        await http.post(
+            url + "/try/send", json={"chat_id": supervisor, "text": f"/export purchases {month}"}
+        )
+        sent = await chat_until(http, url, supervisor, match=lambda v: "document" in v)
+        doc = sent["document"]
+        assert doc["name"].endswith(".xlsx")
+        async with http.get(f"{url}/try/file/{doc['id']}", params={"name": doc["name"]}) as r:
+            assert r.status == 200
+            assert "attachment" in r.headers["Content-Disposition"]
+            workbook = load_workbook(io.BytesIO(await r.read()))
+    assert workbook.active is not None and workbook.active.max_row > 5
+
+
+def test_a_busy_port_is_one_clear_line_and_exit_code_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+        env.update(
+            BOT_DATA_DIR=str(tmp_path / "data"), BOT_SANDBOX_PORT=str(port), PYTHONPATH=str(ROOT)
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        line for line in result.stderr.splitlines() if "BOT_SANDBOX_PORT" in line
+    ]

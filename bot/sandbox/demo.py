@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from importlib import resources
 
 from bot.clock import Clock, FrozenClock
@@ -29,6 +29,17 @@ from storage import people as people_repo
 from storage.db import Database
 
 WEEKS = 3
+
+
+class PastClock(FrozenClock):
+    """The demo's clock: set to a local day and time, then moved on as people act."""
+
+    def __init__(self, start: datetime, tz: tzinfo) -> None:
+        super().__init__(start)
+        self.tz = tz
+
+    def at(self, day: date, hour: int, minute: int = 0) -> None:
+        self.set(datetime.combine(day, time(hour, minute), self.tz))
 
 
 @dataclass(frozen=True)
@@ -103,39 +114,41 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五")
 async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None) -> None:
     """The weeks up to ``clock``'s now (the real time by default)."""
     real_now = (clock or Clock()).now()
-    at = FrozenClock(real_now)
+    at = PastClock(real_now, settings.timezone)
     svc = Services(settings=settings, db=db, clock=at)
     people = {p.user_id: await _person(db, p.user_id) for p in cast.CAST}
     today = real_now.astimezone(settings.timezone).date()
     first = today - timedelta(days=7 * WEEKS)
     rng = random.Random(first.toordinal())
 
-    def set_clock(day: date, hour: int, minute: int = 0) -> None:
-        at.set(datetime.combine(day, time(hour, minute), settings.timezone))
-
     photos = {name: await _photo(svc, name) for name in ("lamp.jpg", "tap.jpg", "receipt.jpg")}
 
     for monday in (
         first - timedelta(days=first.weekday()) + timedelta(weeks=w) for w in range(WEEKS + 2)
     ):
-        set_clock(monday - timedelta(days=3), 15)  # the Friday before
+        at.at(monday - timedelta(days=3), 15)  # the Friday before
         if at.now() < real_now:
             await _publish_menu(svc, monday, people[cast.CANTEEN.user_id], rng)
 
     day = first
     while day < today:
-        await _patrol_day(svc, day, people[cast.PATROL.user_id], rng, set_clock)
+        await _patrol_day(svc, at, day, people[cast.PATROL.user_id], rng)
         if day.weekday() < 5:
-            set_clock(day, 9, rng.randint(0, 40))
+            at.at(day, 9, rng.randint(0, 40))
             await _purchase(
-                svc, rng.choice(PURCHASES), people, photos["receipt.jpg"], reject=rng.random() < 0.1
+                svc,
+                at,
+                rng.choice(PURCHASES),
+                people,
+                photos["receipt.jpg"],
+                reject=rng.random() < 0.1,
             )
-            set_clock(day, svc.settings.public_post_time.hour, svc.settings.public_post_time.minute)
+            at.at(day, svc.settings.public_post_time.hour, svc.settings.public_post_time.minute)
             await purchases.post_daily(svc, svc.now())
         day += timedelta(days=1)
 
     for story in STORIES:
-        await _repair(svc, story, people, photos, today, set_clock)
+        await _repair(svc, at, story, people, photos, today)
 
     # The weeks are history: their notifications count as delivered.
     later = real_now + timedelta(days=1)
@@ -153,7 +166,7 @@ async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None
         urgency=Urgency.URGENT,
     )
     at.set(real_now - timedelta(minutes=10))
-    await _purchase(svc, TODAYS_PURCHASE, people, photos["receipt.jpg"], confirm=False)
+    await _purchase(svc, at, TODAYS_PURCHASE, people, photos["receipt.jpg"], confirm=False)
 
 
 async def _person(db: Database, user_id: int) -> Person:
@@ -179,26 +192,26 @@ async def _publish_menu(svc: Services, monday: date, canteen: Person, rng: rando
 
 
 async def _patrol_day(
-    svc: Services, day: date, patroller: Person, rng: random.Random, set_clock: object
+    svc: Services, clock: PastClock, day: date, patroller: Person, rng: random.Random
 ) -> None:
-    assert callable(set_clock)
     times = await patrols.times(svc)
     for slot_time in sorted(times.values()):
-        set_clock(day, slot_time.hour, slot_time.minute)
-        svc.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+        clock.at(day, slot_time.hour, slot_time.minute)
+        clock.advance(timedelta(minutes=2))
         round_ids = await patrols.send_due_rounds(svc, svc.now())
         if rng.random() < 0.08:
             continue  # forgotten: the watch job marks it missed later
-        svc.clock.advance(timedelta(minutes=rng.choice((15, 25, 40, 75))))  # type: ignore[attr-defined]
+        clock.advance(timedelta(minutes=rng.choice((15, 25, 40, 75))))
         for round_id in round_ids:
             await patrols.mark_all_ok(svc, round_id, by=patroller)
             await patrols.submit(svc, round_id, by=patroller)
-    svc.clock.advance(timedelta(hours=3))  # type: ignore[attr-defined]
+    clock.advance(timedelta(hours=3))
     await patrols.check_overdue(svc, svc.now())
 
 
 async def _purchase(
     svc: Services,
+    clock: PastClock,
     lines: str,
     people: dict[int, Person],
     receipt: Photo,
@@ -215,26 +228,23 @@ async def _purchase(
     await purchases.submit(svc, buyer, pid)
     if not confirm:
         return
-    svc.clock.advance(timedelta(minutes=45))  # type: ignore[attr-defined]
+    clock.advance(timedelta(minutes=45))
     supervisor = people[cast.SUPERVISOR.user_id]
     if reject:
-        await purchases.reject(svc, supervisor, pid, "鸡蛋单价偏高，请核对后重新登记")
+        await purchases.reject(svc, supervisor, pid, "有几项单价偏高，请核对后重新登记")
     else:
         await purchases.confirm(svc, supervisor, pid)
 
 
 async def _repair(
     svc: Services,
+    clock: PastClock,
     story: Story,
     people: dict[int, Person],
     photos: dict[str, Photo],
     today: date,
-    set_clock: object,
 ) -> None:
-    assert callable(set_clock)
-    clock = svc.clock
-    assert isinstance(clock, FrozenClock)
-    set_clock(today - timedelta(days=story.days_ago), story.hour, 10)
+    clock.at(today - timedelta(days=story.days_ago), story.hour, 10)
     reported = await repairs.report(
         svc,
         reporter=Actor(story.reporter.user_id, story.reporter.name),
