@@ -325,3 +325,25 @@ def test_a_busy_port_is_one_clear_line_and_exit_code_2(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         line for line in result.stderr.splitlines() if "BOT_SANDBOX_PORT" in line
     ]
+
+
+async def test_another_site_in_the_browser_cannot_post_into_the_try_out(
+    web: tuple[str, WebChat],
+) -> None:
+    url, chat = web
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            url + "/try/send",
+            headers={"Origin": "http://evil.example"},
+            json={"chat_id": cast.TEACHER.user_id, "text": "/start"},
+        ) as r:
+            assert r.status == 403
+        async with http.get(url + "/try/people", headers={"Host": "evil.example"}) as r:
+            assert r.status == 403
+        async with http.post(
+            url + "/try/send",
+            headers={"Origin": url},
+            json={"chat_id": cast.TEACHER.user_id, "text": "/start"},
+        ) as r:
+            assert r.status == 200
+    assert [m["text"] for m in chat.api.messages.values() if not m["from"]["is_bot"]] == ["/start"]

@@ -583,6 +583,7 @@ class LocalBotApi:
         if caption:
             message["caption"] = caption
         message["_bytes"] = data
+        message["_parse_mode"] = p.get("parse_mode")
         return message
 
     async def _m_sendPhoto(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
@@ -605,6 +606,7 @@ class LocalBotApi:
         if p.get("caption"):
             message["caption"] = p["caption"]
         message["_bytes"] = data
+        message["_parse_mode"] = p.get("parse_mode")
         return self._record(message, "sendDocument")
 
     async def _m_sendMediaGroup(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:

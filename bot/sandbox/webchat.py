@@ -51,6 +51,21 @@ def job_label(name: str) -> str | None:
     return name
 
 
+@web.middleware
+async def _only_this_page(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The page's actions come from the page: another site open in the same browser must not
+    post into the try-out (no cross-origin requests, no DNS-rebound host names)."""
+    if request.path.startswith("/try/"):
+        host = request.host.rsplit(":", 1)[0]
+        origin = request.headers.get("Origin")
+        if host not in ("127.0.0.1", "localhost") or (
+            origin is not None and origin.split("://", 1)[-1] != request.host
+        ):
+            raise web.HTTPForbidden(text="only the try-out's own page may do this")
+    result: web.StreamResponse = await handler(request)
+    return result
+
+
 def _any_change(changes: dict[str, Any]) -> dict[str, Any] | None:
     return changes if changes["messages"] or changes["deleted"] else None
 
@@ -84,7 +99,7 @@ class WebChat:
         self.timezone = timezone
         self.clock = clock
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self.web = web.Application(client_max_size=32 * 1024 * 1024)
+        self.web = web.Application(client_max_size=32 * 1024 * 1024, middlewares=[_only_this_page])
         api.add_routes(self.web)
         r = self.web.router
         r.add_get("/", self._page)
@@ -147,12 +162,12 @@ class WebChat:
         """A message as the page draws it (no bytes, files by id)."""
         view: dict[str, Any] = {
             "id": message["message_id"],
-            "out": message.get("from", {}).get("is_bot", False),
+            "bot": message.get("from", {}).get("is_bot", False),
             "from": message.get("from", {}).get("first_name", ""),
             "time": datetime.fromtimestamp(message.get("date", 0), self.timezone).strftime("%H:%M"),
             "text": message.get("text"),
             "caption": message.get("caption"),
-            "html": message.get("_parse_mode") == "HTML" or message.get("from", {}).get("is_bot"),
+            "html": message.get("_parse_mode") == "HTML",
             "edited": bool(message.get("_edits") or message.get("edit_date")),
             "markup": message.get("reply_markup"),
         }
@@ -171,9 +186,15 @@ class WebChat:
             view["reply_to"] = {
                 "id": reply.get("message_id"),
                 "text": snippet[:200],
-                "html": reply.get("from", {}).get("is_bot", False),
+                "html": self._is_html(reply),
             }
         return view
+
+    def _is_html(self, message: dict[str, Any]) -> bool:
+        """A quoted message carries no private keys: look up how it was sent."""
+        key = (message.get("chat", {}).get("id"), message.get("message_id"))
+        original = self.api.messages.get(key)  # type: ignore[arg-type]
+        return bool(original and original.get("_parse_mode") == "HTML")
 
     def _changes(self, chat_id: int, since: int) -> dict[str, Any]:
         changed = [

@@ -55,7 +55,7 @@ function text(node, value, html) {
 
 function render(view) {
   const el = document.createElement("div");
-  el.className = `msg ${view.out ? "in" : "out"}`;
+  el.className = `msg ${view.bot ? "in" : "out"}`;
   el.dataset.id = view.id;
   if (view.reply_to) {
     const q = document.createElement("div");
@@ -157,19 +157,22 @@ function merge(changes) {
   scrollDown(true);
 }
 
-// The reply keyboard of the bot's latest message that set or removed one.
+// The reply keyboard of the bot's latest message that set or removed one (a one-time
+// keyboard goes away once the person has said something after it).
 function showKeyboard() {
   const pad = $("keyboard");
   pad.replaceChildren();
   const ids = [...state.messages.keys()].sort((a, b) => b - a);
   let keyboard = null;
+  let spokeSince = false;
   for (const id of ids) {
     const m = state.messages.get(id);
-    if (!m.out) {
-      if (m.usedKeyboard) break;
-      continue;
+    if (!m.bot) { spokeSince = true; continue; }
+    const markup = m.markup || {};
+    if (markup.keyboard || markup.remove_keyboard) {
+      if (markup.keyboard && !(markup.one_time_keyboard && spokeSince)) keyboard = markup.keyboard;
+      break;
     }
-    if (m.markup && (m.markup.keyboard || m.markup.remove_keyboard)) { keyboard = m.markup.keyboard || null; break; }
   }
   pad.hidden = !keyboard;
   if (!keyboard) return;
@@ -253,8 +256,6 @@ async function tap(messageId, data) {
 
 async function sendText(value) {
   if (state.group) return;
-  const last = [...state.messages.values()].pop();
-  if (last) last.usedKeyboard = true;
   await post("/try/send", { chat_id: state.chat, text: value, reply_to: state.replyTo });
   setReply(null);
 }
