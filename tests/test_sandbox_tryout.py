@@ -347,3 +347,22 @@ async def test_another_site_in_the_browser_cannot_post_into_the_try_out(
         ) as r:
             assert r.status == 200
     assert [m["text"] for m in chat.api.messages.values() if not m["from"]["is_bot"]] == ["/start"]
+
+
+async def test_a_photo_from_disk_is_uploaded_and_shown(web: tuple[str, WebChat]) -> None:
+    url, chat = web
+    teacher = cast.TEACHER.user_id
+    picture = (ROOT / "bot" / "sandbox" / "static" / "samples" / "tap.jpg").read_bytes()
+    async with aiohttp.ClientSession() as http:
+        form = aiohttp.FormData()
+        form.add_field("chat_id", str(teacher))
+        form.add_field("caption", "")
+        form.add_field("photo", picture, filename="IMG_0001.jpg", content_type="image/jpeg")
+        async with http.post(url + "/try/photo", data=form) as r:
+            assert r.status == 200
+        mine = await chat_until(http, url, teacher, match=lambda v: "photo" in v)
+        async with http.get(f"{url}/try/file/{mine['photo']}") as r:
+            assert await r.read() == picture
+        # A photo without a caption: the bot asks where and what.
+        assert await chat_until(http, url, teacher, match=lambda v: v["bot"])
+    assert chat.api.files[mine["photo"]] == picture
