@@ -28,6 +28,7 @@ if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
     )
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
@@ -67,8 +68,12 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
-def wait(driver: webdriver.Chrome, until: Callable[[], Any], seconds: float = 20) -> Any:
-    return WebDriverWait(driver, seconds, poll_frequency=0.1).until(lambda _: until())
+def wait(driver: webdriver.Chrome, until: Callable[[], Any], seconds: float = 45) -> Any:
+    """Until ``until()`` is truthy; a message redrawn while being read (an edit arriving)
+    is simply read again."""
+    return WebDriverWait(
+        driver, seconds, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(lambda _: until())
 
 
 def bot_message(driver: webdriver.Chrome, *needles: str) -> WebElement | None:
@@ -142,25 +147,13 @@ def test_time_control_runs_the_patrol_round_and_the_checklist_arrives(
 ) -> None:
     d = browser
     d.get(f"{running.url}/#9005")
-    jobs = wait(
-        d,
-        lambda: [
-            o
-            for o in Select(d.find_element(By.ID, "jobs")).options
-            if o.get_attribute("value") == "patrol:night"
-        ],
-    )
-    before = len(d.find_elements(By.CSS_SELECTOR, "#messages .msg.in"))
-    Select(d.find_element(By.ID, "jobs")).select_by_value(jobs[0].get_attribute("value"))
+    jobs = Select(d.find_element(By.ID, "jobs"))
+    wait(d, lambda: "patrol:night" in [o.get_attribute("value") for o in jobs.options])
+    jobs.select_by_value("patrol:night")
     d.find_element(By.ID, "run-job").click()
-    checklist = wait(
-        d,
-        lambda: (
-            bot_message(d, "晚间")
-            if len(d.find_elements(By.CSS_SELECTOR, "#messages .msg.in")) > before
-            else None
-        ),
-    )
-    assert checklist.find_elements(By.CSS_SELECTOR, ".kb button")
-    assert "21:30" in d.find_element(By.ID, "now").text
+    # The bot's clock jumps to the next 21:30; that evening's checklist arrives.
+    now = wait(d, lambda: re.fullmatch(r"(\d+)-(\d+) 21:30", d.find_element(By.ID, "now").text))
+    day = f"{int(now.group(1))}月{int(now.group(2))}日"
+    checklist = wait(d, lambda: bot_message(d, "晚间", day))
+    assert "全部正常" in checklist.text and checklist.find_elements(By.CSS_SELECTOR, ".kb button")
     shoot(d, "4-patrol-round-now")

@@ -3,6 +3,7 @@ it with SIGTERM; shared by the try-out's process and browser tests."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -41,6 +42,15 @@ def _serves(url: str) -> bool:
         return False
 
 
+def _bot_is_up(url: str) -> bool:
+    """The bot has started when its scheduled jobs are listed by the time controls."""
+    try:
+        with urllib.request.urlopen(url + "/try/jobs", timeout=1) as response:
+            return bool(json.loads(response.read())["jobs"])
+    except OSError:
+        return False
+
+
 @contextmanager
 def try_out(workdir: Path, *args: str, data_dir: Path | None = None) -> Iterator[TryOut]:
     """``python -m bot [args]`` with no BOT_* settings but a temp data folder and a free
@@ -73,7 +83,13 @@ def try_out(workdir: Path, *args: str, data_dir: Path | None = None) -> Iterator
                     + (workdir / "try-out.log").read_text(encoding="utf-8")[-3000:]
                 )
             time.sleep(0.2)
-        yield TryOut(url, process, data_dir, time.monotonic() - started)
+        seconds_to_page = time.monotonic() - started
+        # The page comes first; the bot follows once the first start's set-up is done.
+        while not _bot_is_up(url):
+            if process.poll() is not None or time.monotonic() - started > 90:
+                raise AssertionError("the try-out's bot did not start")
+            time.sleep(0.2)
+        yield TryOut(url, process, data_dir, seconds_to_page)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
