@@ -97,6 +97,8 @@ class LocalBotApi:
         self.token = token
         # The try-out runs for hours: it keeps chats but not a log of every call's bytes.
         self.keep_calls = keep_calls
+        # Message dates: the try-out follows the bot's clock when its time controls jump ahead.
+        self.now: Callable[[], float] = time.time
         self.bot_user = {
             "id": BOT_ID,
             "is_bot": True,
@@ -204,7 +206,7 @@ class LocalBotApi:
         chat_id = user.id if chat_id is None else chat_id
         message: dict[str, Any] = {
             "message_id": self._next_message_id(),
-            "date": int(time.time()),
+            "date": int(self.now()),
             "chat": self._chat(chat_id, user),
             "from": user.to_dict(),
         }
@@ -236,7 +238,7 @@ class LocalBotApi:
 
     async def edit_text(self, user: TgUser, message: dict[str, Any], text: str) -> dict[str, Any]:
         """``user`` edits a text message they sent earlier (Telegram sends ``edited_message``)."""
-        edited = {**message, "text": text, "edit_date": int(time.time())}
+        edited = {**message, "text": text, "edit_date": int(self.now())}
         self.messages[(edited["chat"]["id"], edited["message_id"])] = edited
         self._touch(edited)
         await self._push({"edited_message": edited})
@@ -512,7 +514,7 @@ class LocalBotApi:
             raise _ApiError(400, "Bad Request: chat not found")
         message: dict[str, Any] = {
             "message_id": self._next_message_id(),
-            "date": int(time.time()),
+            "date": int(self.now()),
             "chat": self._chat(chat_id, TgUser(chat_id, "user")),
             "from": self.bot_user,
         }

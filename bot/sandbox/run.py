@@ -81,6 +81,7 @@ async def serve(settings: Settings, *, demo: bool) -> None:
     api = LocalBotApi(SANDBOX_TOKEN, keep_calls=False)
     api.bot_user["username"] = BOT_USERNAME
     clock = TryOutClock()
+    api.now = lambda: clock.now().timestamp()
     chat = WebChat(api, settings.timezone, clock)
     try:
         url = await api.start(settings.sandbox_port, chat.web)
