@@ -1,4 +1,8 @@
-"""``python -m bot``: read settings, build, poll until SIGINT/SIGTERM."""
+"""``python -m bot``: read settings, build, poll until SIGINT/SIGTERM.
+
+Without BOT_TOKEN (or with ``python -m bot sandbox``) it starts the local try-out instead:
+the same bot on a local Bot API server with a web chat (``bot/sandbox``).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,19 @@ import sys
 from telegram import Update
 
 from bot.app import build_application
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, token_given
 from bot.logs import setup_logging
 from storage.db import SchemaTooNewError
 
 log = logging.getLogger("bot")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["sandbox"] or not token_given():
+        from bot.sandbox.run import main as try_out  # aiohttp and the page load only here
+
+        return try_out(args[1:] if args[:1] == ["sandbox"] else args)
     try:
         settings = load_settings()
     except ConfigError as err:

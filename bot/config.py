@@ -68,6 +68,7 @@ class Settings:
     patrol_grace_minutes: int = 60
     menu_push_time: time = time(17, 0)
     log_level: str = "INFO"
+    sandbox_port: int = 8080  # the try-out's web chat (python -m bot without a token)
 
     @property
     def db_path(self) -> Path:
@@ -139,6 +140,16 @@ def _parse_escalation(text: str) -> RepairEscalation:
     return RepairEscalation(**{**base.__dict__, **overrides})
 
 
+def token_given(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> bool:
+    """Whether BOT_TOKEN is set at all (malformed still counts: that is an error, not the
+    try-out)."""
+    env: dict[str, str] = read_dotenv(dotenv) if dotenv else {}
+    env.update(os.environ if environ is None else environ)
+    return bool(env.get("BOT_TOKEN", "").strip())
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
 ) -> Settings:
@@ -200,6 +211,8 @@ def load_settings(
         kwargs["patrol_grace_minutes"] = _parse_int("BOT_PATROL_GRACE_MINUTES", grace, minimum=1)
     if push := get("BOT_MENU_PUSH_TIME"):
         kwargs["menu_push_time"] = _parse_time("BOT_MENU_PUSH_TIME", push)
+    if port := get("BOT_SANDBOX_PORT"):
+        kwargs["sandbox_port"] = _parse_int("BOT_SANDBOX_PORT", port, minimum=1)
     if level := get("BOT_LOG_LEVEL"):
         kwargs["log_level"] = level.upper()
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, token_given
 from tests.fakebot import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,13 +60,10 @@ def test_bad_settings_are_refused_with_a_clear_message(env: dict[str, str], mess
         load_settings(env, dotenv=None)
 
 
-@pytest.mark.parametrize("token", [None, "12345"])
-def test_missing_or_malformed_token_exits_with_code_2_and_one_line(
-    tmp_path: Path, token: str | None
-) -> None:
+def test_malformed_token_exits_with_code_2_and_one_line(tmp_path: Path) -> None:
+    """(No token at all starts the try-out instead: tests/test_sandbox_tryout.py.)"""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-    if token is not None:
-        env["BOT_TOKEN"] = token
+    env["BOT_TOKEN"] = "12345"
     result = subprocess.run(
         [sys.executable, "-m", "bot"],
         cwd=tmp_path,
@@ -79,3 +76,20 @@ def test_missing_or_malformed_token_exits_with_code_2_and_one_line(
     assert "BOT_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sandbox_port_is_read_and_checked() -> None:
+    assert load_settings({"BOT_TOKEN": TOKEN}, dotenv=None).sandbox_port == 8080
+    assert (
+        load_settings({"BOT_TOKEN": TOKEN, "BOT_SANDBOX_PORT": "9090"}, dotenv=None).sandbox_port
+        == 9090
+    )
+    with pytest.raises(ConfigError, match="BOT_SANDBOX_PORT"):
+        load_settings({"BOT_TOKEN": TOKEN, "BOT_SANDBOX_PORT": "http"}, dotenv=None)
+
+
+def test_a_token_in_dotenv_counts_as_given(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"BOT_TOKEN={TOKEN}\n", encoding="utf-8")
+    assert token_given({}, tmp_path / ".env")
+    assert not token_given({}, tmp_path / "missing.env")
+    assert not token_given({"BOT_TOKEN": "  "}, None)

@@ -11,9 +11,9 @@ from bot.config import Settings
 from bot.context import services_of
 from bot.domain.people import Person
 from bot.domain.roles import Role
+from bot.sandbox.botapi import TgUser
 from bot.services.container import Services
 from storage import people
-from tests.fakebot.server import TgUser
 
 
 @asynccontextmanager

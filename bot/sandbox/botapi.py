@@ -1,12 +1,14 @@
-"""A fake Telegram Bot API server on 127.0.0.1 that speaks real HTTP the way Telegram does.
+"""A local Telegram Bot API server on 127.0.0.1 that speaks real HTTP the way Telegram does.
 
-The bot under test is the real Application, talking to this server through
-``BOT_API_SERVER``. Tests play users (texts, photos, documents, button taps, replies) and
-assert on what the bot sent. Bodies arrive form-encoded or multipart with JSON-encoded
-complex values, exactly as python-telegram-bot sends them; answers are Telegram-shaped JSON.
+The real Application talks to it through ``BOT_API_SERVER``: the try-out (``python -m bot``
+without a token) puts a web chat in front of it, and the tests play users with it (texts,
+photos, documents, button taps, replies) and assert on what the bot sent. Bodies arrive
+form-encoded or multipart with JSON-encoded complex values, exactly as python-telegram-bot
+sends them; answers are Telegram-shaped JSON, and HTML that Telegram would refuse is refused.
 
 Failures can be injected per method (``fail("sendMessage", status=502, times=3)``) to test
-retries, and everything the bot called is recorded in ``calls``.
+retries, and everything the bot called is recorded in ``calls``. Every change to a chat bumps
+``revision`` so that a watcher (the web chat) can ask for what changed since it last looked.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 TOKEN = "123456789:TEST-token_abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 123456789
@@ -88,9 +92,13 @@ class Failure:
     description: str = ""
 
 
-class FakeTelegram:
-    def __init__(self, token: str = TOKEN) -> None:
+class LocalBotApi:
+    def __init__(self, token: str = TOKEN, *, keep_calls: bool = True) -> None:
         self.token = token
+        # The try-out runs for hours: it keeps chats but not a log of every call's bytes.
+        self.keep_calls = keep_calls
+        # Message dates: the try-out follows the bot's clock when its time controls jump ahead.
+        self.now: Callable[[], float] = time.time
         self.bot_user = {
             "id": BOT_ID,
             "is_bot": True,
@@ -107,6 +115,8 @@ class FakeTelegram:
         self.files: dict[str, bytes] = {}  # file_id -> bytes (both directions)
         self.commands: list[dict[str, Any]] = []  # the default scope (private chats)
         self.scoped_commands: dict[str, list[dict[str, Any]]] = {}  # by BotCommandScope type
+        self.revision = 0  # bumped on every change a chat watcher can see
+        self.deleted: dict[tuple[int, int], int] = {}  # chat, id -> revision of the deletion
         self._consumed: set[int] = set()  # indexes into self.sent handed to a test already
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -119,18 +129,22 @@ class FakeTelegram:
         self.url = ""
 
     # ------------------------------------------------------------------ server lifecycle
-    async def start(self) -> str:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def add_routes(self, app: web.Application) -> None:
+        """The Bot API routes, for a server that serves more (the try-out's web chat)."""
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.*}", self._handle_file)
+
+    async def start(self, port: int = 0, app: web.Application | None = None) -> str:
+        """Listen on 127.0.0.1 only (``port`` 0: any free port); returns the root URL."""
+        if app is None:
+            app = web.Application(client_max_size=64 * 1024 * 1024)
+            self.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        port = server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        host, bound = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{bound}"
         return self.url
 
     async def stop(self) -> None:
@@ -157,6 +171,11 @@ class FakeTelegram:
                 failure.times -= 1
                 return failure
         return None
+
+    def _touch(self, message: dict[str, Any]) -> None:
+        """Mark ``message`` as changed for watchers of its chat."""
+        self.revision += 1
+        message["_rev"] = self.revision
 
     # ------------------------------------------------------------------ playing users
     def _next_message_id(self) -> int:
@@ -187,7 +206,7 @@ class FakeTelegram:
         chat_id = user.id if chat_id is None else chat_id
         message: dict[str, Any] = {
             "message_id": self._next_message_id(),
-            "date": int(time.time()),
+            "date": int(self.now()),
             "chat": self._chat(chat_id, user),
             "from": user.to_dict(),
         }
@@ -197,6 +216,7 @@ class FakeTelegram:
                 k: v for k, v in _public(reply_to).items() if k != "reply_to_message"
             }
         self.messages[(chat_id, message["message_id"])] = message
+        self._touch(message)
         return message
 
     async def send_text(
@@ -218,8 +238,9 @@ class FakeTelegram:
 
     async def edit_text(self, user: TgUser, message: dict[str, Any], text: str) -> dict[str, Any]:
         """``user`` edits a text message they sent earlier (Telegram sends ``edited_message``)."""
-        edited = {**message, "text": text, "edit_date": int(time.time())}
+        edited = {**message, "text": text, "edit_date": int(self.now())}
         self.messages[(edited["chat"]["id"], edited["message_id"])] = edited
+        self._touch(edited)
         await self._push({"edited_message": edited})
         return edited
 
@@ -320,8 +341,9 @@ class FakeTelegram:
         return query_id
 
     # ------------------------------------------------------------------ waiting & asserting
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """Wait until ``predicate()`` returns something truthy; returns it."""
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:
+        """The first truthy value of ``predicate()``, checked on every change; None if
+        ``timeout`` seconds pass first."""
         deadline = asyncio.get_running_loop().time() + timeout
         async with self._changed:
             while True:
@@ -330,12 +352,18 @@ class FakeTelegram:
                     return result
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
-                    raise AssertionError(
-                        f"timed out after {timeout}s; bot sent: "
-                        f"{[_summary(m) for m in self.sent[-8:]]}"
-                    )
+                    return None
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait until ``predicate()`` returns something truthy; returns it."""
+        result = await self.wait_until(predicate, timeout)
+        if not result:
+            raise AssertionError(
+                f"timed out after {timeout}s; bot sent: {[_summary(m) for m in self.sent[-8:]]}"
+            )
+        return result
 
     async def message(
         self, chat_id: int, contains: str | None = None, *, timeout: float = 10.0
@@ -393,16 +421,19 @@ class FakeTelegram:
         if request.content_type == "multipart/form-data":
             reader = await request.multipart()
             async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue  # nested multipart: PTB never sends one
                 name = part.name or ""
-                if part.filename is not None:  # type: ignore[union-attr]
-                    files[name] = bytes(await part.read())  # type: ignore[union-attr]
-                    params.setdefault("_filename", part.filename)  # type: ignore[union-attr]
+                if part.filename is not None:
+                    files[name] = bytes(await part.read())
+                    # aiohttp leaves an RFC 5987 name (filename*=utf-8''…) percent-encoded.
+                    params.setdefault("_filename", unquote(part.filename))
                 else:
-                    params[name] = (await part.read()).decode()  # type: ignore[union-attr]
+                    params[name] = (await part.read()).decode()
         elif request.content_type == "application/json":
             params = await request.json()
         else:
-            params = dict(await request.post())  # type: ignore[arg-type]
+            params = dict(await request.post())
             params.update(request.query)
         for key in list(params):
             value = params[key]
@@ -419,7 +450,7 @@ class FakeTelegram:
             )
         method = request.match_info["method"]
         params, files = await self._parse(request)
-        if method != "getUpdates":
+        if method != "getUpdates" and self.keep_calls:
             self.calls.append(Call(method, params, files))
         failure = self._take_failure(method)
         if failure is not None:
@@ -483,7 +514,7 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: chat not found")
         message: dict[str, Any] = {
             "message_id": self._next_message_id(),
-            "date": int(time.time()),
+            "date": int(self.now()),
             "chat": self._chat(chat_id, TgUser(chat_id, "user")),
             "from": self.bot_user,
         }
@@ -500,6 +531,7 @@ class FakeTelegram:
         message["_method"] = method
         self.messages[(message["chat"]["id"], message["message_id"])] = message
         self.sent.append(message)
+        self._touch(message)
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
     def _file_param(self, value: Any, files: dict[str, bytes]) -> tuple[str, bytes | None]:
@@ -530,6 +562,7 @@ class FakeTelegram:
     async def _photo_message(
         self, p: dict[str, Any], f: dict[str, bytes], photo: Any
     ) -> dict[str, Any]:
+        data: bytes | None
         if "photo" in f:
             file_id, data = self.add_file(f["photo"])[0], f["photo"]
         else:
@@ -552,6 +585,7 @@ class FakeTelegram:
         if caption:
             message["caption"] = caption
         message["_bytes"] = data
+        message["_parse_mode"] = p.get("parse_mode")
         return message
 
     async def _m_sendPhoto(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
@@ -560,10 +594,10 @@ class FakeTelegram:
 
     async def _m_sendDocument(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
         if "document" in f:
-            data = f["document"]
-            file_id, _ = self.add_file(data)
+            data: bytes | None = f["document"]
+            file_id, _ = self.add_file(f["document"])
         else:
-            file_id, data = self._file_param(p.get("document"), f)  # type: ignore[assignment]
+            file_id, data = self._file_param(p.get("document"), f)
         message = self._bot_message(p)
         message["document"] = {
             "file_id": file_id,
@@ -574,6 +608,7 @@ class FakeTelegram:
         if p.get("caption"):
             message["caption"] = p["caption"]
         message["_bytes"] = data
+        message["_parse_mode"] = p.get("parse_mode")
         return self._record(message, "sendDocument")
 
     async def _m_sendMediaGroup(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
@@ -613,6 +648,7 @@ class FakeTelegram:
         _set_markup(message, new_markup)
         message.setdefault("_edits", 0)
         message["_edits"] += 1
+        self._touch(message)
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
     async def _m_editMessageCaption(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
@@ -622,6 +658,7 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: message is not modified")
         message["caption"] = p.get("caption")
         _set_markup(message, new_markup)
+        self._touch(message)
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
     async def _m_editMessageReplyMarkup(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
@@ -630,10 +667,14 @@ class FakeTelegram:
         if message.get("reply_markup") == new_markup:
             raise _ApiError(400, "Bad Request: message is not modified")
         _set_markup(message, new_markup)
+        self._touch(message)
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
     async def _m_deleteMessage(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
-        self.messages.pop((p.get("chat_id"), p.get("message_id")), None)  # type: ignore[arg-type]
+        key = (p.get("chat_id"), p.get("message_id"))
+        if self.messages.pop(key, None) is not None:  # type: ignore[arg-type]
+            self.revision += 1
+            self.deleted[key] = self.revision  # type: ignore[index]
         return True
 
     async def _m_answerCallbackQuery(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
@@ -705,21 +746,53 @@ _ALLOWED_TAGS = {
 }
 
 
+_TAG_OR_ENTITY = re.compile(r"<(/?)([^\s>/]*)[^>]*>|<|&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);|&")
+_NAMED_ENTITIES = {"lt", "gt", "amp", "quot"}
+
+
 def _check_html(text: str, parse_mode: Any) -> None:
-    """Refuse what Telegram refuses: unknown tags or a bare '<' in HTML parse mode (the sign
-    of a user string that was not escaped)."""
+    """Refuse what Telegram refuses in HTML parse mode: unknown tags, a bare '<' (the sign of
+    a user string that was not escaped), tags left open or closed out of order, and named
+    entities other than &lt; &gt; &amp; &quot;. A bare '&' is accepted, as Telegram does."""
     if parse_mode != "HTML":
         return
-    import re
-
-    for match in re.finditer(r"<(/?)([^\s>/]*)[^>]*>|<", text):
-        tag = match.group(2) if match.lastindex else None
-        if not tag or tag.lower() not in _ALLOWED_TAGS:
+    open_tags: list[str] = []
+    for match in _TAG_OR_ENTITY.finditer(text):
+        where = len(text[: match.start()].encode("utf-16-le")) // 2
+        token = match.group(0)
+        if token.startswith("&"):
+            name = match.group(3)
+            if name and not name.startswith("#") and name not in _NAMED_ENTITIES:
+                raise _ApiError(
+                    400,
+                    f"Bad Request: can't parse entities: unsupported HTML entity '&{name};' "
+                    f"at byte offset {where}",
+                )
+            continue
+        tag = (match.group(2) or "").lower() if match.lastindex else ""
+        if not tag or tag not in _ALLOWED_TAGS:
             raise _ApiError(
                 400,
                 "Bad Request: can't parse entities: unsupported start tag "
-                f"{tag!r} at byte offset {match.start()}",
+                f"{tag!r} at byte offset {where}",
             )
+        if match.group(1):  # a closing tag
+            if not open_tags or open_tags[-1] != tag:
+                raise _ApiError(
+                    400,
+                    f"Bad Request: can't parse entities: unmatched end tag at byte offset "
+                    f'{where}, expected "</{open_tags[-1] if open_tags else ""}>", '
+                    f'found "</{tag}>"',
+                )
+            open_tags.pop()
+        else:
+            open_tags.append(tag)
+    if open_tags:
+        raise _ApiError(
+            400,
+            "Bad Request: can't parse entities: can't find end tag corresponding to start "
+            f'tag "{open_tags[-1]}"',
+        )
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -742,3 +815,6 @@ def _public(message: dict[str, Any]) -> dict[str, Any]:
     """A recorded message without the rig's private keys (``_bytes``, ``_method`` ...), which
     must never reach the bot: bytes are not JSON."""
     return {k: v for k, v in message.items() if not k.startswith("_")}
+
+
+FakeTelegram = LocalBotApi  # the test rig's name for it
