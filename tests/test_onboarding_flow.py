@@ -423,3 +423,19 @@ async def test_main_keyboard_buttons_by_role_and_they_work(
     await tg.message(people.teacher.id, "取消")
     await tg.send_text(people.purchaser, "🧾 登记采购")
     assert "采购" in message_text(await tg.message(people.purchaser.id))
+
+
+async def test_after_setpublic_the_weekly_menu_goes_to_that_group_instead(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await tg.send_text(people.admin, "/setpublic", chat_id=STAFF_GROUP)
+    await tg.message(STAFF_GROUP, "每周食谱")
+    await tg.send_text(people.canteen, "/setmenu\n周一 午餐：红烧肉，米饭")
+    preview = await tg.message(people.canteen.id, "预览")
+    await tg.answer(await tg.tap(people.canteen, preview, "保存"))
+    clock.set(datetime(2026, 11, 29, 17, 0, tzinfo=SHANGHAI))
+    assert bot.job_queue is not None
+    [weekly] = bot.job_queue.get_jobs_by_name("menu:weekly")
+    await weekly.run(bot)
+    assert (await tg.message(STAFF_GROUP, "周食谱")).get("photo")
+    assert "红烧肉" in message_text(await tg.message(STAFF_GROUP, "下周"))
