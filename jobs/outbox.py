@@ -5,7 +5,6 @@ permanent refusal (blocked bot, bad chat) is marked failed and logged, never ret
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -28,7 +27,6 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 JOB_NAME = "outbox:poll"
 MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retrying
-_lock = asyncio.Lock()
 
 
 async def _photo_inputs(
@@ -122,7 +120,7 @@ async def _deliver(bot: ExtBot[Any], svc: Services, item: PendingMessage) -> lis
 async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
     """Send everything due now. Returns how many were sent."""
     sent_count = 0
-    async with _lock:  # the poll and a kick must not send the same row twice
+    async with svc.outbox_lock:  # the poll and a kick must not send the same row twice
         for item in await outbox.due(svc.db, svc.now()):
             try:
                 ids = await _deliver(bot, svc, item)

@@ -4,12 +4,15 @@ All through the real Application and the fake Bot API server."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import pytest
 from openpyxl import Workbook
 
 from bot.app import App
@@ -28,6 +31,22 @@ from tests.images import jpeg_bytes
 LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]+)")
 STAFF_GROUP = -100200300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(autouse=True)
+async def outbox_drained(bot: App) -> AsyncIterator[None]:
+    """These tests queue many notifications; each ends only when the outbox has delivered
+    them, so the bot never stops in the middle of a delivery (it holds a lock then)."""
+    yield
+    db = services(bot).db
+    for _ in range(200):
+        pending = await db.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        )
+        if not pending:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{pending} notifications still waiting in the outbox")
 
 
 def teachers(count: int, start: int = 0) -> list[TgUser]:
