@@ -135,7 +135,7 @@ async def test_thirty_teachers_join_through_one_school_link(
     assert "已用 30 次" in listing
     await tg.send_text(people.admin, "/users")
     overview = message_text(await tg.message(people.admin.id, "已加入"))
-    assert "教职工 31" in overview  # 30 joiners and 孙老师
+    assert "教职工 31 人" in overview  # 30 joiners and 孙老师
     assert "名单上还没加入 2 人" in overview and "缺席老师甲" in overview
 
 

@@ -205,7 +205,7 @@ def users_overview(
 ) -> str:
     total = len({n for names in joined.values() for n in names})
     lines = [f"<b>已加入 {total} 人</b>"]
-    counts = [f"{role.label} {len(joined[role])}" for role in Role if joined.get(role)]
+    counts = [f"{role.label} {len(joined[role])} 人" for role in Role if joined.get(role)]
     if counts:
         lines.append("按角色：" + "，".join(counts))
     missing = sum(len(v) for v in waiting.values())
@@ -301,7 +301,7 @@ def main_keyboard(roles: Iterable[Role]) -> list[list[str]]:
             for label in _ROLE_BUTTONS[role]:
                 if label not in labels:
                     labels.append(label)
-    if Role.ADMIN not in held and held - {Role.STAFF} and "📷 报修" not in labels:
+    if held and "📷 报修" not in labels:
         labels.append("📷 报修")  # everyone may report a repair
     labels = [*labels[: MAX_KEYBOARD_BUTTONS - 1], "帮助"]
     return [labels[i : i + 2] for i in range(0, len(labels), 2)]
