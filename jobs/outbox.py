@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InputMediaPhoto, Message
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ExtBot
 
@@ -67,7 +67,9 @@ async def _remember(svc: Services, inputs: list[tuple[str | bytes, str | None]],
 
 async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMessage) -> list[int]:
     """Send one OutMessage; returns the ids of the Telegram messages that carry it."""
-    keyboard = markup(msg.buttons)
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = markup(msg.buttons)
+    if keyboard is None and msg.keyboard:
+        keyboard = ReplyKeyboardMarkup(msg.keyboard, resize_keyboard=True, is_persistent=True)
     inputs = await _photo_inputs(svc, msg.photos)
     photos = [media for media, _ in inputs]
     if msg.document_path:

@@ -123,6 +123,7 @@ async def test_thirty_teachers_join_through_one_school_link(
         assert "已同意" in answer["text"]
         told = await tg.message(user.id, "申请已通过")
         assert "教职工" in message_text(told)
+        assert tg.keyboard(told) == ["📷 报修", "我的报修", "本周食谱", "帮助"]
         assert await roles_of(bot, user.id) == {Role.STAFF}
     # The buttons are gone from the admin's request, with a note who decided under it.
     first = requests[not_on_roster[0].id]

@@ -224,17 +224,22 @@ async def decide(
             if entry is not None and entry.user_id is None:
                 await repo.link_roster(tx, entry.id, request.user_id)
             text = t.approved_to_applicant(request.name, chosen)
+            joined = await people.get(tx, request.user_id)
+            # Their big buttons arrive with the welcome: no command to learn first.
+            keyboard = t.main_keyboard(joined.roles if joined else {chosen})
         else:
             await audit.record(
                 tx, now=now, actor_id=by.user_id, actor_name=by.name, action="join.reject",
                 subject=f"person:{request.user_id}",
             )  # fmt: skip
             text = t.REJECTED_TO_APPLICANT
+            keyboard = []
         ref = t.join_ref(request_id)
         await outbox.enqueue_clear_buttons(
             tx, ref, now=now, note=t.decided_note(approve, by.name, chosen)
         )
-        await outbox.enqueue(tx, request.chat_id, OutMessage(text), ref=None, now=now)
+        welcome = OutMessage(text, keyboard=tuple(tuple(row) for row in keyboard))
+        await outbox.enqueue(tx, request.chat_id, welcome, ref=None, now=now)
         decided = await repo.request(tx, request_id)
     svc.kick_outbox()
     assert decided is not None
