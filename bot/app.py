@@ -17,7 +17,9 @@ from handlers import (
     admin,
     errors,
     gate,
+    groups,
     menus,
+    onboarding,
     patrols,
     purchases,
     repairs,
@@ -127,9 +129,15 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
 
     # Note: order matters! The gate (group -100) turns strangers away before anything else.
     gate.register(app)
+    # After the gate, before the features: a pasted invite code, an announced roster file,
+    # and the main keyboard's buttons (replayed as their commands).
+    onboarding.register_early(app)
     # Group 0, first match wins: commands and feature flows, then replies to
     # notifications, then the catch-all that answers anything nobody understood.
     start.register(app)
+    # Before admin: /invite with a count, /users and /remove are answered by onboarding.
+    onboarding.register(app)
+    groups.register(app)
     admin.register(app)
     # Flows with a draft in progress come before repairs: a photo sent while a purchase
     # draft is open is its receipt, not a new repair report (repairs takes every other photo).

@@ -1,4 +1,5 @@
-"""Admin commands: invites and roles."""
+"""Admin commands: personal invites and roles (/users, /remove and school links are in
+handlers/onboarding.py)."""
 
 from __future__ import annotations
 
@@ -31,11 +32,6 @@ async def on_invite(update: Update, context: BotContext, person: Person) -> None
     await say(update, t.invite_link(role, link, svc.settings.invite_days))
 
 
-@requires(Role.ADMIN)
-async def on_users(update: Update, context: BotContext, person: Person) -> None:
-    await say(update, t.people_list(await people.all_people(context.services.db)))
-
-
 async def _change_role(update: Update, context: BotContext, person: Person, grant: bool) -> None:
     args = context.args or []
     if len(args) != 2:
@@ -62,21 +58,8 @@ async def on_revoke(update: Update, context: BotContext, person: Person) -> None
     await _change_role(update, context, person, grant=False)
 
 
-@requires(Role.ADMIN)
-async def on_remove(update: Update, context: BotContext, person: Person) -> None:
-    args = context.args or []
-    if len(args) != 1:
-        await say(update, t.REMOVE_USAGE)
-        return
-    target_id = await people_service.resolve_person(context.services, args[0])
-    target = await people_service.remove_person(context.services, target_id, by=person)
-    await say(update, t.removed(target.name))
-
-
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("invite", on_invite, filters=private))
-    app.add_handler(CommandHandler("users", on_users, filters=private))
     app.add_handler(CommandHandler("grant", on_grant, filters=private))
     app.add_handler(CommandHandler("revoke", on_revoke, filters=private))
-    app.add_handler(CommandHandler("remove", on_remove, filters=private))

@@ -13,9 +13,12 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.context import BotContext
+from bot.domain.invite_codes import find_code
 from bot.domain.roles import Role
+from bot.services import onboarding as onboarding_service
 from bot.services import people as people_service
 from bot.texts import common as t
+from bot.texts import onboarding as ot
 from handlers.common import answer
 from storage import people
 
@@ -66,13 +69,14 @@ async def gate(update: Update, context: BotContext) -> None:
 
     if update.edited_message is not None:
         raise ApplicationHandlerStop  # the original message was answered already
-    # A stranger. Only an invite link (/start <code>) in a private chat goes further.
+    # A stranger. Only an invite link (/start <code>, or the link or code pasted as text)
+    # in a private chat goes further.
     message = update.effective_message
     if (
         private_chat_id is not None
         and message is not None
         and message.text
-        and _START_WITH_CODE.match(message.text)
+        and (_START_WITH_CODE.match(message.text) or find_code(message.text, svc.bot_username))
     ):
         if svc.stranger_throttle.allow(user.id, svc.now().timestamp()):
             return
@@ -83,7 +87,9 @@ async def gate(update: Update, context: BotContext) -> None:
         if update.callback_query is not None:
             await answer(update, t.NOT_REGISTERED, alert=True)
         elif message is not None:
-            await message.reply_text(t.NOT_REGISTERED)
+            # The first time, their id too, so an admin can add them (/grant needs it).
+            first = await onboarding_service.first_contact(svc, user.id)
+            await message.reply_text(ot.stranger_id(user.id) if first else t.NOT_REGISTERED)
     elif update.callback_query is not None:
         await answer(update)  # stop the spinner, say nothing more
     raise ApplicationHandlerStop

@@ -9,10 +9,9 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.domain.errors import DomainError
 from bot.domain.people import Person
-from bot.services import people as people_service
 from bot.texts import common as t
+from handlers import onboarding
 from handlers.common import answer, current_person, requires
 
 
@@ -22,20 +21,9 @@ async def on_start(update: Update, context: BotContext) -> None:
     if message is None or user is None:
         return
     if context.args:
-        try:
-            role = await people_service.redeem_invite(
-                context.services,
-                context.args[0],
-                user_id=user.id,
-                name=user.full_name,
-                username=user.username,
-                chat_id=message.chat_id,
-            )
-        except DomainError as err:
-            await message.reply_text(html.escape(err.message, quote=False))
-            return
-        context.person = None  # roles changed: read them again
-        await message.reply_text(t.welcome(html.escape(user.full_name, quote=False), role))
+        # A school link waits for approval; a personal invite registers at once.
+        await onboarding.join_with_code(update, context, context.args[0])
+        return
     await _show_help(update, context)
 
 
@@ -52,7 +40,10 @@ async def _show_help(update: Update, context: BotContext) -> None:
     if person is None:
         await message.reply_text(t.NOT_REGISTERED)
         return
-    await message.reply_text(t.help_for(html.escape(person.name, quote=False), person.roles))
+    await message.reply_text(
+        t.help_for(html.escape(person.name, quote=False), person.roles),
+        reply_markup=onboarding.main_keyboard(person),
+    )
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:

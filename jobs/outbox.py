@@ -5,12 +5,11 @@ permanent refusal (blocked bot, bad chat) is marked failed and logged, never ret
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InputMediaPhoto, Message
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ExtBot
 
@@ -28,7 +27,6 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 JOB_NAME = "outbox:poll"
 MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retrying
-_lock = asyncio.Lock()
 
 
 async def _photo_inputs(
@@ -69,7 +67,9 @@ async def _remember(svc: Services, inputs: list[tuple[str | bytes, str | None]],
 
 async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMessage) -> list[int]:
     """Send one OutMessage; returns the ids of the Telegram messages that carry it."""
-    keyboard = markup(msg.buttons)
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = markup(msg.buttons)
+    if keyboard is None and msg.keyboard:
+        keyboard = ReplyKeyboardMarkup(msg.keyboard, resize_keyboard=True, is_persistent=True)
     inputs = await _photo_inputs(svc, msg.photos)
     photos = [media for media, _ in inputs]
     if msg.document_path:
@@ -122,7 +122,7 @@ async def _deliver(bot: ExtBot[Any], svc: Services, item: PendingMessage) -> lis
 async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
     """Send everything due now. Returns how many were sent."""
     sent_count = 0
-    async with _lock:  # the poll and a kick must not send the same row twice
+    async with svc.outbox_lock:  # the poll and a kick must not send the same row twice
         for item in await outbox.due(svc.db, svc.now()):
             try:
                 ids = await _deliver(bot, svc, item)

@@ -52,15 +52,15 @@ async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     tz = settings.timezone
     for name in (POST_JOB, POST_CATCH_UP_JOB, SUPPLIER_JOB):
         drop_jobs(queue, name)
-    if settings.public_chat_id is not None:
-        queue.run_daily(
-            post_daily, time=settings.public_post_time.replace(tzinfo=tz), name=POST_JOB,
-            job_kwargs=JOB_KWARGS,
-        )  # fmt: skip
-        if due_today(services.local_now(), settings.public_post_time):
-            # Started after today's posting time: post now if it has not happened yet.
-            queue.run_once(post_daily, when=timedelta(seconds=2),
-                                   name=POST_CATCH_UP_JOB)  # fmt: skip
+    # Always scheduled: an admin may choose the public group later with /setpublic
+    # (post_daily does nothing while there is none).
+    queue.run_daily(
+        post_daily, time=settings.public_post_time.replace(tzinfo=tz), name=POST_JOB,
+        job_kwargs=JOB_KWARGS,
+    )  # fmt: skip
+    if due_today(services.local_now(), settings.public_post_time):
+        # Started after today's posting time: post now if it has not happened yet.
+        queue.run_once(post_daily, when=timedelta(seconds=2), name=POST_CATCH_UP_JOB)
     queue.run_daily(
         check_suppliers, time=SUPPLIER_CHECK_TIME.replace(tzinfo=tz), name=SUPPLIER_JOB,
         job_kwargs=JOB_KWARGS,

@@ -32,6 +32,7 @@ def _message_payload(msg: OutMessage) -> dict[str, Any]:
         "photos": [{"file_id": p.file_id, "path": p.path} for p in msg.photos],
         "document_path": msg.document_path,
         "document_name": msg.document_name,
+        **({"keyboard": [list(row) for row in msg.keyboard]} if msg.keyboard else {}),
     }
 
 
@@ -42,6 +43,7 @@ def payload_message(payload: dict[str, Any]) -> OutMessage:
         photos=tuple(Photo(p.get("file_id"), p.get("path")) for p in payload.get("photos") or []),
         document_path=payload.get("document_path"),
         document_name=payload.get("document_name"),
+        keyboard=tuple(tuple(str(label) for label in row) for row in payload.get("keyboard") or []),
     )
 
 

@@ -32,6 +32,9 @@ class OutMessage:
     photos: tuple[Photo, ...] = ()
     document_path: str | None = None  # relative to BOT_DATA_DIR
     document_name: str | None = None
+    # A reply keyboard (big buttons under the input field, rows of labels); only used on a
+    # message without inline buttons, e.g. the welcome after an admin approved someone.
+    keyboard: tuple[tuple[str, ...], ...] = ()
 
 
 TEXT_LIMIT = 4096  # Telegram refuses a longer message ("message is too long")

@@ -570,6 +570,22 @@ class RepairTicket:
             self.work_since = now
         self._set(back, by, now)
 
+    def return_job(self, by: Who, now: datetime) -> bool:
+        """The repairer left (removed by an admin): an accepted or started job goes back to
+        the supervisors as 待受理, to be assigned again. False when there is nothing to take
+        back (not assigned, already done or closed)."""
+        if self.assignee_id is None or self.state not in (*_WORKING, RepairState.ON_HOLD):
+            return False
+        self.assignee_id, self.assignee_name = None, None
+        self.started_at = None
+        self.work_since = None
+        if self.state is RepairState.ON_HOLD:
+            self.hold_from = RepairState.NEW  # 恢复 later brings it back to 待受理
+            self.state_at, self.state_by_id, self.state_by_name = now, by.user_id, by.name
+        else:
+            self._set(RepairState.NEW, by, now)
+        return True
+
     def recategorise(self, category: Category) -> None:
         if not self.state.is_open:
             raise self._decided()

@@ -309,6 +309,30 @@ class LocalBotApi:
         await self._push({"message": message})
         return message
 
+    async def add_bot_to_group(
+        self, user: TgUser, chat_id: int, title: str, *, status: str = "member"
+    ) -> dict[str, Any]:
+        """``user`` adds the bot to a group (Telegram sends ``my_chat_member``)."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title}
+        bot = {k: v for k, v in self.bot_user.items() if k in ("id", "is_bot", "first_name",
+                                                                 "username")}  # fmt: skip
+        return await self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user.to_dict(),
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": bot},
+                    "new_chat_member": {"status": status, "user": bot},
+                }
+            }
+        )
+
+    def keyboard(self, message: dict[str, Any]) -> list[str]:
+        """The labels of the reply keyboard a bot message brought (row by row, flattened)."""
+        rows = (message.get("_keyboard") or {}).get("keyboard", [])
+        return [b if isinstance(b, str) else b["text"] for row in rows for b in row]
+
     async def tap(self, user: TgUser, message: dict[str, Any], label: str) -> str:
         """``user`` presses the inline button whose label contains ``label`` on ``message``
         (the bot's message as it is now, after any edits). Returns the callback query id."""
@@ -518,8 +542,13 @@ class LocalBotApi:
             "chat": self._chat(chat_id, TgUser(chat_id, "user")),
             "from": self.bot_user,
         }
-        if p.get("reply_markup"):
-            message["reply_markup"] = p["reply_markup"]
+        markup = p.get("reply_markup")
+        if markup and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        elif markup:
+            # A reply keyboard (or its removal) is not part of the message Telegram returns;
+            # the rig keeps it for tests to look at.
+            message["_keyboard"] = markup
         reply_to = p.get("reply_to_message_id") or (p.get("reply_parameters") or {}).get(
             "message_id"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,9 @@ class Services:
     # Set by the application: wakes the outbox sender right after a commit, so a
     # notification goes out at once instead of at the next poll of the outbox.
     kick_outbox: Callable[[], None] = field(default=lambda: None)
+    # One delivery at a time per running bot (not per process: a module-wide lock stays
+    # held forever if an event loop ends mid-delivery, and the next loop can never send).
+    outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Strangers get a refusal for at most 5 messages a minute, then silence.
     stranger_throttle: Throttle = field(default_factory=lambda: Throttle(5, 60))
 

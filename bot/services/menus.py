@@ -19,6 +19,7 @@ from bot.domain.roles import Role
 from bot.render.table import render_table_async
 from bot.services.container import Services
 from bot.services.people import notify_role
+from bot.services.public_chat import public_chat_id
 from bot.texts import menus as t
 from storage import audit, files, outbox, people
 from storage import menus as repo
@@ -147,12 +148,13 @@ async def push_next_week(svc: Services, now: datetime) -> int:
     # The caption of a photo is limited to 1024 characters: picture first, then the text.
     messages = (OutMessage(t.week_title(wk.week), photos=(photo,)), OutMessage(t.weekly_push(wk)))
     count = 0
+    public = await public_chat_id(svc)  # read before the transaction holds the connection
     async with svc.db.transaction() as tx:
         if not await repo.claim_push(tx, "weekly", monday.isoformat(), now):
             return 0
         chats = [p.chat_id for p in await people.all_people(tx) if p.chat_id is not None]
-        if svc.settings.public_chat_id is not None:
-            chats.append(svc.settings.public_chat_id)
+        if public is not None:
+            chats.append(public)
         for chat_id in dict.fromkeys(chats):
             for msg in messages:
                 await outbox.enqueue(tx, chat_id, msg, ref=None, now=now)

@@ -157,26 +157,6 @@ async def set_role(svc: Services, target_id: int, role: Role, *, grant: bool, by
     return changed
 
 
-async def remove_person(svc: Services, target_id: int, *, by: Person) -> Person:
-    now = svc.now()
-    async with svc.db.transaction() as tx:
-        target = await people.get(tx, target_id)
-        if target is None:
-            raise DomainError("没有找到这个人。")
-        if target_id == by.user_id:
-            raise DomainError("不能移除自己。")
-        await people.deactivate(tx, target_id)
-        await audit.record(
-            tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="person.remove",
-            subject=f"person:{target_id}",
-        )
-    return target
-
-
 async def notify_role(
     tx: Tx,
     svc: Services,

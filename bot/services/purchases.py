@@ -31,6 +31,7 @@ from bot.exports.xlsx import CellValue, Sheet, write_xlsx
 from bot.render.table import render_table_pages
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
+from bot.services.public_chat import public_chat_id
 from bot.texts import purchases as t
 from storage import audit, files, outbox
 from storage import purchases as repo
@@ -445,8 +446,9 @@ def _chunks(text: str, limit: int = 3800) -> list[str]:
 
 async def post_daily(svc: Services, now: datetime) -> Posting | None:
     """Post the confirmed purchases not yet shown (today's, and any confirmed late for an
-    earlier day) to BOT_PUBLIC_CHAT_ID as a picture plus a text version, once per day."""
-    chat_id = svc.settings.public_chat_id
+    earlier day) to the public chat (/setpublic, else BOT_PUBLIC_CHAT_ID) as a picture plus
+    a text version, once per day."""
+    chat_id = await public_chat_id(svc)
     if chat_id is None:
         return None
     day = local_day(svc, now)

@@ -629,3 +629,28 @@ async def _send_reminders(
         for ticket, late in late_jobs:
             text = t.overdue_text(ticket, late, now)
             await _tell(tx, svc, assignee_id, ticket, text, t.worker_buttons(ticket))
+
+
+# ---- people leaving -------------------------------------------------------------------
+async def return_jobs_of(tx: Tx, svc: Services, repairer_id: int, *, by: Actor) -> list[int]:
+    """A repairer was removed: each of their open jobs goes back to the supervisors as a
+    new report with a note, in the caller's transaction (the caller kicks the outbox).
+    The old job message loses its buttons."""
+    returned: list[int] = []
+    for ticket in await repo.list_by_assignee(tx, repairer_id):
+        gone = ticket.assignee_name or str(repairer_id)
+        if not ticket.return_job(by, svc.now()):
+            continue
+        note = t.state_note("收回", by.name, f"{gone} 已离开")
+        await _record(tx, svc, ticket, by, "return", f"{gone} 已被移除", note=note)
+        if ticket.state is RepairState.NEW:
+            msg = OutMessage(
+                t.returned_to_supervisor(ticket, gone),
+                t.supervisor_buttons(ticket.id),
+                await _before_photos(tx, ticket.id),
+            )
+        else:
+            msg = OutMessage(t.returned_to_supervisor(ticket, gone))
+        await _notify_supervisors(tx, svc, msg, ticket, exclude=set())
+        returned.append(ticket.id)
+    return returned

@@ -7,8 +7,10 @@ import html
 from bot.domain.people import Person
 from bot.domain.roles import Role
 
-INVITE_USAGE = "用法：/invite 角色，例如 /invite 监督员。可选角色：" + "、".join(
-    f"{r.label}({r.value})" for r in Role
+INVITE_USAGE = (
+    "用法：/invite 角色，例如 /invite 监督员（一人一个链接）；"
+    "全校共用的链接：/invite 教职工 多人。可选角色："
+    + "、".join(f"{r.label}({r.value})" for r in Role)
 )
 GRANT_USAGE = "用法：/grant 用户ID 角色，例如 /grant 123456789 维修工"
 REVOKE_USAGE = "用法：/revoke 用户ID 角色，例如 /revoke 123456789 维修工"
@@ -43,10 +45,6 @@ def role_changed(name: str, role: Role, granted: bool, changed: bool) -> str:
     if not changed:
         return f"{name} {'已经是' if granted else '本来就不是'}{role.label}，无需修改。"
     return f"已{'给' if granted else '取消'} {name} {'添加' if granted else '的'}{role.label}角色。"
-
-
-def removed(name: str) -> str:
-    return f"已移除 {html.escape(name, quote=False)}，其角色已全部取消。"
 
 
 def your_role_changed(role: Role, granted: bool) -> str:

@@ -34,6 +34,7 @@ _ROLE_HELP: dict[Role, list[str]] = {
     Role.STAFF: [
         "📷 报修：直接发照片并配上说明（如“教学楼302教室 门锁坏了”），或发送 /repair 按步骤填写",
         "/repairs 查看我的报修单，/repair 编号 查看详情",
+        "在教师群里发带 #报修 的照片或文字，也会登记成您的报修单",
         "/menu 本周食谱（/menu next 下周，/menu today 今天）",
     ],
     Role.SUPERVISOR: [
@@ -51,8 +52,12 @@ _ROLE_HELP: dict[Role, list[str]] = {
     Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 把本周食谱复制到下周", "/menu 查看食谱"],
     Role.PATROL: ["按时收到巡查清单，逐项点选后提交", "/patrols 巡查记录"],
     Role.ADMIN: [
-        "/invite 角色 生成邀请链接（如 /invite 监督员）",
-        "/users 人员和角色，/grant 用户ID 角色，/revoke 用户ID 角色，/remove 用户ID",
+        "/invite 角色 生成一人用的邀请链接（如 /invite 监督员）；"
+        "/invite 教职工 多人 生成全校共用的链接（加入要您同意），/invites 查看和撤销",
+        "把名单（.xlsx 或 .csv：姓名、角色）作为文件发来并写上「名单」，或先发 /roster_import",
+        "/users 人员和角色（含名单上还没加入的人），/grant 用户ID 角色，/revoke 用户ID 角色，"
+        "/remove 用户ID",
+        "在群里发 /setpublic 把该群设为公示群",
         "/suppliers 定点供应商，/patrol_items /patrol_times /roster /holiday 巡查设置",
     ],
 }

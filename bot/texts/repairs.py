@@ -482,3 +482,14 @@ def guided_summary(
             f"照片：{photo_count}张",
         ]
     )
+
+
+def returned_to_supervisor(ticket: RepairTicket, gone: str) -> str:
+    """A job taken back from a repairer who was removed."""
+    lines = [f"<b>↩️ 报修单 {ticket.number} 退回待受理</b>", *ticket_lines(ticket)]
+    lines.append(f"原维修工 {e(gone)} 已被移除，这张报修单需要重新派工。")
+    if ticket.state is RepairState.NEW:
+        lines.append("点「受理」重新派工，或「驳回」并写理由。")
+    else:
+        lines.append("它目前处于搁置状态，恢复后重新受理派工。")
+    return "\n".join(lines)
