@@ -9,6 +9,7 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOption
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot import receiving
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
@@ -26,6 +27,7 @@ from handlers import (
     start,
 )
 from jobs import backup as backup_jobs
+from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
 from jobs import outbox as outbox_jobs
 from jobs import patrols as patrol_jobs
@@ -61,6 +63,10 @@ class _Application(Application[Any, BotContext, Any, Any, Any, Any]):
     the bot answered must not lose the step it acknowledged."""
 
     async def process_update(self, update: object) -> None:
+        # Handled once by update id, and marked handled only after the step is saved.
+        await receiving.process(self, update, self._handle_and_save)
+
+    async def _handle_and_save(self, update: object) -> None:
         await super().process_update(update)
         if self.persistence is not None and self.running:
             self.mark_data_for_update_persistence(
@@ -94,16 +100,21 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         # Restore schedules from the database; each is idempotent (jobs are named).
         await outbox_jobs.start(app)
         await backup_jobs.start(app)
+        await inbox_jobs.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
             await feature_jobs.start(app)
+        # Updates received but not handled before the last stop go first, before polling.
+        await receiving.replay(app)
         log.info("后勤助手 started as @%s", app.bot.username)
 
     async def post_shutdown(app: App) -> None:
         # aiosqlite's thread would keep the process alive otherwise.
         await db.close()
 
+    updates = receiving.InboxQueue()
     app: App = (
         ApplicationBuilder()
+        .update_queue(updates)
         .application_class(_Application)
         .token(settings.token)
         .base_url(settings.base_url)
@@ -124,6 +135,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         .build()
     )
     app.bot_data[SERVICES_KEY] = services
+    updates.app = app
 
     # Note: order matters! The gate (group -100) turns strangers away before anything else.
     gate.register(app)

@@ -10,6 +10,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,29 @@ Params = Sequence[Any] | dict[str, Any]
 
 class SchemaTooNewError(RuntimeError):
     """The database was written by a newer version of the bot."""
+
+
+@dataclass
+class Handling:
+    """The Telegram update being handled right now (see ``bot.receiving``). Mutable on
+    purpose: a job scheduled from the handler copies the context and must see ``None``
+    once the update is finished."""
+
+    update_id: int | None
+
+
+_handling: ContextVar[Handling | None] = ContextVar("houqin_update", default=None)
+
+
+def begin_update(update_id: int) -> Handling:
+    handling = Handling(update_id)
+    _handling.set(handling)
+    return handling
+
+
+def current_update_id() -> int | None:
+    handling = _handling.get()
+    return None if handling is None else handling.update_id
 
 
 def migration_scripts() -> list[tuple[int, str, str]]:
@@ -109,13 +135,25 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+    async def transaction(self, *, settles: bool = True) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+        The first transaction that commits while an update is handled also marks that
+        update handled in the inbox: after a crash, an update is replayed only if nothing
+        it did was saved, so a replay never adds a purchase line or a report twice.
+        ``settles=False`` for writes that are safe to repeat (a contact refresh)."""
         async with self._tx_lock:
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(conn)
+                update_id = current_update_id() if settles else None
+                if update_id is not None:
+                    await conn.execute(
+                        "UPDATE inbox SET handled_at = ? WHERE update_id = ?"
+                        " AND handled_at IS NULL",
+                        (datetime.now(UTC).isoformat(timespec="seconds"), update_id),
+                    )
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise

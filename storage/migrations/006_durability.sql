@@ -1,0 +1,11 @@
+-- Durable receiving: every update Telegram hands us is written here before the next
+-- getUpdates call confirms it, and marked handled once its handler (and the conversation
+-- step it made) is saved. A kill in between leaves it here, to be handled at the next start.
+CREATE TABLE inbox (
+    update_id   INTEGER PRIMARY KEY,
+    payload     TEXT NOT NULL,                -- the update as Telegram sent it (JSON)
+    received_at TEXT NOT NULL,
+    handled_at  TEXT
+);
+CREATE INDEX inbox_unhandled ON inbox (update_id) WHERE handled_at IS NULL;
+CREATE INDEX inbox_handled_at ON inbox (handled_at);
