@@ -9,3 +9,9 @@ CREATE TABLE inbox (
 );
 CREATE INDEX inbox_unhandled ON inbox (update_id) WHERE handled_at IS NULL;
 CREATE INDEX inbox_handled_at ON inbox (handled_at);
+
+-- Set just before a notification is handed to Telegram, cleared when it is marked sent
+-- (or when Telegram certainly did not take it). Still set at the next attempt means the
+-- bot died or timed out in between: the message may have arrived, so the copy sent again
+-- says it is a repeat.
+ALTER TABLE outbox ADD COLUMN sending_at TEXT;
