@@ -61,9 +61,7 @@ async def replay(app: AnyApp) -> int:
     return len(pending)
 
 
-async def process(
-    app: AnyApp, update: object, handle: Callable[[object], Awaitable[None]]
-) -> None:
+async def process(app: AnyApp, update: object, handle: Callable[[object], Awaitable[None]]) -> None:
     """Handle ``update`` once, and mark it handled when its effects are saved."""
     if not isinstance(update, Update):
         await handle(update)

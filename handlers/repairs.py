@@ -32,6 +32,7 @@ from bot import callbacks
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
+from bot.domain.ids import parse_id
 from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.domain.repairs import (
@@ -468,7 +469,7 @@ async def _replied_ref(context: BotContext, message: Message) -> str | None:
 
 def _repair_of(ref: str | None) -> int | None:
     namespace, _, raw_id = (ref or "").partition(":")
-    return int(raw_id) if namespace == t.REF and raw_id.isdigit() else None
+    return parse_id(raw_id) if namespace == t.REF else None
 
 
 async def _photo_reply(update: Update, context: BotContext, person: Person, repair_id: int) -> None:
@@ -515,11 +516,12 @@ async def on_list(update: Update, context: BotContext, person: Person) -> None:
 
 
 async def _show_detail(update: Update, context: BotContext, person: Person, arg: str) -> None:
-    if not arg.lstrip("#").isdigit():
+    repair_id = parse_id(arg)
+    if repair_id is None:
         await say(update, t.DETAIL_USAGE)
         return
     svc = context.services
-    detail = await service.detail(svc, int(arg.lstrip("#")), viewer=person)
+    detail = await service.detail(svc, repair_id, viewer=person)
     message = update.effective_message
     assert message is not None
     photos = (detail.before + detail.after)[:10]

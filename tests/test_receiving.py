@@ -9,6 +9,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.domain.roles import Role
@@ -129,3 +130,20 @@ async def test_notification_that_may_have_arrived_before_a_kill_is_resent_marked
     assert copies == [card, again]
     # Harmless: both copies carry the same buttons, and a tap checks the ticket's state.
     assert again["reply_markup"] == card["reply_markup"]
+
+
+async def test_repair_number_too_big_for_the_database_is_simply_not_found(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "/repair 99999999999999999999")
+    reply = await tg.message(people.teacher.id)
+    assert message_text(reply) == "没有找到这张报修单。"
+    await tg.send_text(people.teacher, "/repair #9223372036854775808")
+    assert message_text(await tg.message(people.teacher.id)) == "没有找到这张报修单。"
+    # A forged button with such an id is a stale button, not an error.
+    await tg.send_text(people.supervisor, "/help")
+    card = await tg.message(people.supervisor.id)
+    query = await tg.tap_data(people.supervisor, card, "repair:acc:99999999999999999999")
+    assert "失效" in (await tg.answer(query))["text"]
+    await tg.send_text(people.admin, "/help")
+    assert "出错" not in message_text(await tg.message(people.admin.id))  # no alert before it
