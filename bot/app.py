@@ -16,6 +16,7 @@ from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
 from handlers import (
     admin,
+    backup,
     errors,
     gate,
     menus,
@@ -52,6 +53,7 @@ COMMANDS = [
     BotCommand("export", "导出表格（采购 / 巡查）"),
     BotCommand("suppliers", "定点供应商"),
     BotCommand("report", "年度 / 月度工作统计"),
+    BotCommand("backup", "下载数据库备份（管理员）"),
     BotCommand("cancel", "取消当前操作"),
 ]
 GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
@@ -143,6 +145,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     # notifications, then the catch-all that answers anything nobody understood.
     start.register(app)
     admin.register(app)
+    backup.register(app)
     # Flows with a draft in progress come before repairs: a photo sent while a purchase
     # draft is open is its receipt, not a new repair report (repairs takes every other photo).
     purchases.register(app)

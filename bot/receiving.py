@@ -12,6 +12,7 @@ handled after the handler and its conversation step are saved.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.context import services_of
-from storage import inbox
+from storage import faults, inbox
 from storage.db import begin_update
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,11 @@ class InboxQueue(asyncio.Queue[object]):
             try:
                 await inbox.record(svc.db, item.update_id, item.to_dict(), svc.now())
             except (sqlite3.Error, OSError) as exc:
-                # Disk trouble: still handle the update (the user gets an answer), only
-                # without the crash protection. The fault itself is reported elsewhere.
-                log.warning("update %s not written to the inbox: %s", item.update_id, exc)
+                # Disk trouble: still handle the update (the user gets an answer, a
+                # read-only request works), only without the crash protection.
+                kind = faults.kind_of(exc) or "error"
+                if svc.fault_alarm.due(f"log:{kind}", svc.now()):
+                    log.error("cannot write the inbox (%s): %s", kind, exc)
         await super().put(item)
 
 
@@ -76,9 +79,9 @@ async def process(app: AnyApp, update: object, handle: Callable[[object], Awaita
     handling = begin_update(update.update_id)
     try:
         await handle(update)
-        try:
+        # On a disk fault the error handler has said so already; the update stays in the
+        # inbox and is tried again at the next start.
+        with contextlib.suppress(sqlite3.Error, OSError):
             await inbox.mark_handled(svc.db, update.update_id, svc.now())
-        except (sqlite3.Error, OSError) as exc:
-            log.warning("update %s not marked handled: %s", update.update_id, exc)
     finally:
         handling.update_id = None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -27,6 +29,11 @@ Params = Sequence[Any] | dict[str, Any]
 
 class SchemaTooNewError(RuntimeError):
     """The database was written by a newer version of the bot."""
+
+
+class DatabaseUnusableError(RuntimeError):
+    """The database cannot be opened, written or read back intact at start. The message
+    is the one line the operator needs, naming the backup to restore."""
 
 
 @dataclass
@@ -87,19 +94,41 @@ class Database:
         async with self._open_lock:
             if self._conn is not None:
                 return
-            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            try:
+                await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+                conn = await aiosqlite.connect(self.path, isolation_level=None)
+            except (sqlite3.Error, OSError) as exc:
+                raise DatabaseUnusableError(self._unusable(exc)) from exc
             conn.row_factory = aiosqlite.Row
             try:
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute("PRAGMA foreign_keys=ON")
                 await conn.execute("PRAGMA busy_timeout=5000")
                 await conn.execute("PRAGMA synchronous=NORMAL")
+                # Damaged pages otherwise show up later as 「出了点问题」 on every message.
+                async with conn.execute("PRAGMA quick_check") as cur:
+                    problems = [str(r[0]) for r in await cur.fetchall()]
+                if problems != ["ok"]:
+                    raise DatabaseUnusableError(self._unusable("; ".join(problems[:3])))
                 await self._migrate(conn)
+            except (sqlite3.Error, OSError) as exc:
+                await conn.close()
+                raise DatabaseUnusableError(self._unusable(exc)) from exc
             except BaseException:
                 await conn.close()
                 raise
             self._conn = conn
+
+    def _unusable(self, reason: object) -> str:
+        from storage import backup  # storage.backup imports this module
+
+        newest = backup.latest(self.path.parent)
+        restore = (
+            f"restore the latest backup: python -m bot restore {newest}"
+            if newest is not None
+            else f"no backup found in {backup.folder(self.path.parent)}"
+        )
+        return f"database {self.path} cannot be used ({reason}); {restore}"
 
     async def close(self) -> None:
         async with self._open_lock:
@@ -159,6 +188,19 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+
+    async def online_backup(self, target: Path) -> None:
+        """A consistent copy with SQLite's online backup API, between our transactions;
+        written aside and renamed, so a backup is never seen half-written."""
+        partial = target.with_name(target.name + ".part")
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        out = await asyncio.to_thread(sqlite3.connect, partial, check_same_thread=False)
+        try:
+            async with self._tx_lock:
+                await self.conn.backup(out)
+        finally:
+            out.close()
+        await asyncio.to_thread(os.replace, partial, target)
 
     async def backup_to(self, target: Path) -> None:
         """A consistent copy of the live database (VACUUM INTO), between transactions."""
