@@ -7,15 +7,18 @@ import sys
 
 from telegram import Update
 
+from bot import restore
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
-from storage.db import SchemaTooNewError
+from storage.db import DatabaseUnusableError, SchemaTooNewError
 
 log = logging.getLogger("bot")
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["restore"]:
+        return restore.main(sys.argv[2:])
     try:
         settings = load_settings()
     except ConfigError as err:
@@ -30,6 +33,9 @@ def main() -> int:
     except SchemaTooNewError as err:
         print(f"后勤助手: {err}", file=sys.stderr)
         return 3
+    except DatabaseUnusableError as err:  # damaged, unreadable, or a read-only data dir
+        print(f"后勤助手: {err}", file=sys.stderr)
+        return 4
     return 0
 
 

@@ -184,7 +184,10 @@ class Database:
                         (datetime.now(UTC).isoformat(timespec="seconds"), update_id),
                     )
             except BaseException:
-                await conn.execute("ROLLBACK")
+                # SQLite has rolled back by itself after some errors (SQLITE_FULL): a
+                # second ROLLBACK would hide the real error behind "no transaction".
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise
             else:
                 await conn.execute("COMMIT")
