@@ -74,7 +74,14 @@ class _Application(Application[Any, BotContext, Any, Any, Any, Any]):
             self.mark_data_for_update_persistence(
                 chat_ids=_chat_id(update), user_ids=_user_id(update)
             )
-            await self.update_persistence()
+            persistence = self.persistence
+            if isinstance(persistence, SqlitePersistence):
+                # One commit for the step: conversation state and draft together, with
+                # the inbox's "handled" mark for this update.
+                async with persistence.batch():
+                    await self.update_persistence()
+            else:
+                await self.update_persistence()
 
 
 def _chat_id(update: object) -> int | None:
