@@ -147,3 +147,26 @@ async def test_repair_number_too_big_for_the_database_is_simply_not_found(
     assert "失效" in (await tg.answer(query))["text"]
     await tg.send_text(people.admin, "/help")
     assert "出错" not in message_text(await tg.message(people.admin.id))  # no alert before it
+
+
+async def test_handled_updates_are_pruned_after_a_week_and_unhandled_ones_kept(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage import inbox
+    from storage.db import Database
+
+    db = Database(tmp_path / "houqin.sqlite3")
+    await db.open()
+    try:
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        for update_id in (1, 2, 3):
+            await inbox.record(db, update_id, {"update_id": update_id}, start)
+        await inbox.mark_handled(db, 1, start)
+        await inbox.mark_handled(db, 2, start + timedelta(days=6))
+        assert await inbox.prune(db, start + timedelta(days=3)) == 1
+        assert [u["update_id"] for u in await inbox.unhandled(db)] == [3]
+        assert not await inbox.is_handled(db, 1) and await inbox.is_handled(db, 2)
+    finally:
+        await db.close()
