@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
@@ -75,13 +76,19 @@ class _Application(Application[Any, BotContext, Any, Any, Any, Any]):
                 chat_ids=_chat_id(update), user_ids=_user_id(update)
             )
             persistence = self.persistence
-            if isinstance(persistence, SqlitePersistence):
+            if not isinstance(persistence, SqlitePersistence):
+                await self.update_persistence()
+                return
+            try:
                 # One commit for the step: conversation state and draft together, with
                 # the inbox's "handled" mark for this update.
                 async with persistence.batch():
                     await self.update_persistence()
-            else:
-                await self.update_persistence()
+            except (sqlite3.Error, OSError) as exc:
+                # A disk fault must not stop update fetching: report it as PTB reports its
+                # own persistence errors (to the log and admins; the user already has an
+                # answer, and the step goes on in memory).
+                await self.process_error(update=None, error=exc)
 
 
 def _chat_id(update: object) -> int | None:

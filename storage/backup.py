@@ -53,9 +53,9 @@ def check(path: Path) -> int:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise RestoreError(f"{path} is not a usable SQLite database ({exc})") from exc
+        raise RestoreError(f"{path} is damaged or not a SQLite database ({exc})") from exc
     if result != ["ok"]:
-        raise RestoreError(f"{path} fails the integrity check: {'; '.join(result[:3])}")
+        raise RestoreError(f"{path} is damaged (integrity check: {'; '.join(result[:3])})")
     if version < 1:
         raise RestoreError(f"{path} is not a 后勤助手 database (schema version 0)")
     if version > latest_known:

@@ -86,6 +86,8 @@ async def test_read_only_database_keeps_answering_reads_and_asks_to_try_later(
     assert message_text(await tg.message(people.purchaser.id)) == CANNOT_SAVE
     await tg.send_text(people.teacher, "/repairs")
     assert "报修" in message_text(await tg.message(people.teacher.id))
+    await tg.send_text(people.teacher, "/help")
+    assert "/repair" in message_text(await tg.message(people.teacher.id))  # not 「无法保存」
     await tg.message(people.admin.id, "只能读")
 
 
@@ -203,9 +205,9 @@ def test_restore_puts_a_checked_backup_in_place_and_keeps_the_current_database(
 @pytest.mark.parametrize(
     ("make", "why"),
     [
-        (lambda p: p.write_bytes(b"junk" * 1000), "not a usable"),
+        (lambda p: p.write_bytes(b"junk" * 1000), "not a SQLite database"),
         (lambda p: _database(p, 999, "future"), "schema version 999"),
-        (lambda p: _damage_inner_pages(p), "integrity check"),
+        (lambda p: _damage_inner_pages(p), "is damaged"),
     ],
     ids=["not_sqlite", "newer_schema", "damaged"],
 )
