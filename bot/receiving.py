@@ -28,6 +28,7 @@ from storage.db import begin_update
 log = logging.getLogger(__name__)
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
+MAX_REPLAYS = 3
 
 
 class InboxQueue(asyncio.Queue[object]):
@@ -54,7 +55,13 @@ class InboxQueue(asyncio.Queue[object]):
 async def replay(app: AnyApp) -> int:
     """At start, before polling: queue the updates received but never handled."""
     svc = services_of(app)
-    pending = await inbox.unhandled(svc.db)
+    pending, given_up = await inbox.take_for_replay(svc.db, svc.now(), MAX_REPLAYS)
+    for update_id in given_up:
+        log.error(
+            "update %s did not finish in %s starts; it is dropped (kept in the inbox table)",
+            update_id,
+            MAX_REPLAYS,
+        )
     for payload in pending:
         update = Update.de_json(payload, app.bot)
         if update is not None:

@@ -48,6 +48,28 @@ async def unhandled(db: Database) -> list[dict[str, Any]]:
     return [json.loads(r["payload"]) for r in rows]
 
 
+async def take_for_replay(
+    db: Database, now: datetime, max_replays: int
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The unhandled updates to replay at this start (counted), and the ids of those that
+    were replayed ``max_replays`` times already without finishing: an update that kills
+    the bot each time must not keep it from starting, so those are given up (and marked)."""
+    async with db.transaction() as tx:
+        rows = await tx.fetchall(
+            "SELECT update_id, payload, replays FROM inbox WHERE handled_at IS NULL"
+            " ORDER BY update_id"
+        )
+        given_up = [int(r["update_id"]) for r in rows if r["replays"] >= max_replays]
+        for update_id in given_up:
+            await _mark(tx, update_id, now)
+        await tx.execute(
+            "UPDATE inbox SET replays = replays + 1 WHERE handled_at IS NULL AND replays < ?",
+            (max_replays,),
+        )
+    replay = [json.loads(r["payload"]) for r in rows if r["replays"] < max_replays]
+    return replay, given_up
+
+
 async def prune(db: Database, handled_before: datetime) -> int:
     async with db.transaction() as tx:
         return await tx.rowcount(

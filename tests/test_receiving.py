@@ -170,3 +170,33 @@ async def test_handled_updates_are_pruned_after_a_week_and_unhandled_ones_kept(
         assert not await inbox.is_handled(db, 1) and await inbox.is_handled(db, 2)
     finally:
         await db.close()
+
+
+async def test_update_that_never_finishes_is_given_up_after_three_starts(
+    settings: Settings, clock: FrozenClock, tg: FakeTelegram, people: Cast
+) -> None:
+    async with running_bot(settings, clock) as app:
+        await register(services(app), people.purchaser, Role.PURCHASER)
+    update = {
+        "update_id": 901,
+        "message": {
+            "message_id": 78,
+            "date": 1_790_000_000,
+            "chat": {"id": people.purchaser.id, "type": "private", "first_name": "张采购"},
+            "from": people.purchaser.to_dict(),
+            "text": "/purchase\n猪肉 20斤 13.5",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 9}],
+        },
+    }
+    with _db(settings) as conn:  # it killed the bot at each of the last three starts
+        conn.execute(
+            "INSERT INTO inbox (update_id, payload, received_at, replays)"
+            " VALUES (901, ?, '2026-11-23', 3)",
+            (json.dumps(update),),
+        )
+    async with running_bot(settings, clock):
+        await tg.send_text(people.purchaser, "/help")
+        assert "采购单草稿" not in message_text(await tg.message(people.purchaser.id))
+    with _db(settings) as conn:
+        assert conn.execute("SELECT handled_at FROM inbox WHERE update_id = 901").fetchone()[0]
+        assert conn.execute("SELECT COUNT(*) FROM purchases").fetchone()[0] == 0

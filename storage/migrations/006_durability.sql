@@ -5,7 +5,8 @@ CREATE TABLE inbox (
     update_id   INTEGER PRIMARY KEY,
     payload     TEXT NOT NULL,                -- the update as Telegram sent it (JSON)
     received_at TEXT NOT NULL,
-    handled_at  TEXT
+    handled_at  TEXT,
+    replays     INTEGER NOT NULL DEFAULT 0    -- starts that replayed it without finishing
 );
 CREATE INDEX inbox_unhandled ON inbox (update_id) WHERE handled_at IS NULL;
 CREATE INDEX inbox_handled_at ON inbox (handled_at);
