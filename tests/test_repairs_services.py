@@ -345,3 +345,20 @@ async def test_urgent_report_missed_during_a_long_outage_is_reminded_once_then_t
         for h in range(31, 36)
     ]
     assert sent == [(r.ticket.id,), (r.ticket.id,), (), (), ()]  # three in all, then quiet
+
+
+async def test_the_same_photos_reported_again_after_a_crash_make_no_second_report(
+    svc: Services, cast: dict[str, Person]
+) -> None:
+    photos = (Photo("file-1", "repairs/a1.jpg"), Photo("file-2", "repairs/a2.jpg"))
+    reporter = Actor.of(cast["teacher"])
+    first = await svc_repairs.report_caption(
+        svc, reporter=reporter, caption="教学楼302教室 门锁坏了", photos=photos
+    )
+    again = await svc_repairs.report_caption(
+        svc, reporter=reporter, caption="教学楼302教室 门锁坏了", photos=photos
+    )
+    assert again.ticket.id == first.ticket.id
+    assert await svc.db.fetchval("SELECT COUNT(*) FROM repairs") == 1
+    acks = [p for chat, _, p in await outbox_rows(svc) if chat == cast["teacher"].chat_id]
+    assert len(acks) == 1

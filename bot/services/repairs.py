@@ -145,6 +145,12 @@ async def _create(
     now = svc.now()
     if len(new.photos) > MAX_PHOTOS:
         raise DomainError(f"一次最多{MAX_PHOTOS}张照片。")
+    # Each received photo is stored under its own name, so photos already in a report mean
+    # this report was made already: an album or guided report finished again after a kill
+    # between its commit and the save of the conversation. Nothing is made or sent twice.
+    made = await repo.reported_with(tx, [p.path for p in new.photos if p.path])
+    if made is not None:
+        return Reported(await _load(tx, made), len(new.photos), 0, 0)
     repair_id = await repo.insert(
         tx,
         reporter_id=reporter.user_id,
