@@ -11,16 +11,19 @@ import sys
 
 from telegram import Update
 
+from bot import restore
 from bot.app import build_application
 from bot.config import ConfigError, load_settings, token_given
 from bot.logs import setup_logging
-from storage.db import SchemaTooNewError
+from storage.db import DatabaseUnusableError, SchemaTooNewError
 
 log = logging.getLogger("bot")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["restore"]:
+        return restore.main(args[1:])
     if args[:1] == ["sandbox"] or not token_given():
         from bot.sandbox.run import main as try_out  # aiohttp and the page load only here
 
@@ -39,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaTooNewError as err:
         print(f"后勤助手: {err}", file=sys.stderr)
         return 3
+    except DatabaseUnusableError as err:  # damaged, unreadable, or a read-only data dir
+        print(f"后勤助手: {err}", file=sys.stderr)
+        return 4
     return 0
 
 

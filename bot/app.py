@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot import receiving
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
 from handlers import (
     admin,
+    backup,
     errors,
     gate,
     groups,
@@ -28,6 +31,7 @@ from handlers import (
     start,
 )
 from jobs import backup as backup_jobs
+from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
 from jobs import outbox as outbox_jobs
 from jobs import patrols as patrol_jobs
@@ -52,6 +56,7 @@ COMMANDS = [
     BotCommand("export", "导出表格（采购 / 巡查）"),
     BotCommand("suppliers", "定点供应商"),
     BotCommand("report", "年度 / 月度工作统计"),
+    BotCommand("backup", "下载数据库备份（管理员）"),
     BotCommand("cancel", "取消当前操作"),
 ]
 GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
@@ -63,12 +68,29 @@ class _Application(Application[Any, BotContext, Any, Any, Any, Any]):
     the bot answered must not lose the step it acknowledged."""
 
     async def process_update(self, update: object) -> None:
+        # Handled once by update id, and marked handled only after the step is saved.
+        await receiving.process(self, update, self._handle_and_save)
+
+    async def _handle_and_save(self, update: object) -> None:
         await super().process_update(update)
         if self.persistence is not None and self.running:
             self.mark_data_for_update_persistence(
                 chat_ids=_chat_id(update), user_ids=_user_id(update)
             )
-            await self.update_persistence()
+            persistence = self.persistence
+            if not isinstance(persistence, SqlitePersistence):
+                await self.update_persistence()
+                return
+            try:
+                # One commit for the step: conversation state and draft together, with
+                # the inbox's "handled" mark for this update.
+                async with persistence.batch():
+                    await self.update_persistence()
+            except (sqlite3.Error, OSError) as exc:
+                # A disk fault must not stop update fetching: report it as PTB reports its
+                # own persistence errors (to the log and admins; the user already has an
+                # answer, and the step goes on in memory).
+                await self.process_error(update=None, error=exc)
 
 
 def _chat_id(update: object) -> int | None:
@@ -96,16 +118,21 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         # Restore schedules from the database; each is idempotent (jobs are named).
         await outbox_jobs.start(app)
         await backup_jobs.start(app)
+        await inbox_jobs.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
             await feature_jobs.start(app)
+        # Updates received but not handled before the last stop go first, before polling.
+        await receiving.replay(app)
         log.info("后勤助手 started as @%s", app.bot.username)
 
     async def post_shutdown(app: App) -> None:
         # aiosqlite's thread would keep the process alive otherwise.
         await db.close()
 
+    updates = receiving.InboxQueue()
     app: App = (
         ApplicationBuilder()
+        .update_queue(updates)
         .application_class(_Application)
         .token(settings.token)
         .base_url(settings.base_url)
@@ -126,6 +153,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         .build()
     )
     app.bot_data[SERVICES_KEY] = services
+    updates.app = app
 
     # Note: order matters! The gate (group -100) turns strangers away before anything else.
     gate.register(app)
@@ -139,6 +167,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     onboarding.register(app)
     groups.register(app)
     admin.register(app)
+    backup.register(app)
     # Flows with a draft in progress come before repairs: a photo sent while a purchase
     # draft is open is its receipt, not a new repair report (repairs takes every other photo).
     purchases.register(app)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.ids import parse_id
+
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 MAX_BYTES = 64
 
@@ -22,10 +24,9 @@ class Callback:
 
     def int_arg(self, index: int = 0) -> int | None:
         """The ``index``-th argument as a positive int, or None if missing or forged."""
-        if index >= len(self.args) or not self.args[index].isdigit():
+        if index >= len(self.args):
             return None
-        value = int(self.args[index])
-        return value if 0 < value < 2**53 else None
+        return parse_id(self.args[index]) or None  # too big to exist: forged
 
 
 def encode(ns: str, action: str, *args: object) -> str:

@@ -21,6 +21,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import BotContext
 from bot.domain.errors import DomainError
+from bot.domain.ids import parse_id
 from bot.domain.messages import Photo
 from bot.domain.patrols import ItemState, month_range
 from bot.domain.people import Person
@@ -140,14 +141,15 @@ async def _note_photo(update: Update, context: BotContext) -> None:
         context.services.db, message.chat_id, message.reply_to_message.message_id
     )
     ns, _, raw = (ref or "").partition(":")
-    if ns != "patrolcheck" or not raw.isdigit():
+    round_id = parse_id(raw)
+    if ns != "patrolcheck" or not round_id:
         await say(update, t.ROUND_GONE)
         return
 
     try:
         photo: Photo = await receive_image(update, context)
         rv = await patrols.add_note(
-            context.services, int(raw), by=person, note=message.caption, photo=photo
+            context.services, round_id, by=person, note=message.caption, photo=photo
         )
     except DomainError as err:
         await say_error(update, err)

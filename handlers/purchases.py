@@ -250,23 +250,24 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
         await answer(update, t.CANCELLED)
         await _finish_preview(update, context, t.CANCELLED)
     else:
-        result = await service.submit(context.services, person, purchase_id)
+        await service.submit(context.services, person, purchase_id)
         await answer(update)
-        await _finish_preview(update, context, t.submitted(result.purchase, result.notified))
+        await _finish_preview(update, context, None)  # 「已提交」 is in the outbox
     if context.user_data is not None:
         for key in (PREVIEW_KEY, PHOTO_KEY, ALBUM_KEY):
             context.user_data.pop(key, None)
     return END
 
 
-async def _finish_preview(update: Update, context: BotContext, outcome: str) -> None:
+async def _finish_preview(update: Update, context: BotContext, outcome: str | None) -> None:
     """Take the buttons off the tapped preview and say what happened under it."""
     query = update.callback_query
     if query is None or query.message is None:
         return
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=None)
-    await context.bot.send_message(query.message.chat.id, outcome)
+    if outcome is not None:
+        await context.bot.send_message(query.message.chat.id, outcome)
 
 
 async def _photo_kind_button(

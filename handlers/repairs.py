@@ -32,6 +32,7 @@ from bot import callbacks
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
+from bot.domain.ids import parse_id
 from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.domain.repairs import (
@@ -134,13 +135,9 @@ class _OwesInput(filters.MessageFilter):
 async def _submit_caption(
     context: BotContext, person: Person, chat_id: int, caption: str, photos: tuple[Photo, ...]
 ) -> None:
-    result = await service.report_caption(
+    # The 「已提交」 answer goes through the outbox, in the report's own transaction.
+    await service.report_caption(
         context.services, reporter=Actor.of(person), caption=caption, photos=photos
-    )
-    await context.bot.send_message(
-        chat_id,
-        t.submitted(result.ticket, result.photo_count),
-        reply_markup=markup(t.category_buttons(result.ticket.id, result.ticket.category)),
     )
 
 
@@ -344,16 +341,14 @@ async def _act(
     else:
         ticket = await _AT_ONCE[kind](svc, repair_id, by=person)
     done = t.step_done(step, ticket)
-    buttons = t.worker_buttons(ticket) if step == "start" else None
+    # The answer in the chat is in the outbox (queued with the step); a reject is
+    # answered there by the "已由 X 驳回" note instead, so it is said here as before.
     if update.callback_query is None:
-        await say(update, done, buttons)
+        if kind == "reject":
+            await say(update, done)
         return
     await _drop_buttons(update)
-    if buttons:
-        await answer(update, t.STARTED_SHORT)
-        await _prompt(update, done, buttons)
-    else:
-        await answer(update, done)
+    await answer(update, t.STARTED_SHORT if step == "start" else done)
 
 
 @requires()
@@ -474,7 +469,7 @@ async def _replied_ref(context: BotContext, message: Message) -> str | None:
 
 def _repair_of(ref: str | None) -> int | None:
     namespace, _, raw_id = (ref or "").partition(":")
-    return int(raw_id) if namespace == t.REF and raw_id.isdigit() else None
+    return parse_id(raw_id) if namespace == t.REF else None
 
 
 async def _photo_reply(update: Update, context: BotContext, person: Person, repair_id: int) -> None:
@@ -521,11 +516,12 @@ async def on_list(update: Update, context: BotContext, person: Person) -> None:
 
 
 async def _show_detail(update: Update, context: BotContext, person: Person, arg: str) -> None:
-    if not arg.lstrip("#").isdigit():
+    repair_id = parse_id(arg)
+    if repair_id is None:
         await say(update, t.DETAIL_USAGE)
         return
     svc = context.services
-    detail = await service.detail(svc, int(arg.lstrip("#")), viewer=person)
+    detail = await service.detail(svc, repair_id, viewer=person)
     message = update.effective_message
     assert message is not None
     photos = (detail.before + detail.after)[:10]
@@ -747,8 +743,7 @@ async def guided_submit(update: Update, context: BotContext, person: Person) -> 
     assert context.user_data is not None
     context.user_data.pop(GUIDED, None)
     await answer(update, t.guided_done(result.ticket))
-    await _drop_buttons(update)
-    await _prompt(update, t.guided_submitted(result.ticket, result.photo_count))
+    await _drop_buttons(update)  # 「已提交」 itself is in the outbox, queued with the report
     return ConversationHandler.END
 
 

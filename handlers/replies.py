@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.domain.ids import parse_id
 from bot.domain.people import Person
 from bot.texts import replies as t
 from handlers.common import current_person, say
@@ -42,10 +43,11 @@ async def on_reply(update: Update, context: BotContext) -> None:
         return
     namespace, _, raw_id = ref.partition(":")
     handler = _ROUTES.get(namespace)
-    if handler is None or not raw_id.isdigit():
+    ref_id = parse_id(raw_id)
+    if handler is None or ref_id is None:
         await say(update, t.NOT_A_NOTIFICATION)
         return
-    await handler(update, context, person, int(raw_id), message.text.strip())
+    await handler(update, context, person, ref_id, message.text.strip())
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

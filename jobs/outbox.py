@@ -5,17 +5,26 @@ permanent refusal (blocked bot, bad chat) is marked failed and logged, never ret
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application, ExtBot
 
 from bot.context import BotContext, services_of
 from bot.domain.messages import OutMessage, Photo, split_text
 from bot.services.container import Services
+from bot.texts import common as texts
 from handlers.keyboards import markup
 from jobs import drop_jobs, job_queue
 from storage import outbox
@@ -54,19 +63,27 @@ async def _photo_inputs(
     return inputs
 
 
-async def _remember(svc: Services, inputs: list[tuple[str | bytes, str | None]],
-                    sent: list[Message]) -> None:  # fmt: skip
-    """Keep the file_id Telegram gave each uploaded file, to send it by id next time."""
-    uploads = {
-        path: message.photo[-1].file_id
+def _remember(uploads: dict[str, str], inputs: list[tuple[str | bytes, str | None]],
+              sent: list[Message]) -> None:  # fmt: skip
+    """Keep the file_id Telegram gave each uploaded file, to send it by id next time (saved
+    with the mark-as-sent, so no other write sits between the send and that mark)."""
+    uploads.update(
+        (path, message.photo[-1].file_id)
         for (_, path), message in zip(inputs, sent, strict=False)
         if path is not None and message.photo
-    }
-    await outbox.remember_uploads(svc.db, uploads, svc.now())
+    )
 
 
-async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMessage) -> list[int]:
-    """Send one OutMessage; returns the ids of the Telegram messages that carry it."""
+async def send_message(
+    bot: ExtBot[Any],
+    svc: Services,
+    chat_id: int,
+    msg: OutMessage,
+    uploads: dict[str, str] | None = None,
+) -> list[int]:
+    """Send one OutMessage; returns the ids of the Telegram messages that carry it, and
+    adds what it uploaded to ``uploads`` (stored path -> file_id)."""
+    uploads = {} if uploads is None else uploads
     keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = markup(msg.buttons)
     if keyboard is None and msg.keyboard:
         keyboard = ReplyKeyboardMarkup(msg.keyboard, resize_keyboard=True, is_persistent=True)
@@ -80,16 +97,16 @@ async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMe
         return [sent.message_id]
     if len(photos) == 1 and len(msg.text) <= 1024:
         sent = await bot.send_photo(chat_id, photos[0], caption=msg.text, reply_markup=keyboard)
-        await _remember(svc, inputs, [sent])
+        _remember(uploads, inputs, [sent])
         return [sent.message_id]
     ids: list[int] = []
     if len(photos) == 1:  # caption too long for a photo: picture first, then the text
         single: Message = await bot.send_photo(chat_id, photos[0])
-        await _remember(svc, inputs, [single])
+        _remember(uploads, inputs, [single])
         ids.append(single.message_id)
     elif photos:
         album = await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
-        await _remember(svc, inputs, list(album))
+        _remember(uploads, inputs, list(album))
         ids.extend(m.message_id for m in album)
     *first, last = split_text(msg.text)  # a long purchase must still reach the supervisor
     for part in first:
@@ -99,9 +116,14 @@ async def send_message(bot: ExtBot[Any], svc: Services, chat_id: int, msg: OutMe
     return ids
 
 
-async def _deliver(bot: ExtBot[Any], svc: Services, item: PendingMessage) -> list[int]:
+async def _deliver(
+    bot: ExtBot[Any], svc: Services, item: PendingMessage, uploads: dict[str, str]
+) -> list[int]:
     if item.kind == "message":
-        return await send_message(bot, svc, item.chat_id, outbox.payload_message(item.payload))
+        msg = outbox.payload_message(item.payload)
+        if item.maybe_sent:  # the same card again, saying so; its buttons check state anyway
+            msg = dataclasses.replace(msg, text=f"{msg.text}\n\n{texts.RESENT_NOTE}")
+        return await send_message(bot, svc, item.chat_id, msg, uploads)
     if item.kind == "clear_buttons":
         message_id = int(item.payload["message_id"])
         try:
@@ -124,8 +146,10 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
     sent_count = 0
     async with svc.outbox_lock:  # the poll and a kick must not send the same row twice
         for item in await outbox.due(svc.db, svc.now()):
+            uploads: dict[str, str] = {}
             try:
-                ids = await _deliver(bot, svc, item)
+                await outbox.mark_sending(svc.db, item, svc.now())
+                ids = await _deliver(bot, svc, item, uploads)
             except RetryAfter as exc:
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -134,6 +158,7 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
                     item,
                     f"429 retry after {seconds}s",
                     svc.now() + timedelta(seconds=seconds + 0.5),
+                    maybe_sent=False,
                 )
                 break  # Telegram asked us to slow down: stop this round
             except (BadRequest, Forbidden) as exc:
@@ -149,13 +174,18 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
                 else:
                     log.info("outbox %s will retry: %s", item.id, exc)
                     await outbox.mark_retry(
-                        svc.db, item, str(exc), svc.now() + outbox.backoff(item.attempts)
+                        svc.db,
+                        item,
+                        str(exc),
+                        svc.now() + outbox.backoff(item.attempts),
+                        # A timeout may come after Telegram took the message.
+                        maybe_sent=isinstance(exc, TimedOut),
                     )
             else:
                 # Only notifications are remembered under their ref: a "已由 X 受理" note must
                 # not be edited or replied to again by the next clear of the same ref.
                 remembered = ids if item.kind == "message" else []
-                await outbox.mark_sent(svc.db, item, remembered, svc.now())
+                await outbox.mark_sent(svc.db, item, remembered, svc.now(), uploads)
                 sent_count += 1
     return sent_count
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,34 @@ Params = Sequence[Any] | dict[str, Any]
 
 class SchemaTooNewError(RuntimeError):
     """The database was written by a newer version of the bot."""
+
+
+class DatabaseUnusableError(RuntimeError):
+    """The database cannot be opened, written or read back intact at start. The message
+    is the one line the operator needs, naming the backup to restore."""
+
+
+@dataclass
+class Handling:
+    """The Telegram update being handled right now (see ``bot.receiving``). Mutable on
+    purpose: a job scheduled from the handler copies the context and must see ``None``
+    once the update is finished."""
+
+    update_id: int | None
+
+
+_handling: ContextVar[Handling | None] = ContextVar("houqin_update", default=None)
+
+
+def begin_update(update_id: int) -> Handling:
+    handling = Handling(update_id)
+    _handling.set(handling)
+    return handling
+
+
+def current_update_id() -> int | None:
+    handling = _handling.get()
+    return None if handling is None else handling.update_id
 
 
 def migration_scripts() -> list[tuple[int, str, str]]:
@@ -61,19 +94,41 @@ class Database:
         async with self._open_lock:
             if self._conn is not None:
                 return
-            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            try:
+                await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+                conn = await aiosqlite.connect(self.path, isolation_level=None)
+            except (sqlite3.Error, OSError) as exc:
+                raise DatabaseUnusableError(self._unusable(exc)) from exc
             conn.row_factory = aiosqlite.Row
             try:
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute("PRAGMA foreign_keys=ON")
                 await conn.execute("PRAGMA busy_timeout=5000")
                 await conn.execute("PRAGMA synchronous=NORMAL")
+                # Damaged pages otherwise show up later as 「出了点问题」 on every message.
+                async with conn.execute("PRAGMA quick_check") as cur:
+                    problems = [str(r[0]) for r in await cur.fetchall()]
+                if problems != ["ok"]:
+                    raise DatabaseUnusableError(self._unusable("; ".join(problems[:3])))
                 await self._migrate(conn)
+            except (sqlite3.Error, OSError) as exc:
+                await conn.close()
+                raise DatabaseUnusableError(self._unusable(exc)) from exc
             except BaseException:
                 await conn.close()
                 raise
             self._conn = conn
+
+    def _unusable(self, reason: object) -> str:
+        from storage import backup  # storage.backup imports this module
+
+        newest = backup.latest(self.path.parent)
+        restore = (
+            f"restore the latest backup: python -m bot restore {newest}"
+            if newest is not None
+            else f"no backup found in {backup.folder(self.path.parent)}"
+        )
+        return f"database {self.path} cannot be used ({reason}); {restore}"
 
     async def close(self) -> None:
         async with self._open_lock:
@@ -109,18 +164,46 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+    async def transaction(self, *, settles: bool = True) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+        The first transaction that commits while an update is handled also marks that
+        update handled in the inbox: after a crash, an update is replayed only if nothing
+        it did was saved, so a replay never adds a purchase line or a report twice.
+        ``settles=False`` for writes that are safe to repeat (a contact refresh)."""
         async with self._tx_lock:
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(conn)
+                update_id = current_update_id() if settles else None
+                if update_id is not None:
+                    await conn.execute(
+                        "UPDATE inbox SET handled_at = ? WHERE update_id = ?"
+                        " AND handled_at IS NULL",
+                        (datetime.now(UTC).isoformat(timespec="seconds"), update_id),
+                    )
             except BaseException:
-                await conn.execute("ROLLBACK")
+                # SQLite has rolled back by itself after some errors (SQLITE_FULL): a
+                # second ROLLBACK would hide the real error behind "no transaction".
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise
             else:
                 await conn.execute("COMMIT")
+
+    async def online_backup(self, target: Path) -> None:
+        """A consistent copy with SQLite's online backup API, between our transactions;
+        written aside and renamed, so a backup is never seen half-written."""
+        partial = target.with_name(target.name + ".part")
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        out = await asyncio.to_thread(sqlite3.connect, partial, check_same_thread=False)
+        try:
+            async with self._tx_lock:
+                await self.conn.backup(out)
+        finally:
+            out.close()
+        await asyncio.to_thread(os.replace, partial, target)
 
     async def backup_to(self, target: Path) -> None:
         """A consistent copy of the live database (VACUUM INTO), between transactions."""

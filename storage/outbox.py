@@ -23,6 +23,7 @@ class PendingMessage:
     payload: dict[str, Any]
     ref: str | None
     attempts: int
+    maybe_sent: bool = False  # an earlier attempt may have reached Telegram
 
 
 def _message_payload(msg: OutMessage) -> dict[str, Any]:
@@ -108,26 +109,50 @@ async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | 
 
 async def due(db: Database, now: datetime, limit: int = 50) -> list[PendingMessage]:
     rows = await db.fetchall(
-        "SELECT id, chat_id, kind, payload, ref, attempts FROM outbox"
+        "SELECT id, chat_id, kind, payload, ref, attempts, sending_at FROM outbox"
         " WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?"
         " ORDER BY id LIMIT ?",
         (to_db(now), limit),
     )
     return [
         PendingMessage(
-            r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["ref"], r["attempts"]
+            r["id"],
+            r["chat_id"],
+            r["kind"],
+            json.loads(r["payload"]),
+            r["ref"],
+            r["attempts"],
+            r["sending_at"] is not None,
         )
         for r in rows
     ]
 
 
+async def mark_sending(db: Database, item: PendingMessage, now: datetime) -> None:
+    """Just before the send: if we die before ``mark_sent``, the next attempt knows the
+    message may have arrived and marks its copy as a repeat."""
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET sending_at = ? WHERE id = ?", (to_db(now), item.id))
+
+
 async def mark_sent(
-    db: Database, item: PendingMessage, message_ids: list[int], now: datetime
+    db: Database,
+    item: PendingMessage,
+    message_ids: list[int],
+    now: datetime,
+    uploads: dict[str, str] | None = None,
 ) -> None:
+    """One transaction right after Telegram accepted the message (the window in which a
+    kill makes a repeat is one local commit), with the file_ids of what was uploaded."""
     async with db.transaction() as tx:
         await tx.execute(
-            "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET sent_at = ?, sending_at = NULL, attempts = attempts + 1"
+            " WHERE id = ?",
             (to_db(now), item.id),
+        )
+        await tx.executemany(
+            "INSERT OR REPLACE INTO uploaded_files (path, file_id, uploaded_at) VALUES (?, ?, ?)",
+            [(path, file_id, to_db(now)) for path, file_id in (uploads or {}).items()],
         )
         if item.ref:
             for message_id in message_ids:
@@ -138,12 +163,15 @@ async def mark_sent(
                 )
 
 
-async def mark_retry(db: Database, item: PendingMessage, error: str, retry_at: datetime) -> None:
+async def mark_retry(
+    db: Database, item: PendingMessage, error: str, retry_at: datetime, *, maybe_sent: bool
+) -> None:
+    """``maybe_sent``: the request timed out, Telegram may have taken it."""
     async with db.transaction() as tx:
         await tx.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
-            " WHERE id = ?",
-            (error[:500], to_db(retry_at), item.id),
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+            " sending_at = CASE WHEN ? THEN sending_at END WHERE id = ?",
+            (error[:500], to_db(retry_at), maybe_sent, item.id),
         )
 
 
@@ -179,13 +207,3 @@ async def uploaded_file_ids(db: Database, paths: list[str]) -> dict[str, str]:
         paths,
     )
     return {r["path"]: r["file_id"] for r in rows}
-
-
-async def remember_uploads(db: Database, file_ids: dict[str, str], now: datetime) -> None:
-    if not file_ids:
-        return
-    async with db.transaction() as tx:
-        await tx.executemany(
-            "INSERT OR REPLACE INTO uploaded_files (path, file_id, uploaded_at) VALUES (?, ?, ?)",
-            [(path, file_id, to_db(now)) for path, file_id in file_ids.items()],
-        )

@@ -99,7 +99,7 @@ async def update_contact(
     db: Database, user_id: int, name: str, username: str | None, chat_id: int | None
 ) -> None:
     """Keep names fresh; only for people already registered."""
-    async with db.transaction() as tx:
+    async with db.transaction(settles=False) as tx:
         await tx.execute(
             "UPDATE people SET name = ?, username = ?, chat_id = COALESCE(?, chat_id)"
             " WHERE user_id = ? AND active = 1 AND (name != ? OR username IS NOT ?"

@@ -5,6 +5,8 @@ survive a restart, so a half-finished report or purchase is still there after an
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -23,23 +25,44 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             update_interval=update_interval,
         )
         self.db = db
+        self._batch: list[tuple[str, tuple[Any, ...]]] | None = None
 
     async def _load(self, table: str, key: str) -> dict[int, dict[Any, Any]]:
         await self.db.open()
         rows = await self.db.fetchall(f"SELECT {key}, data FROM {table}")
         return {int(r[0]): json.loads(r[1]) for r in rows}
 
-    async def _store(self, table: str, key: str, ident: int, data: dict[Any, Any]) -> None:
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Everything PTB writes inside is committed in one transaction at the end: a
+        conversation's state and its draft in user_data are saved together or not at all
+        (PTB writes them concurrently, which would otherwise be separate commits)."""
+        self._batch = []
+        try:
+            yield
+        finally:
+            writes, self._batch = self._batch, None
+        if writes:
+            async with self.db.transaction() as tx:
+                for sql, params in writes:
+                    await tx.execute(sql, params)
+
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        if self._batch is not None:
+            self._batch.append((sql, params))
+            return
         async with self.db.transaction() as tx:
-            await tx.execute(
-                f"INSERT INTO {table} ({key}, data) VALUES (?, ?)"
-                f" ON CONFLICT({key}) DO UPDATE SET data = excluded.data",
-                (ident, json.dumps(data, ensure_ascii=False, default=str)),
-            )
+            await tx.execute(sql, params)
+
+    async def _store(self, table: str, key: str, ident: int, data: dict[Any, Any]) -> None:
+        await self._write(
+            f"INSERT INTO {table} ({key}, data) VALUES (?, ?)"
+            f" ON CONFLICT({key}) DO UPDATE SET data = excluded.data",
+            (ident, json.dumps(data, ensure_ascii=False, default=str)),
+        )
 
     async def _drop(self, table: str, key: str, ident: int) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(f"DELETE FROM {table} WHERE {key} = ?", (ident,))
+        await self._write(f"DELETE FROM {table} WHERE {key} = ?", (ident,))
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         return await self._load("ptb_user_data", "user_id")
@@ -63,18 +86,17 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        async with self.db.transaction() as tx:
-            if new_state is None:
-                await tx.execute(
-                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
-                    (name, json.dumps(list(key))),
-                )
-            else:
-                await tx.execute(
-                    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
-                    " ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
-                    (name, json.dumps(list(key)), json.dumps(new_state)),
-                )
+        if new_state is None:
+            await self._write(
+                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
+                (name, json.dumps(list(key))),
+            )
+        else:
+            await self._write(
+                "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+                " ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
+                (name, json.dumps(list(key)), json.dumps(new_state)),
+            )
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         await self._store("ptb_user_data", "user_id", user_id, data)

@@ -159,6 +159,18 @@ async def add_photos(
         )
 
 
+async def reported_with(tx: Tx, paths: list[str]) -> int | None:
+    """The report these stored photos already belong to, if any."""
+    if not paths:
+        return None
+    marks = ", ".join("?" for _ in paths)
+    value = await tx.fetchval(
+        f"SELECT repair_id FROM repair_photos WHERE kind = 'before' AND path IN ({marks}) LIMIT 1",
+        paths,
+    )
+    return None if value is None else int(value)
+
+
 async def photos(db: Database | Tx, repair_id: int, kind: str | None = None) -> list[RepairPhoto]:
     sql = "SELECT kind, file_id, path, added_at FROM repair_photos WHERE repair_id = ?"
     params: tuple[object, ...] = (repair_id,)

@@ -218,8 +218,9 @@ async def test_price_check_warns_the_supervisor_with_the_figures(
         draft = await purchase_service.start_draft(svc, purchaser, f"猪肉 20斤 {price}")
         await purchase_service.submit(svc, purchaser, draft.purchase.id)
         await purchase_service.confirm(svc, supervisor, draft.purchase.id)
-    for _ in range(2):  # the two earlier notifications
+    for _ in range(2):  # the two earlier notifications, and their acknowledgements
         await tg.message(people.supervisor2.id, "待确认")
+        await tg.message(people.purchaser.id, "已提交")
     clock.advance(timedelta(days=3))
     pid, _ = await submit(tg, people.purchaser, "猪肉 20斤 14\n白菜 50斤 1.2")
     note = await tg.message(people.supervisor2.id, f"#{pid} 待确认")

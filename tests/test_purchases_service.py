@@ -107,8 +107,11 @@ async def test_submitting_notifies_every_supervisor_but_not_the_purchaser(svc: S
     result = await svc_purchases.submit(svc, BOTH, pid)
     assert result.purchase.state is PurchaseState.SUBMITTED
     assert result.purchase.purchase_date == date(2026, 11, 20)
-    rows = await _outbox(svc)
+    everything = await _outbox(svc)
+    rows = [r for r in everything if r[3] is not None]  # the cards, not the purchaser's ack
     assert sorted(r[0] for r in rows) == [SUPERVISOR.chat_id, SUPERVISOR2.chat_id]
+    acks = [r for r in everything if r[0] == BOTH.chat_id]
+    assert len(acks) == 1 and "已提交" in str(acks[0][2]["text"]) and not acks[0][2]["buttons"]
     payload = rows[0][2]
     assert rows[0][3] == f"purchase:{pid}"
     assert "合计 270.00 元" in str(payload["text"]) and "王记" in str(payload["text"])
@@ -143,7 +146,11 @@ async def test_confirmation_records_who_and_when_and_tells_the_purchaser(svc: Se
     assert confirmed.confirmed_by == SUPERVISOR.user_id
     assert confirmed.confirmed_by_name == "张监督"
     assert confirmed.confirmed_at == START + timedelta(minutes=30)
-    told = [r for r in await _outbox(svc) if r[0] == PURCHASER.chat_id]
+    told = [
+        r
+        for r in await _outbox(svc)
+        if r[0] == PURCHASER.chat_id and "已提交" not in str(r[2]["text"])
+    ]
     assert len(told) == 1 and f"#{pid}" in str(told[0][2]["text"])
     assert "张监督" in str(told[0][2]["text"])
     actions = [e.action for e in await audit.history(svc.db, f"purchase:{pid}")]
@@ -166,7 +173,11 @@ async def test_reject_needs_a_reason_and_tells_the_purchaser(svc: Services) -> N
     rejected = await svc_purchases.reject(svc, SUPERVISOR, pid, "重量不对，请复秤")
     assert rejected.state is PurchaseState.REJECTED
     assert rejected.reject_reason == "重量不对，请复秤"
-    told = [r for r in await _outbox(svc) if r[0] == PURCHASER.chat_id]
+    told = [
+        r
+        for r in await _outbox(svc)
+        if r[0] == PURCHASER.chat_id and "已提交" not in str(r[2]["text"])
+    ]
     assert "重量不对，请复秤" in str(told[-1][2]["text"])
     with pytest.raises(DomainError, match="已由 张监督 驳回"):
         await svc_purchases.confirm(svc, SUPERVISOR2, pid)
@@ -306,7 +317,7 @@ async def test_admins_are_asked_when_no_other_supervisor_can_confirm(svc: Servic
     pid = await _draft(svc, "猪肉 20斤 13.5", by=BOTH)
     result = await svc_purchases.submit(svc, BOTH, pid)
     assert result.notified == 1
-    assert [r[0] for r in await _outbox(svc)] == [ADMIN.chat_id]
+    assert [r[0] for r in await _outbox(svc) if r[3] is not None] == [ADMIN.chat_id]
 
 
 async def test_at_most_one_album_of_photos(svc: Services) -> None:

@@ -53,6 +53,14 @@ async def outbox_rows(svc: Services) -> list[tuple[int, str, dict[str, object]]]
     return [(r["chat_id"], r["kind"], json.loads(r["payload"])) for r in rows]
 
 
+async def notifications(svc: Services) -> list[tuple[int, str, dict[str, object]]]:
+    """The outbox without the doer's own acknowledgement (queued with ref NULL)."""
+    rows = await svc.db.fetchall(
+        "SELECT chat_id, kind, payload FROM outbox WHERE ref IS NOT NULL ORDER BY id"
+    )
+    return [(r["chat_id"], r["kind"], json.loads(r["payload"])) for r in rows]
+
+
 async def clear_outbox(svc: Services) -> None:
     async with svc.db.transaction() as tx:
         await tx.execute("DELETE FROM outbox")
@@ -80,8 +88,11 @@ async def test_caption_report_is_saved_and_sent_to_every_supervisor(
     assert (tk.location, tk.description, tk.category) == ("教学楼302教室", "门锁坏了，关不上",
                                                           Category.LOCK)  # fmt: skip
     assert tk.state is RepairState.NEW
-    rows = await outbox_rows(svc)
+    rows = await notifications(svc)
     assert sorted(chat for chat, _, _ in rows) == [2, 3]
+    # The teacher's 「已提交」 is queued with the report, so a crash cannot lose it.
+    [ack] = [p for chat, _, p in await outbox_rows(svc) if chat == cast["teacher"].chat_id]
+    assert "报修单 #1 已提交" in str(ack["text"])
     payload = rows[0][2]
     assert "教学楼302教室" in str(payload["text"])
     assert payload["photos"] == [{"file_id": "file-1", "path": "repairs/1.jpg"}]
@@ -99,7 +110,7 @@ async def test_accept_with_one_repairer_assigns_automatically(
     await clear_outbox(svc)
     outcome = await svc_repairs.accept(svc, r.ticket.id, by=cast["boss"])
     assert outcome.accepted and outcome.ticket.assignee_id == 4
-    rows = await outbox_rows(svc)
+    rows = await notifications(svc)
     chats = [chat for chat, kind, _ in rows if kind == "message"]
     assert sorted(chats) == [1, 4]  # reporter told, repairer gets the job
     job = next(p for chat, _, p in rows if chat == 4)
@@ -140,7 +151,7 @@ async def test_staff_cannot_accept(svc: Services, cast: dict[str, Person]) -> No
 async def test_supervisor_cannot_accept_own_report(svc: Services, cast: dict[str, Person]) -> None:
     r = await svc_repairs.report_caption(svc, reporter=Actor.of(cast["boss"]),
                                          caption="302 灯管不亮", photos=())  # fmt: skip
-    rows = await outbox_rows(svc)
+    rows = await notifications(svc)
     assert [chat for chat, _, _ in rows] == [3]  # the other supervisor only
     with pytest.raises(DomainError, match="不能受理自己"):
         await svc_repairs.accept(svc, r.ticket.id, by=cast["boss"])
@@ -216,7 +227,7 @@ async def test_third_report_at_same_place_is_flagged(
     r = await svc_repairs.report_caption(svc, reporter=Actor.of(cast["teacher"]),
                                          caption="教学楼302教室，锁又坏了", photos=())  # fmt: skip
     assert r.repeat_count == 3
-    rows = await outbox_rows(svc)
+    rows = await notifications(svc)
     assert all("同一位置第3次报修，建议更换" in str(p["text"]) for _, _, p in rows)
     clock.advance(timedelta(days=61))
     r = await svc_repairs.report_caption(svc, reporter=Actor.of(cast["teacher"]),
@@ -334,3 +345,20 @@ async def test_urgent_report_missed_during_a_long_outage_is_reminded_once_then_t
         for h in range(31, 36)
     ]
     assert sent == [(r.ticket.id,), (r.ticket.id,), (), (), ()]  # three in all, then quiet
+
+
+async def test_the_same_photos_reported_again_after_a_crash_make_no_second_report(
+    svc: Services, cast: dict[str, Person]
+) -> None:
+    photos = (Photo("file-1", "repairs/a1.jpg"), Photo("file-2", "repairs/a2.jpg"))
+    reporter = Actor.of(cast["teacher"])
+    first = await svc_repairs.report_caption(
+        svc, reporter=reporter, caption="教学楼302教室 门锁坏了", photos=photos
+    )
+    again = await svc_repairs.report_caption(
+        svc, reporter=reporter, caption="教学楼302教室 门锁坏了", photos=photos
+    )
+    assert again.ticket.id == first.ticket.id
+    assert await svc.db.fetchval("SELECT COUNT(*) FROM repairs") == 1
+    acks = [p for chat, _, p in await outbox_rows(svc) if chat == cast["teacher"].chat_id]
+    assert len(acks) == 1

@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,7 @@ class LocalBotApi:
         self.deleted: dict[tuple[int, int], int] = {}  # chat, id -> revision of the deletion
         self._consumed: set[int] = set()  # indexes into self.sent handed to a test already
         self._updates: list[dict[str, Any]] = []
+        self.pushed: dict[int, dict[str, Any]] = {}  # update id -> every update ever sent
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._file_ids = itertools.count(1)
@@ -195,10 +197,26 @@ class LocalBotApi:
 
     async def _push(self, update: dict[str, Any]) -> dict[str, Any]:
         update["update_id"] = next(self._update_ids)
+        self.pushed[update["update_id"]] = update
         async with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
         return update
+
+    async def redeliver(self, update_id: int) -> None:
+        """Deliver an update again, as Telegram does when the bot fetched it but was killed
+        before the next getUpdates confirmed it."""
+        async with self._changed:
+            self._updates.insert(0, self.pushed[update_id])
+            self._changed.notify_all()
+
+    def repeats(self) -> list[list[dict[str, Any]]]:
+        """Messages the bot sent to the same chat more than once, as groups of copies in
+        order; a copy that says it is sent again (「（重发：…」) counts as a repeat too."""
+        groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+        for sent in self.sent:
+            groups[(sent["chat"]["id"], message_text(sent).split("\n\n（重发")[0])].append(sent)
+        return [copies for copies in groups.values() if len(copies) > 1]
 
     def _user_message(
         self, user: TgUser, chat_id: int | None, reply_to: dict[str, Any] | None

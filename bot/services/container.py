@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.throttle import Throttle
 from storage.db import Database
+from storage.faults import FaultAlarm
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Services:
     outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Strangers get a refusal for at most 5 messages a minute, then silence.
     stranger_throttle: Throttle = field(default_factory=lambda: Throttle(5, 60))
+    # Disk full, read-only, damaged: said once per kind per hour, to the log and to admins.
+    fault_alarm: FaultAlarm = field(default_factory=FaultAlarm)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.domain import patrols as rules
 from bot.domain.errors import DomainError
+from bot.domain.ids import parse_id
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import Check, ItemState, RoundState, Slot
 from bot.domain.people import Person
@@ -482,9 +483,10 @@ async def remove_item(
     async with svc.db.transaction() as tx:
         await repo.seed_default_items(tx, now)
         current = await repo.items(tx, slot)
-        if not number_text.strip().isdigit() or not 1 <= int(number_text) <= len(current):
+        number = parse_id(number_text)
+        if not number or number > len(current):
             raise DomainError(f"请写要删除的序号（1–{len(current)}），可先用 /patrol_items 查看。")
-        item = current[int(number_text) - 1]
+        item = current[number - 1]
         await repo.deactivate_item(tx, item.id)
         await audit.record(
             tx,
@@ -594,12 +596,12 @@ async def add_holiday(svc: Services, text: str, *, by: Person) -> tuple[date, da
 
 async def remove_holiday(svc: Services, id_text: str, *, by: Person) -> None:
     _admin(by)
-    raw = id_text.strip().lstrip("#")
-    if not raw.isdigit():
+    holiday_id = parse_id(id_text)
+    if holiday_id is None:
         raise DomainError("请写要删除的假期编号，例如：/holiday 删除 2")
     now = svc.now()
     async with svc.db.transaction() as tx:
-        if not await repo.remove_holiday(tx, int(raw)):
+        if not await repo.remove_holiday(tx, holiday_id):
             raise DomainError("没有这个编号的假期。")
         await audit.record(
             tx,
@@ -607,5 +609,5 @@ async def remove_holiday(svc: Services, id_text: str, *, by: Person) -> None:
             actor_id=by.user_id,
             actor_name=by.name,
             action="patrol.holiday_remove",
-            detail=raw,
+            detail=str(holiday_id),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.errors import DomainError
+from bot.domain.ids import parse_id
 from bot.domain.messages import OutMessage
 from bot.domain.people import Person
 from bot.domain.roles import Role
@@ -111,8 +112,8 @@ async def bootstrap_admin(
 async def resolve_person(svc: Services, token: str) -> int:
     """Whom an admin means: a user ID, an @username or a name as /users shows them."""
     key = token.strip()
-    if key.isdigit():
-        return int(key)
+    if (user_id := parse_id(key)) is not None:
+        return user_id  # one too big to exist finds nobody
     everyone = await people.all_people(svc.db)
     if key.startswith("@"):
         handle = key[1:].lower()

@@ -225,6 +225,9 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
             notified = await notify_role(tx, svc, role, msg, ref=ref(purchase_id), exclude=exclude)
             if notified:
                 break
+        # 「采购单 #N 已提交」 is queued with the submission: a crash cannot lose it.
+        await notify_person(tx, svc, person.user_id, OutMessage(t.submitted(purchase, notified)),
+                            ref=None)  # fmt: skip
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
                            action="purchase.submit", subject=ref(purchase_id),
                            detail=f"{len(purchase.lines)} 项，合计 {purchase.total}")  # fmt: skip

@@ -4,7 +4,7 @@ transaction, then wakes the outbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,11 +135,22 @@ class NewReport:
 
 
 async def _create(
-    tx: Tx, svc: Services, reporter: Actor, new: NewReport, round_id: int | None = None
+    tx: Tx,
+    svc: Services,
+    reporter: Actor,
+    new: NewReport,
+    round_id: int | None = None,
+    ack: Callable[[RepairTicket, int], OutMessage] | None = None,
 ) -> Reported:
     now = svc.now()
     if len(new.photos) > MAX_PHOTOS:
         raise DomainError(f"一次最多{MAX_PHOTOS}张照片。")
+    # Each received photo is stored under its own name, so photos already in a report mean
+    # this report was made already: an album or guided report finished again after a kill
+    # between its commit and the save of the conversation. Nothing is made or sent twice.
+    made = await repo.reported_with(tx, [p.path for p in new.photos if p.path])
+    if made is not None:
+        return Reported(await _load(tx, made), len(new.photos), 0, 0)
     repair_id = await repo.insert(
         tx,
         reporter_id=reporter.user_id,
@@ -158,6 +169,10 @@ async def _create(
     if round_id is not None:
         detail += f"（巡查 {round_id}）"
     await _audit(tx, svc, reporter, "repair.create", ticket, detail)
+    if ack is not None:
+        # 「报修单 #N 已提交」 is queued with the report (first, so it goes out first): a
+        # crash after the commit cannot lose it, and the user never resends a duplicate.
+        await notify_person(tx, svc, reporter.user_id, ack(ticket, len(new.photos)), ref=None)
     count = await repo.count_same_place(tx, new.location, new.category, now - REPEAT_WINDOW)
     msg = OutMessage(
         t.new_to_supervisor(ticket, repeat_note(count), from_patrol=round_id is not None),
@@ -168,9 +183,21 @@ async def _create(
     return Reported(ticket, len(photos), count, notified)
 
 
-async def _report(svc: Services, reporter: Actor, new: NewReport) -> Reported:
+def _caption_ack(ticket: RepairTicket, photo_count: int) -> OutMessage:
+    return OutMessage(
+        t.submitted(ticket, photo_count), t.category_buttons(ticket.id, ticket.category)
+    )
+
+
+def _guided_ack(ticket: RepairTicket, photo_count: int) -> OutMessage:
+    return OutMessage(t.guided_submitted(ticket, photo_count))
+
+
+async def _report(
+    svc: Services, reporter: Actor, new: NewReport, ack: Callable[[RepairTicket, int], OutMessage]
+) -> Reported:
     async with svc.db.transaction() as tx:
-        result = await _create(tx, svc, reporter, new)
+        result = await _create(tx, svc, reporter, new, ack=ack)
     svc.kick_outbox()
     return result
 
@@ -190,7 +217,7 @@ async def report(
     description = clean_description(description)
     category = category or guess_category(description + location)
     new = NewReport(location, description, category, urgency or Urgency.NORMAL, photos)
-    return await _report(svc, reporter, new)
+    return await _report(svc, reporter, new, _guided_ack)
 
 
 async def report_caption(
@@ -206,7 +233,7 @@ async def report_caption(
     if category is Category.OTHER:
         category = guess_category(caption)
     new = NewReport(location, description, category, guess_urgency(caption), photos)
-    return await _report(svc, reporter, new)
+    return await _report(svc, reporter, new, _caption_ack)
 
 
 async def report_from_patrol(
@@ -284,6 +311,11 @@ async def _changing(svc: Services, repair_id: int) -> AsyncIterator[tuple[Tx, Re
     svc.kick_outbox()
 
 
+# Steps whose doer is answered in the chat through the outbox. 受理, 改派 and 驳回 are
+# answered by the "已由 X …" note under the doer's own card instead.
+_ACKNOWLEDGED = frozenset({"hold", "resume", "start", "complete", "verify", "reopen"})
+
+
 async def _record(
     tx: Tx,
     svc: Services,
@@ -303,6 +335,12 @@ async def _record(
     await _audit(tx, svc, by, f"repair.{step}", ticket, detail, now)
     if clear:
         await outbox.enqueue_clear_buttons(tx, t.ref(ticket.id), now=now, note=note)
+    if by is not None and step in _ACKNOWLEDGED:
+        # The acknowledgement is as durable as the step: it is in the outbox with it (a
+        # step with a note is acknowledged by that note under the person's own card).
+        buttons = t.worker_buttons(ticket) if step == "start" else []
+        ack = OutMessage(t.step_done(step, ticket), buttons)
+        await notify_person(tx, svc, by.user_id, ack, ref=None)
 
 
 async def _send_job(tx: Tx, svc: Services, ticket: RepairTicket, text: str) -> None:

@@ -8,6 +8,9 @@ from bot.domain.roles import Role
 
 NOT_REGISTERED = "您好！您还没有登记，暂时不能使用后勤助手。请向后勤办公室索取邀请链接。"
 INTERNAL_ERROR = "抱歉，处理时出了点问题，请稍后再试。如果一直这样，请联系后勤办公室。"
+# Under a notification sent again because the first try may have arrived (a restart or a
+# timeout between sending and recording it): the same content, marked, harmless to tap.
+RESENT_NOTE = "（重发：如果已经收到过这条消息，请忽略）"
 STALE_BUTTON = "这个按钮已失效，请重新打开最新的消息。"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看您能用的功能。"
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能。"
