@@ -23,8 +23,8 @@ from bot.domain.repairs import (
     guess_category,
     guess_urgency,
     has_words,
+    read_caption,
     repeat_note,
-    split_caption,
 )
 from bot.domain.roles import Role
 from bot.services.container import Services
@@ -199,13 +199,10 @@ async def report_caption(
     """The fast path: photo(s) with a caption like "教学楼302教室 门锁坏了，关不上"."""
     if not has_words(caption):  # only emoji: nothing to go on
         raise DomainError(t.CAPTION_NO_WORDS)
-    location, description = split_caption(caption)
+    reading = read_caption(caption)
     # Only a place ("教学楼302教室"): the photo shows what is broken.
-    description = clean_description(description or t.SEE_PHOTO)
-    category = guess_category(description)
-    if category is Category.OTHER:
-        category = guess_category(caption)
-    new = NewReport(location, description, category, guess_urgency(caption), photos)
+    description = clean_description(reading.description or t.SEE_PHOTO)
+    new = NewReport(reading.location, description, reading.category, reading.urgency, photos)
     return await _report(svc, reporter, new)
 
 
