@@ -176,9 +176,9 @@ CATEGORY_KEYWORDS: tuple[tuple[Category, tuple[str, ...]], ...] = (
     # 门口 no 门): they are read, and count for nothing.
     (
         Category.OTHER,
-        ("电梯", "电梯门", "电话", "门口", "门卫", "门卫室", "大门口", "校门口", "门前", "电教", "电子屏",
-         "电脑室", "电教室", "配电房", "配电室", "水房", "开水房", "水泥", "水渍", "墙", "地砖",
-         "瓷砖", "天花板", "吊顶", "屋顶", "楼顶", "防水", "燃气", "煤气", "天然气"),
+        ("电梯", "电梯门", "电话", "门口", "门卫", "门卫室", "大门口", "校门口", "门前", "电教",
+         "电子屏", "电脑室", "电教室", "配电房", "配电室", "水房", "开水房", "水泥", "水渍", "墙",
+         "地砖", "瓷砖", "天花板", "吊顶", "屋顶", "楼顶", "防水", "燃气", "煤气", "天然气"),
     ),
 )  # fmt: skip
 _KEYWORD_CATEGORY = {w: c for c, words in CATEGORY_KEYWORDS for w in words}
@@ -364,10 +364,14 @@ MAX_DESCRIPTION = 500
 
 
 def looks_like_place(token: str) -> bool:
-    return bool(token) and not _COUNTED.search(token) and (
-        any(ch.isdigit() for ch in token)
-        or any(w in token for w in PLACE_WORDS)
-        or any(ch in _SUFFIXES for ch in token[1:])
+    return (
+        bool(token)
+        and not _COUNTED.search(token)
+        and (
+            any(ch.isdigit() for ch in token)
+            or any(w in token for w in PLACE_WORDS)
+            or any(ch in _SUFFIXES for ch in token[1:])
+        )
     )
 
 
@@ -667,6 +671,12 @@ class RepairTicket:
         if not self.state.is_open:
             raise self._decided()
         self.category = category
+
+    def change_urgency(self, urgency: Urgency) -> None:
+        """改为紧急 / 改为一般: while the job is still to be done (the deadlines follow)."""
+        if not self.state.is_open or self.state is RepairState.DONE:
+            raise self._decided()
+        self.urgency = urgency
 
     # ---- deadlines ----------------------------------------------------------------
     def overdue(self, now: datetime, rules: RepairEscalation) -> Overdue | None:

@@ -14,6 +14,7 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import Check, ItemState, RoundState, Slot
 from bot.domain.people import Person
+from bot.domain.repairs import patrol_place
 from bot.domain.roles import Role
 from bot.services import repairs
 from bot.services.container import Services
@@ -315,7 +316,7 @@ async def submit(
                 tx,
                 svc,
                 reporter=actor,
-                location=t.repair_location(rnd.slot),
+                location=patrol_place(c.item, c.note),
                 description=t.repair_description(c.item, c.note),
                 photos=photos,
                 round_id=round_id,

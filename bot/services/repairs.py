@@ -23,6 +23,7 @@ from bot.domain.repairs import (
     guess_category,
     guess_urgency,
     has_words,
+    normalise_caption,
     read_caption,
     repeat_note,
 )
@@ -121,6 +122,7 @@ class Reported:
     photo_count: int
     repeat_count: int
     notified: int
+    duplicate_of: int | None = None  # an open report for the same place and category
 
 
 @dataclass(frozen=True)
@@ -159,13 +161,17 @@ async def _create(
         detail += f"（巡查 {round_id}）"
     await _audit(tx, svc, reporter, "repair.create", ticket, detail)
     count = await repo.count_same_place(tx, new.location, new.category, now - REPEAT_WINDOW)
+    duplicate = await repo.open_same_place(tx, new.location, new.category, exclude_id=repair_id)
+    notes = [repeat_note(count), t.duplicate_note(duplicate) if duplicate else None]
     msg = OutMessage(
-        t.new_to_supervisor(ticket, repeat_note(count), from_patrol=round_id is not None),
+        t.new_to_supervisor(
+            ticket, "；".join(n for n in notes if n) or None, from_patrol=round_id is not None
+        ),
         t.supervisor_buttons(repair_id),
         photos,
     )
     notified = await _notify_supervisors(tx, svc, msg, ticket, exclude={reporter.user_id})
-    return Reported(ticket, len(photos), count, notified)
+    return Reported(ticket, len(photos), count, notified, duplicate)
 
 
 async def _report(svc: Services, reporter: Actor, new: NewReport) -> Reported:
@@ -186,7 +192,7 @@ async def report(
     photos: Sequence[Photo] = (),
 ) -> Reported:
     """The guided path: every field given (category and urgency guessed when missing)."""
-    location = " ".join(location.split())
+    location = " ".join(normalise_caption(location).split())
     description = clean_description(description)
     category = category or guess_category(description + location)
     new = NewReport(location, description, category, urgency or Urgency.NORMAL, photos)
@@ -218,7 +224,7 @@ async def report_from_patrol(
 ) -> int:
     """A patrol item found abnormal becomes a report, in the patrol's own transaction.
     Queues the supervisors' notification (the caller kicks the outbox after commit)."""
-    location = " ".join(location.split())
+    location = " ".join(normalise_caption(location).split())
     description = clean_description(description)
     category = guess_category(description)
     if category is Category.OTHER:
@@ -240,6 +246,29 @@ async def set_category(
             ticket.recategorise(category)
             change = f"{old.label} → {category.label}"
             await _record(tx, svc, ticket, Actor.of(by), "category", change, clear=False)
+    return ticket
+
+
+async def set_urgency(
+    svc: Services, repair_id: int, *, by: Person, urgency: Urgency
+) -> RepairTicket:
+    """改为紧急 / 改为一般 from the reporter (or a supervisor). Whoever has the report in
+    hand (the supervisors before it is accepted, then the repairer) hears of the change."""
+    async with _changing(svc, repair_id) as (tx, ticket):
+        if by.user_id != ticket.reporter_id and not _is_supervisor(by):
+            raise DomainError(t.URGENCY_NOT_YOURS)
+        if ticket.urgency is urgency:
+            return ticket
+        old = ticket.urgency
+        ticket.change_urgency(urgency)
+        actor = Actor.of(by)
+        await _record(tx, svc, ticket, actor, "urgency", f"{old.label} → {urgency.label}",
+                      clear=False)  # fmt: skip
+        msg = OutMessage(t.urgency_changed_to_handler(ticket, by=by.name))
+        if ticket.state is RepairState.NEW:
+            await _notify_supervisors(tx, svc, msg, ticket, exclude={by.user_id})
+        elif ticket.assignee_id not in (None, by.user_id):
+            await _tell(tx, svc, ticket.assignee_id, ticket, msg.text)
     return ticket
 
 

@@ -123,12 +123,6 @@ def submitted_answer(state: RoundState, repair_ids: Sequence[int]) -> str:
     return base
 
 
-def repair_location(slot: Slot) -> str:
-    """Where the patroller said the fault is goes into the note; the report's location
-    names the round so the repair shows where it came from."""
-    return f"{slot.short}巡查"
-
-
 def repair_description(item: str, note: str | None) -> str:
     return f"{note}（检查项：{item}）" if note else item
 
