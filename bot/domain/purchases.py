@@ -476,6 +476,52 @@ def needs_certificate(item: str, certificate_items: tuple[str, ...]) -> bool:
     return any(word and word in item for word in certificate_items)
 
 
+# How many 斤 one unit weighs. Meat and vegetables are bought by 斤, 公斤 or 克; their prices
+# are compared (and weights totalled) per 斤, whatever unit the line was written in.
+_JIN_PER_UNIT = {"斤": Decimal(1), "kg": Decimal(2), "g": Decimal("0.002"), "两": Decimal("0.1")}
+
+
+def jin_per(unit: str) -> Decimal | None:
+    """``公斤`` -> 2, ``克`` -> 0.002, ``斤`` -> 1; None for a unit that is no weight."""
+    return _JIN_PER_UNIT.get(unit_key(unit))
+
+
+def comparable_price(unit_price: Decimal, unit: str) -> tuple[Decimal, str]:
+    """The price in the unit prices are compared in: ``40 元/公斤`` -> ``(20, "斤")``."""
+    per = jin_per(unit)
+    if per is None:
+        return unit_price, unit
+    return unit_price / per, "斤"
+
+
+def average_price(history: list[tuple[Decimal, str, Decimal]], unit: str) -> Decimal | None:
+    """The weighted average price (money paid / quantity bought) of earlier lines given as
+    (quantity, unit, amount), in the unit of ``comparable_price`` (per 斤 for weights)."""
+    per = jin_per(unit)
+    paid, bought = Decimal(0), Decimal(0)
+    for quantity, row_unit, amount in history:
+        row_per = jin_per(row_unit)
+        if per is not None and row_per is not None:
+            bought += quantity * row_per
+        elif per is None and unit_key(row_unit) == unit_key(unit):
+            bought += quantity
+        else:
+            continue
+        paid += amount
+    return paid / bought if bought > 0 else None
+
+
+def weight_total(lines: list[tuple[Decimal, str]]) -> Decimal | None:
+    """The total weight in 斤 of (quantity, unit) pairs, if every one is a weight."""
+    total_jin = Decimal(0)
+    for quantity, unit in lines:
+        per = jin_per(unit)
+        if per is None:
+            return None
+        total_jin += quantity * per
+    return total_jin
+
+
 def price_warning(unit_price: Decimal, average: Decimal | None, percent: int) -> str | None:
     """ "较近30天均价 12.10 高 16.0%" when the price is more than ``percent`` above average."""
     if average is None or average <= 0:

@@ -353,6 +353,9 @@ async def checklist_messages(svc: Services, round_id: int) -> list[tuple[int, in
 # ---------------------------------------------------------------- records
 
 
+UNSTAFFED = "未排班"
+
+
 @dataclass(frozen=True)
 class RoundRecord:
     round: repo.Round
@@ -363,6 +366,8 @@ class RoundRecord:
     @property
     def result(self) -> str:
         bad = sum(c.state is ItemState.ABNORMAL for c in self.checks)
+        if not self.people and self.round.state not in (RoundState.SUBMITTED, RoundState.LATE):
+            return UNSTAFFED  # sent to nobody: not a round anyone missed
         label = self.round.state.label
         if self.round.state is RoundState.LATE and self.round.missed_at:
             label = "迟交（曾记漏检）"
@@ -374,7 +379,7 @@ class RoundRecord:
     def who(self) -> str:
         if self.round.submitted_by_name:
             return self.round.submitted_by_name
-        return "、".join(self.people) or "无人值班"
+        return "、".join(self.people) or UNSTAFFED
 
 
 async def records(svc: Services, first: date, end: date) -> list[RoundRecord]:

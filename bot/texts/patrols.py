@@ -150,7 +150,10 @@ def reminder(title: str, minutes: int) -> str:
 
 
 def missed_alert(title: str, people: Sequence[str]) -> str:
-    who = "、".join(esc(p) for p in people) or "（无人值班）"
+    if not people:  # nobody was sent the round: no one missed it
+        head = f"❗ <b>{esc(title)}</b> 无人值班（未排班），这一轮没有人检查。"
+        return head + "请用 /roster 安排巡查员。"
+    who = "、".join(esc(p) for p in people)
     return f"❗ <b>{esc(title)}</b> 超时未提交，已记为漏检。值班：{who}"
 
 
