@@ -170,7 +170,7 @@ CATEGORY_KEYWORDS: tuple[tuple[Category, tuple[str, ...]], ...] = (
     (
         Category.DOOR_WINDOW,
         ("门窗", "窗户", "窗框", "纱窗", "窗帘", "玻璃", "合页", "门", "窗", "卷帘门",
-         "伸缩门", "防盗门", "铁门", "闭门器", "推拉门"),
+         "伸缩门", "电动门", "自动门", "防盗门", "铁门", "闭门器", "推拉门"),
     ),
     # Words that name no fault of ours but hide the keywords inside them (电梯 is no 电/灯,
     # 门口 no 门): they are read, and count for nothing.
@@ -357,7 +357,7 @@ _LEAD_WORDS = re.compile(
     r"|位于|地点|位置|地址|就在|是)+"
 )
 _AT = re.compile(r"在|到|位于")
-_LEADING_FILLER = re.compile(rf"^(?:[上里内外旁边]*的|[{_SEPARATORS}])+")
+_LEADING_FILLER = re.compile(rf"^(?:[上下里内外旁边前后面对附近]*的|[{_SEPARATORS}])+")
 _TRAILING_AT = re.compile(rf"(?:在|到|去|位于|地点|位置|地址|[{_SEPARATORS}])+$")
 MAX_LOCATION = 40
 MAX_DESCRIPTION = 500
