@@ -19,6 +19,7 @@ from bot.domain.repairs import (
     patrol_place,
     read_caption,
     split_caption,
+    urgency_raised,
 )
 
 ROWS = json.loads((Path(__file__).parent / "data" / "repair_captions.json").read_text("utf-8"))
@@ -51,6 +52,13 @@ def test_hazards_and_impact_are_urgent_without_the_word_ji(text: str) -> None:
 def test_a_stove_that_will_not_light_and_an_emergency_lamp_are_not_emergencies() -> None:
     assert guess_urgency("燃气灶打不着火") is Urgency.NORMAL
     assert guess_urgency("楼梯应急灯不亮") is Urgency.NORMAL
+
+
+def test_not_serious_is_not_urgent_and_a_later_note_may_raise_urgency() -> None:
+    assert guess_urgency("水龙头有点漏，不严重") is Urgency.NORMAL
+    assert guess_urgency("窗户关不上，不是很急") is Urgency.LOW
+    assert urgency_raised("补充：地上全是水，挺急的")
+    assert not urgency_raised("补充：是靠窗那一排")
 
 
 def test_danger_stays_urgent_even_when_the_reporter_says_it_can_wait() -> None:

@@ -279,7 +279,9 @@ IMPACT_WORDS = (
 )  # fmt: skip
 # 着火 but not 打不着火 (a stove that will not light), and three exclamation marks.
 _HAZARD = re.compile(r"(?<!不)着火|[!！]{3}")
-LOW_WORDS = ("不急", "不着急", "不用急", "别急", "不紧急", "有空", "方便时", "方便的时候")
+LOW_WORDS = ("不急", "不着急", "不用急", "别急", "不紧急", "不太急", "不是很急", "不很急", "有空",
+             "方便时", "方便的时候")  # fmt: skip
+_NOT_SERIOUS = re.compile(r"不(?:太|是很|很|算)?严重")
 
 
 def guess_urgency(text: str) -> Urgency:
@@ -290,6 +292,7 @@ def guess_urgency(text: str) -> Urgency:
         return Urgency.URGENT
     if any(word in value for word in LOW_WORDS):
         return Urgency.LOW
+    value = _NOT_SERIOUS.sub("", value)  # 漏水不严重 is no emergency
     if any(word in value for word in IMPACT_WORDS):
         return Urgency.URGENT
     return Urgency.NORMAL
