@@ -301,6 +301,7 @@ def _join_split_tokens(tokens: list[str]) -> list[str]:
 
 # ---------------------------------------------------------------- everyday wording
 
+RECEIPT_TOLERANCE = Decimal("0.05")  # a receipt's amount may differ by rounding, no more
 MAX_DIGITS = 12  # a longer run of digits is a slip of the thumb, never a quantity or price
 _CN_DIGITS_RE = "零〇一二两三四五六七八九"
 _PLAIN = r"\d+(?:\.\d+)?"
@@ -372,12 +373,26 @@ def _check_receipt(quantity: Decimal, unit_price: Decimal, written: str) -> Deci
         raise DomainError(f"最后的「{written}」看不懂，金额请写成 金额：72元")
     amount = _number(m["num"], "金额")
     expected = money(quantity * unit_price)
-    if abs(amount - expected) > Decimal("0.05"):
+    if abs(amount - expected) > RECEIPT_TOLERANCE:
         raise DomainError(
             f"金额 {fmt_number(amount)} 元与 数量×单价（{fmt_money(expected)} 元）对不上，"
             "请核对金额或单价"
         )
     return money(amount)
+
+
+def _price_then_amount(qty_token: str, first: str, second: str) -> bool:
+    """After a quantity, two numbers: a price and the amount paid (``30斤 2.4 72``), or two
+    prices by mistake (``20斤 13.5 14``)? An amount is marked 共, or agrees with the price,
+    or is well above it."""
+    price, paid = _PRICE_RE.match(first), _PRICE_RE.match(second)
+    if price is None or paid is None or price["total"] or paid["unit"]:
+        return False
+    if paid["total"]:
+        return True
+    quantity, _ = parse_quantity(qty_token)
+    each, amount = _number(price["num"], "单价"), _number(paid["num"], "金额")
+    return abs(money(quantity * each) - amount) <= RECEIPT_TOLERANCE or amount > each * 2
 
 
 def parse_line(raw: str) -> PurchaseLine:
@@ -401,6 +416,8 @@ def parse_line(raw: str) -> PurchaseLine:
                 f"缺少数量：单价 {price['price']}元/{unit}，买了多少{unit}？"
                 f"请写成：{item} 20{unit} {price['price']}"
             )
+        if _PRICE_LABEL.search(body) and len(tokens) == 2:  # 白菜 单价1.2
+            raise DomainError(f"缺少数量：买了多少？请写成：{tokens[0]} 20斤 {tokens[1]}")
     if len(tokens) == 1:
         if _NAME_QTY_RE.match(tokens[0]):
             raise DomainError(f"缺少单价，请写成：{EXAMPLE}")
@@ -429,11 +446,16 @@ def parse_line(raw: str) -> PurchaseLine:
     *name_parts, qty_token, price_token = tokens
     if _QTY_NO_UNIT_RE.match(qty_token) and _QTY_RE.match(price_token):  # 土豆 2.4 30斤
         qty_token, price_token = price_token, qty_token
+    if len(name_parts) > 1 and _QTY_RE.match(name_parts[-1]) and _PRICE_RE.match(qty_token):
+        if written_total is None and _price_then_amount(name_parts[-1], qty_token, price_token):
+            # 土豆 30斤 2.4 72: the price and the amount paid, as on a receipt
+            written_total = price_token if price_token.startswith("共") else f"共{price_token}"
+            price_token, qty_token = qty_token, name_parts.pop()
+        else:
+            raise DomainError(f"单价写了两个（{qty_token}、{price_token}），请只写一个")
     item = " ".join(name_parts)
     if _QTY_RE.match(item) or _QTY_NO_UNIT_RE.match(item):
         raise DomainError(f"缺少品名，请写成：{EXAMPLE}")
-    if any(_QTY_RE.match(part) for part in name_parts) and _PRICE_RE.match(qty_token):
-        raise DomainError(f"单价写了两个（{qty_token}、{price_token}），请只写一个")
     if len(item) > MAX_ITEM_CHARS:
         raise DomainError(f"品名太长（最多 {MAX_ITEM_CHARS} 个字）")
     quantity, unit = parse_quantity(qty_token)
