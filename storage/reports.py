@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+from bot.domain.purchases import weight_total
 from bot.domain.reports import PatrolNumbers, PurchaseNumbers, RepairNumbers
 from storage.db import Database
 
@@ -21,6 +22,8 @@ async def repair_numbers(db: Database, start_utc: str, end_utc: str) -> RepairNu
         " SUM(state = 'rejected') AS rejected,"
         " SUM(state = 'done') AS done,"
         " SUM(state NOT IN ('verified', 'done', 'rejected')) AS open,"
+        " SUM(state = 'new') AS new, SUM(state = 'accepted') AS accepted,"
+        " SUM(state = 'in_progress') AS in_progress, SUM(state = 'on_hold') AS on_hold,"
         " SUM(patrol_round_id IS NOT NULL) AS from_patrols,"
         f" AVG(CASE WHEN accepted_at IS NOT NULL THEN {_HOURS.format(end='accepted_at', start='created_at')} END) AS accept_h,"  # noqa: E501
         f" AVG(CASE WHEN done_at IS NOT NULL AND accepted_at IS NOT NULL THEN {_HOURS.format(end='done_at', start='accepted_at')} END) AS fix_h"  # noqa: E501
@@ -39,6 +42,10 @@ async def repair_numbers(db: Database, start_utc: str, end_utc: str) -> RepairNu
         done=row["done"] or 0,
         open=row["open"] or 0,
         rejected=row["rejected"] or 0,
+        new=row["new"] or 0,
+        accepted=row["accepted"] or 0,
+        in_progress=row["in_progress"] or 0,
+        on_hold=row["on_hold"] or 0,
         from_patrols=row["from_patrols"] or 0,
         by_category={r["category"]: r["n"] for r in categories},
         avg_accept_hours=row["accept_h"],
@@ -51,7 +58,8 @@ async def purchase_numbers(db: Database, first: date, last: date, top: int = 5) 
     the database keeps them as text precisely so that no float ever touches money."""
     span = (first.isoformat(), last.isoformat())
     lines = await db.fetchall(
-        "SELECT l.item, l.amount FROM purchase_lines l JOIN purchases p ON p.id = l.purchase_id"
+        "SELECT l.item, l.quantity, l.unit_key, l.amount FROM purchase_lines l"
+        " JOIN purchases p ON p.id = l.purchase_id"
         " WHERE p.state = 'confirmed' AND p.purchase_date BETWEEN ? AND ?",
         span,
     )
@@ -61,24 +69,33 @@ async def purchase_numbers(db: Database, first: date, last: date, top: int = 5) 
         span,
     )
     by_item: dict[str, Decimal] = defaultdict(Decimal)
+    bought: dict[str, list[tuple[Decimal, str]]] = defaultdict(list)
     for line in lines:
         by_item[line["item"]] += Decimal(line["amount"])
+        bought[line["item"]].append((Decimal(line["quantity"]), line["unit_key"]))
     ranked = sorted(by_item.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    weights = {item: w for item, _ in ranked if (w := weight_total(bought[item])) is not None}
     return PurchaseNumbers(
         confirmed=(counts["confirmed"] or 0) if counts else 0,
         lines=len(lines),
         amount=sum(by_item.values(), Decimal("0.00")),
         rejected=(counts["rejected"] or 0) if counts else 0,
         top_items=ranked,
+        weights=weights,
     )
+
+
+# A round that was sent to someone; one sent to nobody (no patroller yet) is 未排班.
+_STAFFED = "EXISTS (SELECT 1 FROM patrol_round_people x WHERE x.round_id = r.id)"
 
 
 async def patrol_numbers(db: Database, first: date, last: date) -> PatrolNumbers:
     span = (first.isoformat(), last.isoformat())
     row = await db.fetchone(
         "SELECT COUNT(*) AS rounds, SUM(state = 'submitted') AS on_time,"
-        " SUM(state = 'late') AS late, SUM(state = 'missed') AS missed"
-        " FROM patrol_rounds WHERE day BETWEEN ? AND ?",
+        f" SUM(state = 'late') AS late, SUM(state = 'missed' AND {_STAFFED}) AS missed,"
+        f" SUM(state NOT IN ('submitted', 'late') AND NOT {_STAFFED}) AS unstaffed"
+        " FROM patrol_rounds r WHERE day BETWEEN ? AND ?",
         span,
     )
     abnormal = await db.fetchval(
@@ -92,6 +109,7 @@ async def patrol_numbers(db: Database, first: date, last: date) -> PatrolNumbers
         on_time=row["on_time"] or 0,
         late=row["late"] or 0,
         missed=row["missed"] or 0,
+        unstaffed=row["unstaffed"] or 0,
         abnormal_items=abnormal or 0,
     )
 

@@ -75,7 +75,8 @@ async def test_report_counts_repairs_purchases_and_patrols_of_the_period(
     await tg.send_text(people.supervisor, "/report 2026-11")
     text = (await tg.message(people.supervisor.id, "后勤工作统计"))["text"]
     assert "2026年11月" in text
-    assert "共 2 单" in text and "待验收 1" in text and "维修中 1" in text
+    # 「维修中」 counts only jobs being repaired; the report nobody accepted yet is 待受理.
+    assert "共 2 单" in text and "待验收 1" in text and "待受理 1" in text and "维修中 0" in text
     assert "电/灯 1" in text and "水 1" in text
     assert "平均受理用时 2.0 小时" in text and "平均修好用时 4.0 小时" in text
     assert "确认 1 单、2 项，合计 283.53 元" in text

@@ -18,8 +18,15 @@ from bot.domain.purchases import normalise, parse_month
 @dataclass(frozen=True)
 class Period:
     first: date
-    last: date  # inclusive
+    last: date  # inclusive; this year's period ends today
     label: str
+    whole_last: date | None = None  # the year's last day, for things published ahead (menus)
+
+    @property
+    def span_last(self) -> date:
+        """The end of the whole year or month: a menu published for a coming week of the
+        year counts in the year as it does in its month."""
+        return self.whole_last or self.last
 
 
 def parse_period(text: str, today: date) -> Period:
@@ -27,7 +34,8 @@ def parse_period(text: str, today: date) -> Period:
     a month (never in the future)."""
     value = normalise(text)
     if not value or value in ("今年", "本年"):
-        return Period(date(today.year, 1, 1), today, f"{today.year}年（截至{today:%m月%d日}）")
+        label = f"{today.year}年（截至{today:%m月%d日}）"
+        return Period(date(today.year, 1, 1), today, label, date(today.year, 12, 31))
     if value in ("去年", "上年"):
         year = today.year - 1
         return Period(date(year, 1, 1), date(year, 12, 31), f"{year}年")
@@ -37,7 +45,7 @@ def parse_period(text: str, today: date) -> Period:
         if year > today.year:
             raise DomainError(f"{year}年还没到，没有可统计的记录。")
         last = min(date(year, 12, 31), today)
-        return Period(date(year, 1, 1), last, f"{year}年")
+        return Period(date(year, 1, 1), last, f"{year}年", date(year, 12, 31))
     try:
         year, month = parse_month(value, today)
     except DomainError:
@@ -58,6 +66,10 @@ class RepairNumbers:
     done: int = 0  # fixed, waiting for the reporter to verify
     open: int = 0  # not yet fixed (new, accepted, in progress, on hold)
     rejected: int = 0
+    new: int = 0  # 待受理: each state counted on its own, never folded into 维修中
+    accepted: int = 0
+    in_progress: int = 0
+    on_hold: int = 0
     from_patrols: int = 0
     by_category: dict[str, int] = field(default_factory=dict)  # category value -> count
     avg_accept_hours: float | None = None
@@ -71,6 +83,7 @@ class PurchaseNumbers:
     amount: Decimal = Decimal("0.00")
     rejected: int = 0
     top_items: list[tuple[str, Decimal]] = field(default_factory=list)
+    weights: dict[str, Decimal] = field(default_factory=dict)  # item -> 斤, all units converted
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,8 @@ class PatrolNumbers:
     rounds: int = 0
     on_time: int = 0
     late: int = 0
-    missed: int = 0
+    missed: int = 0  # sent to a patroller who did not submit
+    unstaffed: int = 0  # 未排班: sent to nobody (no patroller yet), not missed by anyone
     abnormal_items: int = 0
 
 

@@ -26,5 +26,5 @@ async def summary(svc: Services, text: str, *, by: Person) -> Summary:
         repairs=await repo.repair_numbers(svc.db, to_db(start), to_db(end)),
         purchases=await repo.purchase_numbers(svc.db, period.first, period.last),
         patrols=await repo.patrol_numbers(svc.db, period.first, period.last),
-        menu_weeks=await repo.menu_weeks(svc.db, period.first, period.last),
+        menu_weeks=await repo.menu_weeks(svc.db, period.first, period.span_last),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from bot.domain.purchases import fmt_money
+from bot.domain.purchases import fmt_money, fmt_number
 from bot.domain.repairs import Category
 from bot.domain.reports import Summary
 
@@ -26,12 +26,19 @@ def _category(value: str) -> str:
         return value
 
 
+# States shown even at 0, so a month without a backlog says so.
+_ALWAYS = frozenset({"待受理", "维修中", "待验收", "已验收"})
+
+
 def summary(s: Summary) -> str:
     r, p, pt = s.repairs, s.purchases, s.patrols
     lines = [f"📊 <b>后勤工作统计 · {s.period.label}</b>", ""]
+    states = [("待受理", r.new), ("已受理", r.accepted), ("维修中", r.in_progress),
+              ("搁置", r.on_hold), ("待验收", r.done), ("已验收", r.verified),
+              ("驳回", r.rejected)]  # fmt: skip
     lines.append(
-        f"🛠 <b>报修</b> 共 {r.total} 单：已验收 {r.verified}，待验收 {r.done}，"
-        f"维修中 {r.open}，驳回 {r.rejected}"
+        f"🛠 <b>报修</b> 共 {r.total} 单："
+        + "，".join(f"{label} {n}" for label, n in states if n or label in _ALWAYS)
     )
     if r.by_category:
         lines.append(
@@ -53,13 +60,16 @@ def summary(s: Summary) -> str:
             "　金额最多："
             + "，".join(
                 f"{html.escape(item, quote=False)} {fmt_money(amount)} 元"
+                + (f"（{fmt_number(p.weights[item])}斤）" if item in p.weights else "")
                 for item, amount in p.top_items
             )
         )
     lines.append("")
     lines.append(
         f"🚶 <b>巡查</b> 共 {pt.rounds} 轮：按时 {pt.on_time}，迟交 {pt.late}，"
-        f"漏检 {pt.missed}；发现异常 {pt.abnormal_items} 项"
+        f"漏检 {pt.missed}"
+        + (f"，未排班 {pt.unstaffed}" if pt.unstaffed else "")
+        + f"；发现异常 {pt.abnormal_items} 项"
     )
     lines.append(f"🍚 <b>食谱</b> 公布 {s.menu_weeks} 周")
     return "\n".join(lines)
