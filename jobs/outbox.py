@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 JOB_NAME = "outbox:poll"
 MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retrying
-_lock = asyncio.Lock()
 
 
 async def _photo_inputs(
@@ -122,7 +121,9 @@ async def _deliver(bot: ExtBot[Any], svc: Services, item: PendingMessage) -> lis
 async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
     """Send everything due now. Returns how many were sent."""
     sent_count = 0
-    async with _lock:  # the poll and a kick must not send the same row twice
+    if svc.outbox_lock is None:
+        raise RuntimeError("the outbox sender has not started (no lock yet)")
+    async with svc.outbox_lock:  # the poll and a kick must not send the same row twice
         for item in await outbox.due(svc.db, svc.now()):
             try:
                 ids = await _deliver(bot, svc, item)
@@ -171,6 +172,8 @@ def kick(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # A lock made at import time would belong to whichever event loop used it first.
+    services_of(app).outbox_lock = asyncio.Lock()
     queue = job_queue(app)
     drop_jobs(queue, JOB_NAME)
     queue.run_repeating(
@@ -180,4 +183,3 @@ async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         name=JOB_NAME,
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
     )
-    services_of(app)  # fail early if wiring is wrong

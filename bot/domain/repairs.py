@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.config import RepairEscalation
 from bot.domain.errors import DomainError
+from bot.domain.escalation import RepairEscalation
 
 
 class Who(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,9 @@ class Services:
     # Set by the application: wakes the outbox sender right after a commit, so a
     # notification goes out at once instead of at the next poll of the outbox.
     kick_outbox: Callable[[], None] = field(default=lambda: None)
+    # Created when the outbox sender starts, inside the application's event loop (one per
+    # Application): the poll and a kick must not send the same row twice.
+    outbox_lock: asyncio.Lock | None = None
     # Strangers get a refusal for at most 5 messages a minute, then silence.
     stranger_throttle: Throttle = field(default_factory=lambda: Throttle(5, 60))
 
