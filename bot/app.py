@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
+from bot.telegram import outbox as outbox_sender
 from handlers import (
     admin,
     errors,
@@ -27,7 +29,6 @@ from handlers import (
 )
 from jobs import backup as backup_jobs
 from jobs import menus as menu_jobs
-from jobs import outbox as outbox_jobs
 from jobs import patrols as patrol_jobs
 from jobs import purchases as purchase_jobs
 from jobs import repairs as repair_jobs
@@ -86,21 +87,28 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     async def post_init(app: App) -> None:
         await db.open()
         services.bot_username = app.bot.username
-        services.kick_outbox = lambda: outbox_jobs.kick(app)
+        services.kick_outbox = lambda: outbox_sender.kick(app)
         app.bot_data[SERVICES_KEY] = services
         await app.bot.set_my_commands(COMMANDS)
         # In groups only /menu works (the rest asks for a private chat): offer only that.
         await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
         # Restore schedules from the database; each is idempotent (jobs are named).
-        await outbox_jobs.start(app)
+        await outbox_sender.start(app)
         await backup_jobs.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
             await feature_jobs.start(app)
+        # Albums cut off by a restart in the second between their photos and their report.
+        repairs.resume_albums(app)
         log.info("后勤助手 started as @%s", app.bot.username)
 
     async def post_shutdown(app: App) -> None:
-        # aiosqlite's thread would keep the process alive otherwise.
-        await db.close()
+        # The scheduler can start one more outbox poll while it shuts down; let a delivery
+        # under way finish before the database goes. (aiosqlite's thread would keep the
+        # process alive if it were not closed.)
+        lock = services.outbox_lock or asyncio.Lock()
+        async with lock:
+            services.outbox_lock = None  # a poll still waiting for the lock then sends nothing
+            await db.close()
 
     app: App = (
         ApplicationBuilder()

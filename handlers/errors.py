@@ -10,8 +10,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from bot.context import BotContext
 from bot.domain.roles import Role
 from bot.logs import redact
+from bot.services import directory
 from bot.texts import common as t
-from storage import people
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ async def on_error(update: object, context: BotContext) -> None:
     try:
         svc = context.services
         summary = redact(f"{type(error).__name__}: {str(error)[:200]}", svc.settings.token)
-        for admin in await people.with_role(svc.db, Role.ADMIN):
+        for admin in await directory.with_role(svc, Role.ADMIN):
             if admin.chat_id is not None:
                 await context.bot.send_message(
                     admin.chat_id, t.admin_alert(summary), parse_mode=None

@@ -19,20 +19,22 @@ from telegram.ext import (
 )
 
 from bot import callbacks
+from bot.callbacks import Ns, PatrolAction
 from bot.context import BotContext
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, RoundClosed
 from bot.domain.messages import Photo
 from bot.domain.patrols import ItemState, month_range
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.exports.xlsx import Sheet, write_xlsx
-from bot.services import patrols
+from bot.protocol import RefKind
+from bot.services import notifications, patrols
+from bot.telegram.checklists import show_checklist
+from bot.telegram.media import receive_image
 from bot.texts import patrols as t
 from handlers import replies
 from handlers.common import answer, current_person, requires, say, say_error
-from handlers.media import receive_image
 from jobs import patrols as patrol_jobs
-from storage import outbox
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -51,7 +53,7 @@ async def _show_everywhere(update: Update, context: BotContext, rv: patrols.Roun
     chats of the other people on duty, so nobody works from a stale copy."""
     tapped = update.callback_query.message if update.callback_query else None
     also = [(tapped.chat.id, tapped.message_id)] if tapped is not None else []
-    await patrol_jobs.show_checklist(context.bot, context.services, rv, also=also)
+    await show_checklist(context.bot, context.services, rv, also=also)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -59,6 +61,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     assert query is not None
     cb = callbacks.decode(query.data)
     round_id = cb.int_arg(0) if cb else None
+    action = cb.action_of(PatrolAction) if cb else None
     if cb is None or round_id is None:
         await answer(update, t.ROUND_GONE)
         return
@@ -68,7 +71,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     svc = context.services
     try:
-        if cb.action == "t":
+        if action is PatrolAction.TICK:
             position = cb.int_arg(1)
             if position is None:
                 await answer(update, t.ROUND_GONE)
@@ -77,11 +80,11 @@ async def on_button(update: Update, context: BotContext) -> None:
             await _show_everywhere(update, context, tap.view)
             note = t.NOTE_ASKED if tap.state is ItemState.ABNORMAL else None
             await answer(update, note)
-        elif cb.action == "all":
+        elif action is PatrolAction.ALL_OK:
             rv, changed = await patrols.mark_all_ok(svc, round_id, by=person)
             await _show_everywhere(update, context, rv)
             await answer(update, t.ALL_OK_DONE if changed else t.NOTHING_CHANGED)
-        elif cb.action == "sub":
+        elif action is PatrolAction.SUBMIT:
             done = await patrols.submit(svc, round_id, by=person)
             await _show_everywhere(update, context, done.view)
             await answer(update, t.submitted_answer(done.state, done.repair_ids), alert=True)
@@ -90,7 +93,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     except DomainError as err:
         # Stale or second taps: the round was submitted meanwhile. Show its final state.
         await answer(update, err.message, alert=True)
-        if err.message == t.ROUND_CLOSED:
+        if isinstance(err, RoundClosed):
             await _show_everywhere(update, context, await patrols.view(svc, round_id))
 
 
@@ -136,18 +139,17 @@ async def _note_photo(update: Update, context: BotContext) -> None:
     person = await current_person(update, context)
     if message is None or message.reply_to_message is None or person is None:
         return
-    ref = await outbox.ref_for_message(
-        context.services.db, message.chat_id, message.reply_to_message.message_id
+    ref = await notifications.ref_of(
+        context.services, message.chat_id, message.reply_to_message.message_id
     )
-    ns, _, raw = (ref or "").partition(":")
-    if ns != "patrolcheck" or not raw.isdigit():
+    if ref is None or ref.kind is not RefKind.PATROL_CHECK:
         await say(update, t.ROUND_GONE)
         return
 
     try:
         photo: Photo = await receive_image(update, context)
         rv = await patrols.add_note(
-            context.services, int(raw), by=person, note=message.caption, photo=photo
+            context.services, ref.id, by=person, note=message.caption, photo=photo
         )
     except DomainError as err:
         await say_error(update, err)
@@ -261,7 +263,7 @@ _EXPORT_PATROLS = filters.Regex(re.compile(r"^/export(?:@\w+)?\s+(?:patrols?|巡
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add this feature's handlers (private-chat and group handlers separately)."""
-    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.PATROL)))
     app.add_handler(CommandHandler("patrols", cmd_patrols, filters=PRIVATE))
     # /export is shared with other features: this one answers only "/export patrols".
     app.add_handler(CommandHandler("export", cmd_export, filters=PRIVATE & _EXPORT_PATROLS))
@@ -278,4 +280,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ),
         group=NOTE_PHOTO_GROUP,
     )
-    replies.route("patrolcheck", on_note_reply)
+    replies.route(RefKind.PATROL_CHECK, on_note_reply)

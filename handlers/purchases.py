@@ -24,9 +24,10 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
+from bot.callbacks import Ns, PurchaseCheckAction, PurchaseDraftAction
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, ReasonRequired
 from bot.domain.messages import Photo, split_text
 from bot.domain.people import Person
 from bot.domain.purchases import (
@@ -37,14 +38,16 @@ from bot.domain.purchases import (
     parse_supplier_args,
 )
 from bot.domain.roles import Role
+from bot.protocol import RefKind
+from bot.services import files, notifications
 from bot.services import purchases as service
-from bot.services.purchases import CALLBACK_CHECK, CALLBACK_DRAFT, DraftResult
+from bot.services.purchases import DraftResult
+from bot.telegram import media
+from bot.telegram.keyboards import markup
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
-from handlers import media, replies
+from handlers import replies
 from handlers.common import answer, current_person, esc, requires, say, say_error
-from handlers.keyboards import markup
-from storage import files, outbox
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +67,9 @@ _RECEIPT_WORDS = ("票", "收据", "单据", "收条", "账单")
 
 
 def _draft_buttons(purchase_id: int) -> list[list[tuple[str, str]]]:
-    return [[(t.BUTTON_SUBMIT, callbacks.encode(CALLBACK_DRAFT, "sub", purchase_id)),
-              (t.BUTTON_CANCEL, callbacks.encode(CALLBACK_DRAFT, "cxl", purchase_id))]]  # fmt: skip
+    submit = callbacks.button(PurchaseDraftAction.SUBMIT, purchase_id)
+    cancel = callbacks.button(PurchaseDraftAction.CANCEL, purchase_id)
+    return [[(t.BUTTON_SUBMIT, submit), (t.BUTTON_CANCEL, cancel)]]
 
 
 async def _drop_old_preview_buttons(update: Update, context: BotContext) -> None:
@@ -136,8 +140,8 @@ async def on_draft_text(update: Update, context: BotContext) -> int | None:
     if message is None or not message.text:
         return None
     # A reply to a notification (a purchaser who is also a supervisor) is not a purchase line.
-    if message.reply_to_message is not None and await outbox.ref_for_message(
-        context.services.db, message.chat_id, message.reply_to_message.message_id
+    if message.reply_to_message is not None and await notifications.is_notification(
+        context.services, message.chat_id, message.reply_to_message.message_id
     ):
         await replies.on_reply(update, context)
         return None
@@ -214,8 +218,8 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
     older = _older_draft_note(context, draft.created_at)
     question = f"{t.ASK_PHOTO_KIND}\n{older}" if older else t.ASK_PHOTO_KIND
     await say(update, question, [[
-        (receipt, callbacks.encode(CALLBACK_DRAFT, "ph", "rc", purchase_id, token)),
-        (cert, callbacks.encode(CALLBACK_DRAFT, "ph", "ct", purchase_id, token)),
+        (receipt, callbacks.button(PurchaseDraftAction.PHOTO_KIND, "rc", purchase_id, token)),
+        (cert, callbacks.button(PurchaseDraftAction.PHOTO_KIND, "ct", purchase_id, token)),
     ]])  # fmt: skip
     return EDITING
 
@@ -239,13 +243,14 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
     if data is None:
         await answer(update, common_texts.STALE_BUTTON)
         return None
-    if data.action == "ph":
+    action = data.action_of(PurchaseDraftAction)
+    if action is PurchaseDraftAction.PHOTO_KIND:
         return await _photo_kind_button(update, context, person, data)
     purchase_id = data.int_arg(0)
-    if purchase_id is None or data.action not in ("sub", "cxl"):
+    if purchase_id is None or action is None:
         await answer(update, common_texts.STALE_BUTTON)
         return None
-    if data.action == "cxl":
+    if action is PurchaseDraftAction.CANCEL:
         await service.cancel_draft(context.services, person, purchase_id)
         await answer(update, t.CANCELLED)
         await _finish_preview(update, context, t.CANCELLED)
@@ -315,7 +320,7 @@ async def on_check_button(update: Update, context: BotContext, person: Person) -
     query = update.callback_query
     data = callbacks.decode(query.data if query is not None else None)
     purchase_id = data.int_arg(0) if data is not None else None
-    if data is None or purchase_id is None or data.action != "ok":
+    if data is None or purchase_id is None or data.action_of(PurchaseCheckAction) is None:
         await answer(update, common_texts.STALE_BUTTON)
         return
     purchase = await service.confirm(context.services, person, purchase_id)
@@ -378,8 +383,8 @@ async def on_reject_reason(update: Update, context: BotContext, person: Person) 
     message = update.effective_message
     if purchase_id is None or message is None:
         return END
-    if message.reply_to_message is not None and await outbox.ref_for_message(
-        context.services.db, message.chat_id, message.reply_to_message.message_id
+    if message.reply_to_message is not None and await notifications.is_notification(
+        context.services, message.chat_id, message.reply_to_message.message_id
     ):  # answered a notification instead: that reply decides, the reason prompt is dropped
         await replies.on_reply(update, context)
         return END
@@ -388,7 +393,7 @@ async def on_reject_reason(update: Update, context: BotContext, person: Person) 
         purchase = await service.reject(context.services, person, purchase_id, reason)
     except DomainError as err:
         await say_error(update, err)
-        if "理由" in err.message:  # ask again
+        if isinstance(err, ReasonRequired):  # ask again
             _reject_prompt(context, purchase_id)
             return REASON
         return END
@@ -447,7 +452,7 @@ async def on_export(update: Update, context: BotContext, person: Person) -> None
         await say(update, t.EXPORT_EMPTY.format(month=f"{year}年{month}月"))
         return
     if message is not None:
-        data = await files.read_bytes(svc.settings.data_dir, export.path)
+        data = await files.read(svc, export.path)
         await message.reply_document(data, filename=export.file_name, caption=export.caption)
 
 
@@ -478,8 +483,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add this feature's handlers (private chats only)."""
     private = filters.ChatType.PRIVATE
     text = private & filters.TEXT & ~filters.COMMAND
-    reject_pattern = rf"^{CALLBACK_CHECK}:no:"
-    draft_button = CallbackQueryHandler(on_draft_button, pattern=callbacks.pattern(CALLBACK_DRAFT))
+    reject_pattern = callbacks.action_pattern(PurchaseCheckAction.REJECT, with_args=True)
+    draft_button = CallbackQueryHandler(
+        on_draft_button, pattern=callbacks.pattern(Ns.PURCHASE_DRAFT)
+    )
     # Both conversations are keyed per user and chat, not per message: a button and the
     # text that follows belong to the same person's flow, so PTB's per_message warning
     # about CallbackQueryHandlers does not apply.
@@ -506,11 +513,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         )  # fmt: skip
     app.add_handler(reject)
     app.add_handler(drafting)
-    app.add_handler(CallbackQueryHandler(on_check_button, pattern=rf"^{CALLBACK_CHECK}:ok:"))
+    app.add_handler(
+        CallbackQueryHandler(
+            on_check_button,
+            pattern=callbacks.action_pattern(PurchaseCheckAction.CONFIRM, with_args=True),
+        )
+    )
     app.add_handler(CommandHandler("purchases", on_purchases, filters=private))
     export_filter = private & filters.Regex(
         re.compile(r"^/export(@\w+)?\s+(purchases?|采购)(?![a-z])", re.I)
     )
     app.add_handler(CommandHandler("export", on_export, filters=export_filter))
     app.add_handler(CommandHandler("suppliers", on_suppliers, filters=private))
-    replies.route("purchase", on_reply)
+    replies.route(RefKind.PURCHASE, on_reply)

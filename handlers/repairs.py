@@ -9,7 +9,6 @@ only matches while that person owes us such an input, so nobody else's texts are
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import warnings
 from collections.abc import Callable
@@ -29,9 +28,10 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
+from bot.callbacks import Ns, RepairAction
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, ReasonRequired
 from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.domain.repairs import (
@@ -46,16 +46,17 @@ from bot.domain.repairs import (
     split_caption,
 )
 from bot.domain.roles import Role
+from bot.protocol import Ref, RefKind
+from bot.services import directory, files, notifications
 from bot.services import repairs as service
 from bot.services.people import Actor
+from bot.telegram import about
+from bot.telegram.keyboards import markup
+from bot.telegram.media import receive_image
 from bot.texts import repairs as t
 from handlers.common import answer, esc, requires, say, say_error
-from handlers.keyboards import markup
-from handlers.media import receive_image
 from handlers.replies import route
 from jobs import drop_jobs, job_queue
-from storage import outbox, people
-from storage.files import resolve
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +138,12 @@ async def _submit_caption(
     result = await service.report_caption(
         context.services, reporter=Actor.of(person), caption=caption, photos=photos
     )
-    await context.bot.send_message(
+    sent = await context.bot.send_message(
         chat_id,
         t.submitted(result.ticket, result.photo_count),
         reply_markup=markup(t.category_buttons(result.ticket.id, result.ticket.category)),
     )
+    about.remember(context.chat_data, sent, Ref.repair(result.ticket.id))
 
 
 @requires()
@@ -240,7 +242,7 @@ async def _album_complete(context: BotContext) -> None:
     album = (context.user_data.get(ALBUMS) or {}).pop(str(data.get("group")), None)
     if not album or not album.get("photos"):
         return
-    person = await people.get(context.services.db, job.user_id)
+    person = await directory.find(context.services, job.user_id)
     if person is None:
         return
     if album.get("caption"):
@@ -256,7 +258,7 @@ async def _album_complete(context: BotContext) -> None:
         await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
     # A job's changes are otherwise saved on PTB's timer: the photos now waiting for a
     # caption must not be lost to a crash right after we asked for it.
-    context.application.mark_data_for_update_persistence(user_ids=job.user_id)
+    context.application.mark_data_for_update_persistence(user_ids=job.user_id, chat_ids=job.chat_id)
     await context.application.update_persistence()
 
 
@@ -283,7 +285,7 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
     if kind == "done" and message.text is None:
         photos = (await receive_image(update, context, folder="repairs"),)
     if kind in ("reject", "reopen", "hold") and not text:
-        raise DomainError(t.NEED_REASON)
+        raise ReasonRequired(t.NEED_REASON)
     if kind == "done" and not text and not photos:
         raise DomainError(t.ASK_DONE_PROOF)
     _pop_pending(context)
@@ -312,8 +314,15 @@ async def on_pending_cancel(update: Update, context: BotContext, person: Person)
 _NEEDS_INPUT = {"reject": service.reject, "hold": service.hold, "reopen": service.reopen}
 _AT_ONCE = {"start": service.start, "verify": service.verify, "resume": service.resume}
 # Button actions and reply words → the kind of step.
-_BUTTONS = {"rej": "reject", "hold": "hold", "re": "reopen", "dn": "done"}
-_BUTTONS |= {"st": "start", "ok": "verify", "res": "resume"}
+_BUTTONS = {
+    RepairAction.REJECT: "reject",
+    RepairAction.HOLD: "hold",
+    RepairAction.REOPEN: "reopen",
+    RepairAction.DONE: "done",
+    RepairAction.START: "start",
+    RepairAction.VERIFY: "verify",
+    RepairAction.RESUME: "resume",
+}
 
 
 async def _act(
@@ -346,12 +355,13 @@ async def _act(
     done = t.step_done(step, ticket)
     buttons = t.worker_buttons(ticket) if step == "start" else None
     if update.callback_query is None:
-        await say(update, done, buttons)
+        about.remember(context.chat_data, await say(update, done, buttons), Ref.repair(repair_id))
         return
     await _drop_buttons(update)
     if buttons:
         await answer(update, t.STARTED_SHORT)
-        await _prompt(update, done, buttons)
+        sent = await _prompt(update, done, buttons)
+        about.remember(context.chat_data, sent, Ref.repair(repair_id))
     else:
         await answer(update, done)
 
@@ -366,18 +376,20 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
         # Guided-path buttons reach here only when that conversation is over.
         await answer(update, t.GUIDED_EXPIRED if cb else t.STALE)
         return
-    action = cb.action
-    if repair_id is None or (action in ("as", "rat") and cb.int_arg(1) is None):
+    action = cb.action_of(RepairAction)
+    choose = (RepairAction.ASSIGN, RepairAction.REASSIGN_TO)
+    if repair_id is None or action is None or (action in choose and cb.int_arg(1) is None):
         await answer(update, t.STALE)
-    elif action in ("acc", "as", "ra", "rat"):
-        step = "accept" if action in ("acc", "as") else "reassign"
+    elif action in (RepairAction.ACCEPT, RepairAction.REASSIGN, *choose):
+        accepting = action in (RepairAction.ACCEPT, RepairAction.ASSIGN)
+        step = "accept" if accepting else "reassign"
         await _assign(update, context, person, step, repair_id, cb.int_arg(1))
-    elif action == "asx":
+    elif action is RepairAction.ASSIGN_CANCEL:
         await _drop_buttons(update)
         await answer(update, t.ASSIGN_CANCELLED)
     elif action in _BUTTONS:
         await _act(update, context, person, _BUTTONS[action], repair_id, ask=True)
-    elif action == "cat" and len(cb.args) == 2:
+    elif action is RepairAction.CATEGORY and len(cb.args) == 2:
         await _recategorise(update, context, person, repair_id, cb.args[1])
     else:
         await answer(update, t.STALE)
@@ -407,10 +419,11 @@ async def _recategorise(
     await answer(update, t.category_changed(ticket))
 
 
-async def _prompt(update: Update, text: str, buttons: Any = None) -> None:
+async def _prompt(update: Update, text: str, buttons: Any = None) -> Message | None:
     message = update.effective_message
-    if message is not None:
-        await message.reply_text(text, reply_markup=markup(buttons or []))
+    if message is None:
+        return None
+    return await message.reply_text(text, reply_markup=markup(buttons or []))
 
 
 async def _assign(
@@ -427,19 +440,21 @@ async def _assign(
     if not outcome.accepted:
         await answer(update)
         choices = [(p.user_id, p.name) for p in outcome.choices]
-        action = "as" if step == "accept" else "rat"
-        await _prompt(
+        action = RepairAction.ASSIGN if step == "accept" else RepairAction.REASSIGN_TO
+        sent = await _prompt(
             update,
             t.choose_repairer(outcome.ticket),
             t.assign_buttons(outcome.ticket.id, choices, action=action),
         )
+        about.remember(context.chat_data, sent, Ref.repair(repair_id))
         return
     if update.callback_query is not None:
         # The toast is enough here; the outbox adds "已由 X 受理" under every notification.
         await _drop_buttons(update)
         await answer(update, t.step_done(step, outcome.ticket))
         return
-    await _prompt(update, t.step_done(step, outcome.ticket))
+    sent = await _prompt(update, t.step_done(step, outcome.ticket))
+    about.remember(context.chat_data, sent, Ref.repair(repair_id))
 
 
 # ---- replies to notifications -------------------------------------------------------
@@ -459,22 +474,18 @@ async def on_reply(
         await say_error(update, err)
 
 
-async def _replied_ref(context: BotContext, message: Message) -> str | None:
-    """What a reply is about: the notification's ref ("repair:12", "purchase:3"), or the
-    report named in the bot's own message (the prompts after a tap, "已提交")."""
+async def _replied_ref(context: BotContext, message: Message) -> Ref | None:
+    """What a reply is about: the notification's stored Ref (repair #12, purchase #3), or
+    the Ref remembered when the bot sent that reply itself (after a tap, "已提交")."""
     replied = message.reply_to_message
     if replied is None:
         return None
-    ref = await outbox.ref_for_message(context.services.db, message.chat_id, replied.message_id)
-    if ref is not None or replied.from_user is None or not replied.from_user.is_bot:
-        return ref
-    found = t.NUMBER_IN_TEXT.search(replied.text or replied.caption or "")
-    return t.ref(int(found.group(1))) if found else None
+    ref = await notifications.ref_of(context.services, message.chat_id, replied.message_id)
+    return ref or about.recall(context.chat_data, replied.message_id)
 
 
-def _repair_of(ref: str | None) -> int | None:
-    namespace, _, raw_id = (ref or "").partition(":")
-    return int(raw_id) if namespace == t.REF and raw_id.isdigit() else None
+def _repair_of(ref: Ref | None) -> int | None:
+    return ref.id if ref is not None and ref.kind is RefKind.REPAIR else None
 
 
 async def _photo_reply(update: Update, context: BotContext, person: Person, repair_id: int) -> None:
@@ -485,7 +496,8 @@ async def _photo_reply(update: Update, context: BotContext, person: Person, repa
     svc = context.services
     ticket = await service.find(svc, repair_id)
     if person.user_id != ticket.assignee_id:
-        await say(update, t.photo_reply_not_yours(ticket))
+        sent = await say(update, t.photo_reply_not_yours(ticket))
+        about.remember(context.chat_data, sent, Ref.repair(repair_id))
         return
     photo = await receive_image(update, context, folder="repairs")
     group = message.media_group_id
@@ -540,18 +552,18 @@ async def _show_detail(update: Update, context: BotContext, person: Person, arg:
         assignee=person.user_id == ticket.assignee_id,
     )
     counts = (len(detail.before), len(detail.after))
-    await message.reply_text(
+    sent = await message.reply_text(
         t.detail_text(ticket, history, svc.settings.timezone, counts), reply_markup=markup(buttons)
     )
+    about.remember(context.chat_data, sent, Ref.repair(ticket.id))
 
 
 async def _send_photos(context: BotContext, chat_id: int, photos: tuple[Photo, ...]) -> None:
     """Re-send by file_id; fall back to the stored copy if Telegram no longer knows it."""
-    data_dir = context.services.settings.data_dir
 
     async def media(photo: Photo, by_path: bool) -> Any:
         if photo.path and (by_path or not photo.file_id):
-            return await asyncio.to_thread(resolve(data_dir, photo.path).read_bytes)
+            return await files.read(context.services, photo.path)
         return photo.file_id
 
     for by_path in (False, True):
@@ -748,7 +760,8 @@ async def guided_submit(update: Update, context: BotContext, person: Person) -> 
     context.user_data.pop(GUIDED, None)
     await answer(update, t.guided_done(result.ticket))
     await _drop_buttons(update)
-    await _prompt(update, t.guided_submitted(result.ticket, result.photo_count))
+    sent = await _prompt(update, t.guided_submitted(result.ticket, result.photo_count))
+    about.remember(context.chat_data, sent, Ref.repair(result.ticket.id))
     return ConversationHandler.END
 
 
@@ -773,8 +786,8 @@ def _guided_conversation() -> ConversationHandler[BotContext]:
     text = private & filters.TEXT & ~filters.COMMAND
     images = private & IMAGE_FILES
 
-    def button(action: str) -> str:
-        return rf"^{t.NS}:{action}(:|$)"
+    def button(action: RepairAction) -> str:
+        return callbacks.action_pattern(action)
 
     with warnings.catch_warnings():
         # Buttons are tracked per chat and user on purpose: the draft lives in user_data
@@ -785,7 +798,9 @@ def _guided_conversation() -> ConversationHandler[BotContext]:
             states={
                 G_PHOTOS: [
                     MessageHandler(images, guided_photo),
-                    CallbackQueryHandler(guided_skip, pattern=button("gskip")),
+                    CallbackQueryHandler(
+                        guided_skip, pattern=button(RepairAction.GUIDED_SKIP_PHOTO)
+                    ),
                     MessageHandler(text, guided_location),
                 ],
                 G_LOCATION: [
@@ -797,18 +812,22 @@ def _guided_conversation() -> ConversationHandler[BotContext]:
                     MessageHandler(images, guided_photo),
                 ],
                 G_CATEGORY: [
-                    CallbackQueryHandler(guided_category, pattern=button("gc")),
+                    CallbackQueryHandler(
+                        guided_category, pattern=button(RepairAction.GUIDED_CATEGORY)
+                    ),
                     MessageHandler(text, guided_category_text),
                     MessageHandler(images, guided_photo),
                 ],
                 G_URGENCY: [
-                    CallbackQueryHandler(guided_urgency, pattern=button("gu")),
+                    CallbackQueryHandler(
+                        guided_urgency, pattern=button(RepairAction.GUIDED_URGENCY)
+                    ),
                     MessageHandler(text, guided_urgency_text),
                     MessageHandler(images, guided_photo),
                 ],
                 G_CONFIRM: [
-                    CallbackQueryHandler(guided_submit, pattern=button("gok")),
-                    CallbackQueryHandler(guided_cancel, pattern=button("gno")),
+                    CallbackQueryHandler(guided_submit, pattern=button(RepairAction.GUIDED_SUBMIT)),
+                    CallbackQueryHandler(guided_cancel, pattern=button(RepairAction.GUIDED_CANCEL)),
                     MessageHandler(text, guided_use_buttons),
                     MessageHandler(images, guided_photo),
                 ],
@@ -836,5 +855,5 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # A picture nobody else is waiting for is a repair report. Registered after the flows
     # that take pictures (purchase drafts, patrol prompts), see bot/app.py.
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & IMAGE_FILES, on_photo))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
-    route(t.REF, on_reply)
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.REPAIR)))
+    route(RefKind.REPAIR, on_reply)

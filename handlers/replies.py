@@ -13,18 +13,20 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.domain.people import Person
+from bot.protocol import RefKind
+from bot.services import notifications
 from bot.texts import replies as t
 from handlers.common import current_person, say
-from storage import outbox
 
 # (update, context, person, subject id, reply text)
 ReplyHandler = Callable[[Update, BotContext, Person, int, str], Awaitable[None]]
-_ROUTES: dict[str, ReplyHandler] = {}
+_ROUTES: dict[RefKind, ReplyHandler] = {}
 
 
-def route(namespace: str, handler: ReplyHandler) -> None:
-    """Features call this from their ``register``: replies to ``ns:<id>`` go to handler."""
-    _ROUTES[namespace] = handler
+def route(kind: RefKind, handler: ReplyHandler) -> None:
+    """Features call this from their ``register``: replies to a notification about
+    ``Ref(kind, id)`` go to handler."""
+    _ROUTES[kind] = handler
 
 
 async def on_reply(update: Update, context: BotContext) -> None:
@@ -34,18 +36,14 @@ async def on_reply(update: Update, context: BotContext) -> None:
     person = await current_person(update, context)
     if person is None:
         return
-    ref = await outbox.ref_for_message(
-        context.services.db, message.chat_id, message.reply_to_message.message_id
+    ref = await notifications.ref_of(
+        context.services, message.chat_id, message.reply_to_message.message_id
     )
-    if ref is None:
+    handler = _ROUTES.get(ref.kind) if ref is not None else None
+    if ref is None or handler is None:
         await say(update, t.NOT_A_NOTIFICATION)
         return
-    namespace, _, raw_id = ref.partition(":")
-    handler = _ROUTES.get(namespace)
-    if handler is None or not raw_id.isdigit():
-        await say(update, t.NOT_A_NOTIFICATION)
-        return
-    await handler(update, context, person, int(raw_id), message.text.strip())
+    await handler(update, context, person, ref.id, message.text.strip())
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

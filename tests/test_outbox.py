@@ -9,7 +9,7 @@ import pytest
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.domain.messages import OutMessage
-from jobs.outbox import deliver_due
+from bot.telegram.outbox import deliver_due
 from storage import outbox
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram

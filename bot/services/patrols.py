@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.domain import patrols as rules
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, RoundClosed
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import Check, ItemState, RoundState, Slot
 from bot.domain.people import Person
 from bot.domain.roles import Role
+from bot.protocol import Ref, RefKind
 from bot.services import repairs
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
@@ -113,7 +114,9 @@ async def send_due_rounds(svc: Services, now: datetime) -> list[int]:
             rv = await _view(tx, svc, round_id)
             delivered = 0
             for user_id in duty:
-                if await notify_person(tx, svc, user_id, rv.message(svc), ref=f"patrol:{round_id}"):
+                if await notify_person(
+                    tx, svc, user_id, rv.message(svc), ref=str(Ref(RefKind.PATROL_ROUND, round_id))
+                ):
                     delivered += 1
             if not delivered:
                 await notify_role(
@@ -194,7 +197,7 @@ async def _open_round(tx: Tx, round_id: int, by: Person) -> repo.Round:
     if rnd is None:
         raise DomainError(t.ROUND_GONE)
     if not rnd.state.is_open:
-        raise DomainError(t.ROUND_CLOSED)
+        raise RoundClosed(t.ROUND_CLOSED)
     if Role.ADMIN not in by.roles and by.user_id not in {
         user_id for user_id, _ in await repo.round_people(tx, round_id)
     }:
@@ -226,7 +229,7 @@ async def tap_item(svc: Services, round_id: int, position: int, *, by: Person) -
                 svc,
                 by.user_id,
                 OutMessage(t.note_prompt(check.item)),
-                ref=f"patrolcheck:{check.id}",
+                ref=str(Ref(RefKind.PATROL_CHECK, check.id)),
             )
         rv = await _view(tx, svc, round_id)
     svc.kick_outbox()
@@ -303,7 +306,7 @@ async def submit(
             raise DomainError(problem)
         state = rules.submitted_state(rnd.at, now, grace(svc))
         if not await repo.mark_submitted(tx, round_id, state, by=by.user_id, now=now):
-            raise DomainError(t.ROUND_CLOSED)
+            raise RoundClosed(t.ROUND_CLOSED)
         repair_ids: dict[int, int] = {}
         for c in checks:
             if c.state is not ItemState.ABNORMAL:

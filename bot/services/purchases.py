@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
-from bot.callbacks import encode
+from bot.callbacks import PurchaseCheckAction, button
 from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.people import Person
@@ -28,6 +28,7 @@ from bot.domain.purchases import (
 )
 from bot.domain.roles import Role
 from bot.exports.xlsx import CellValue, Sheet, write_xlsx
+from bot.protocol import Ref
 from bot.render.table import render_table_pages
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
@@ -36,8 +37,6 @@ from storage import audit, files, outbox
 from storage import purchases as repo
 from storage.db import Tx
 
-CALLBACK_DRAFT = "buy"  # buy:sub:<id>, buy:cxl:<id>, buy:ph:<kind>
-CALLBACK_CHECK = "bchk"  # bchk:ok:<id>, bchk:no:<id>
 PRICE_WINDOW_DAYS = 30
 MAX_PHOTOS = 10  # one Telegram album: the supervisor sees them all at once
 PUBLIC_ALIGN = ("left", "left", "left", "right", "right", "right", "left", "left", "left")
@@ -47,7 +46,7 @@ _REPLACE_RE = re.compile(r"^(?:改|修改)\s*第?\s*(\d{1,3})\s*(?:行|项)?\s*[
 
 
 def ref(purchase_id: int) -> str:
-    return f"purchase:{purchase_id}"
+    return str(Ref.purchase(purchase_id))
 
 
 @dataclass(frozen=True)
@@ -199,8 +198,8 @@ async def _supplier_notes(tx: Tx, purchase: Purchase, day: date) -> list[str]:
 def supervisor_message(purchase: Purchase, text: str) -> OutMessage:
     """The notification with its photos and the 确认 / 驳回 buttons (the outbox sends a
     long text after the photos, since a caption cannot carry it)."""
-    buttons = [[(t.BUTTON_CONFIRM, encode(CALLBACK_CHECK, "ok", purchase.id)),
-                (t.BUTTON_REJECT, encode(CALLBACK_CHECK, "no", purchase.id))]]  # fmt: skip
+    buttons = [[(t.BUTTON_CONFIRM, button(PurchaseCheckAction.CONFIRM, purchase.id)),
+                (t.BUTTON_REJECT, button(PurchaseCheckAction.REJECT, purchase.id))]]  # fmt: skip
     return OutMessage(text, buttons, tuple(Photo(p.file_id, p.path) for p in purchase.photos))
 
 

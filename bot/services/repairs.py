@@ -27,6 +27,7 @@ from bot.domain.repairs import (
     split_caption,
 )
 from bot.domain.roles import Role
+from bot.protocol import Ref
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
 from bot.texts import common as tc
@@ -67,7 +68,7 @@ async def _audit(
         actor_id=by.user_id if by else None,
         actor_name=by.name if by else None,
         action=action,
-        subject=t.ref(ticket.id),
+        subject=str(Ref.repair(ticket.id)),
         detail=detail,
     )
 
@@ -76,9 +77,13 @@ async def _notify_supervisors(
     tx: Tx, svc: Services, msg: OutMessage, ticket: RepairTicket, exclude: set[int]
 ) -> int:
     """Supervisors get the news; if there are none (a small school), the admins do."""
-    sent = await notify_role(tx, svc, Role.SUPERVISOR, msg, ref=t.ref(ticket.id), exclude=exclude)
+    sent = await notify_role(
+        tx, svc, Role.SUPERVISOR, msg, ref=str(Ref.repair(ticket.id)), exclude=exclude
+    )
     if sent == 0:
-        sent = await notify_role(tx, svc, Role.ADMIN, msg, ref=t.ref(ticket.id), exclude=exclude)
+        sent = await notify_role(
+            tx, svc, Role.ADMIN, msg, ref=str(Ref.repair(ticket.id)), exclude=exclude
+        )
     return sent
 
 
@@ -93,7 +98,7 @@ async def _tell(
 ) -> None:
     if user_id is not None:
         msg = OutMessage(text, buttons or [], photos)
-        await notify_person(tx, svc, user_id, msg, ref=t.ref(ticket.id))
+        await notify_person(tx, svc, user_id, msg, ref=str(Ref.repair(ticket.id)))
 
 
 # Older notifications lose their buttons on every change. Only the decisions other
@@ -302,7 +307,7 @@ async def _record(
     await _save(tx, ticket)
     await _audit(tx, svc, by, f"repair.{step}", ticket, detail, now)
     if clear:
-        await outbox.enqueue_clear_buttons(tx, t.ref(ticket.id), now=now, note=note)
+        await outbox.enqueue_clear_buttons(tx, str(Ref.repair(ticket.id)), now=now, note=note)
 
 
 async def _send_job(tx: Tx, svc: Services, ticket: RepairTicket, text: str) -> None:
@@ -536,7 +541,7 @@ async def detail(svc: Services, repair_id: int, *, viewer: Person) -> RepairDeta
         ticket,
         tuple(p.photo for p in photos if p.kind == "before"),
         tuple(p.photo for p in photos if p.kind == "after"),
-        await audit.history(svc.db, t.ref(repair_id)),
+        await audit.history(svc.db, str(Ref.repair(repair_id))),
     )
 
 

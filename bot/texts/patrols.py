@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot import callbacks
+from bot.callbacks import PatrolAction
 from bot.domain.messages import Buttons
 from bot.domain.patrols import (
     SLOTS,
@@ -21,7 +22,6 @@ from bot.domain.patrols import (
     fmt_time,
 )
 
-NS = "pt"
 BUTTON_ITEM_LEN = 22
 
 
@@ -85,12 +85,17 @@ def checklist_buttons(round_id: int, checks: Sequence[Check]) -> Buttons:
         label = c.item if len(c.item) <= BUTTON_ITEM_LEN else c.item[: BUTTON_ITEM_LEN - 1] + "…"
         icon = c.state.icon if c.state is not ItemState.UNCHECKED else "未查"
         rows.append(
-            [(f"{icon} {c.position}. {label}", callbacks.encode(NS, "t", round_id, c.position))]
+            [
+                (
+                    f"{icon} {c.position}. {label}",
+                    callbacks.button(PatrolAction.TICK, round_id, c.position),
+                )
+            ]
         )
     rows.append(
         [
-            ("👌 全部正常", callbacks.encode(NS, "all", round_id)),
-            ("📤 提交", callbacks.encode(NS, "sub", round_id)),
+            ("👌 全部正常", callbacks.button(PatrolAction.ALL_OK, round_id)),
+            ("📤 提交", callbacks.button(PatrolAction.SUBMIT, round_id)),
         ]
     )
     return rows

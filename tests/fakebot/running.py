@@ -13,7 +13,7 @@ from bot.context import services_of
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services.container import Services
-from jobs.outbox import deliver_due
+from bot.telegram.outbox import deliver_due
 from storage import people
 from tests.fakebot.server import FakeTelegram, TgUser
 

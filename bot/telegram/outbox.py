@@ -17,8 +17,8 @@ from telegram.ext import Application, ExtBot
 from bot.context import BotContext, services_of
 from bot.domain.messages import OutMessage, Photo, split_text
 from bot.services.container import Services
-from handlers.keyboards import markup
-from jobs import drop_jobs, job_queue
+from bot.telegram.jobqueue import drop_jobs, job_queue
+from bot.telegram.keyboards import markup
 from storage import outbox
 from storage.files import read_bytes
 from storage.outbox import PendingMessage
@@ -121,9 +121,12 @@ async def _deliver(bot: ExtBot[Any], svc: Services, item: PendingMessage) -> lis
 async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
     """Send everything due now. Returns how many were sent."""
     sent_count = 0
-    if svc.outbox_lock is None:
-        raise RuntimeError("the outbox sender has not started (no lock yet)")
-    async with svc.outbox_lock:  # the poll and a kick must not send the same row twice
+    lock = svc.outbox_lock
+    if lock is None:
+        raise RuntimeError("the outbox sender is not running (no lock)")
+    async with lock:  # the poll and a kick must not send the same row twice
+        if svc.outbox_lock is not lock:
+            return 0  # the application shut down while this waited: the database is closed
         for item in await outbox.due(svc.db, svc.now()):
             try:
                 ids = await _deliver(bot, svc, item)
