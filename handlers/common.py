@@ -16,6 +16,7 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import Buttons, split_text
 from bot.domain.people import Person
 from bot.domain.roles import Role
+from bot.router import Kind
 from bot.services import directory
 from bot.telegram.keyboards import markup
 from bot.texts import common as t
@@ -24,6 +25,17 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 PersonHandler = Callable[[Update, BotContext, Person], Awaitable[Any]]
+
+
+def message_kind(message: Message) -> Kind:
+    """The router's word for what ``message`` carries."""
+    if message.text is not None:
+        return Kind.TEXT
+    if message.photo or (
+        message.document and (message.document.mime_type or "").startswith("image/")
+    ):
+        return Kind.PHOTO
+    return Kind.DOCUMENT if message.document else Kind.OTHER
 
 
 def esc(text: str | None) -> str:

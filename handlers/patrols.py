@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
+from bot import callbacks, router
 from bot.callbacks import Ns, PatrolAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError, RoundClosed
@@ -280,4 +280,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ),
         group=NOTE_PHOTO_GROUP,
     )
-    replies.route(RefKind.PATROL_CHECK, on_note_reply)
+    replies.route(router.NoteOnPatrolCheck, on_note_reply)

@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks
+from bot import callbacks, router
 from bot.callbacks import Ns, PurchaseCheckAction, PurchaseDraftAction
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
@@ -38,7 +38,6 @@ from bot.domain.purchases import (
     parse_supplier_args,
 )
 from bot.domain.roles import Role
-from bot.protocol import RefKind
 from bot.services import files, notifications
 from bot.services import purchases as service
 from bot.services.purchases import DraftResult
@@ -525,4 +524,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     app.add_handler(CommandHandler("export", on_export, filters=export_filter))
     app.add_handler(CommandHandler("suppliers", on_suppliers, filters=private))
-    replies.route(RefKind.PURCHASE, on_reply)
+    replies.route(router.DecidePurchase, on_reply)
