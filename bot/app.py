@@ -59,7 +59,15 @@ GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu t
 class _Application(Application[Any, BotContext, Any, Any, Any, Any]):
     """Writes what an update changed (a conversation step, a pending prompt) to the
     database as soon as the update is handled, not on PTB's timer: a crash right after
-    the bot answered must not lose the step it acknowledged."""
+    the bot answered must not lose the step it acknowledged. And stops cleanly: no job
+    starts while the application is stopping."""
+
+    async def stop(self) -> None:
+        # PTB waits for running jobs and then shuts the scheduler down; a job that fires in
+        # between is cancelled and logged as an error. Start no new runs once stopping.
+        if self.job_queue is not None and self.job_queue.scheduler.running:
+            self.job_queue.scheduler.pause()
+        await super().stop()
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)

@@ -1,44 +1,32 @@
-"""Purchases in chat: the purchaser's draft at the market, the supervisor's 确认 / 驳回,
-the day's list, the finance export and the 定点供应商 list. Thin: every rule lives in
-``bot.services.purchases``."""
+"""The purchaser's draft at the market: lines typed in any order, fixes (删 2, 改 3 ...),
+receipt and certificate photos, then 提交 or 取消."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import re
-import warnings
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot import callbacks, router
-from bot.callbacks import Ns, PurchaseCheckAction, PurchaseDraftAction
-from bot.clock import from_db, to_db
-from bot.context import BotContext, services_of
-from bot.domain.errors import DomainError, ReasonRequired
+from bot import callbacks
+from bot.callbacks import PurchaseDraftAction
+from bot.context import BotContext
+from bot.domain.errors import DomainError
 from bot.domain.messages import Photo, split_text
 from bot.domain.people import Person
 from bot.domain.purchases import (
     PhotoKind,
     normalise,
-    parse_day,
-    parse_month,
-    parse_supplier_args,
 )
 from bot.domain.roles import Role
-from bot.services import files, notifications
+from bot.services import notifications
 from bot.services import purchases as service
 from bot.services.purchases import DraftResult
 from bot.telegram import media
@@ -46,9 +34,10 @@ from bot.telegram.keyboards import markup
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
 from handlers import replies
-from handlers.common import answer, current_person, esc, requires, say, say_error
+from handlers.common import answer, current_person, requires, say, say_error
 
 log = logging.getLogger(__name__)
+
 
 EDITING = 1  # the purchase_draft conversation: lines, fixes and photos go to the open draft
 REASON = 1  # the purchase_reject conversation: the next text is the reason
@@ -57,8 +46,6 @@ END = ConversationHandler.END
 PREVIEW_KEY = "purchase_preview"  # message id of the last preview, to take its buttons off
 PHOTO_KEY = "purchase_photos"  # photos waiting for "票据 or 合格证?" (see _pending_photos)
 ALBUM_KEY = "purchase_album"  # the kind a captioned album photo gave its album
-REJECT_KEY = "purchase_reject"  # {"id": purchase id, "at": when the reason was asked}
-REJECT_TTL = timedelta(hours=1)
 
 CONFIRM_WORDS = {"确认", "ok", "okay", "同意", "确定", "好", "可以", "无误", "确认无误"}
 _CERT_WORDS = ("证", "检疫", "检验", "合格")
@@ -111,7 +98,7 @@ async def _show_preview(
         context.user_data[PREVIEW_KEY] = sent.message_id
 
 
-def _command_args(update: Update) -> str:
+def command_args(update: Update) -> str:
     """The text after ``/purchase`` (same line or following lines)."""
     message = update.effective_message
     text = message.text or "" if message is not None else ""
@@ -120,7 +107,7 @@ def _command_args(update: Update) -> str:
 
 @requires(Role.PURCHASER)
 async def on_purchase(update: Update, context: BotContext, person: Person) -> int:
-    text = _command_args(update)
+    text = command_args(update)
     result = await service.start_draft(context.services, person, text)
     if not text and not result.purchase.lines:
         await say(update, t.ASK_LINES)
@@ -309,219 +296,3 @@ async def on_draft_cancel(update: Update, context: BotContext) -> int:
         for key in (PREVIEW_KEY, PHOTO_KEY, ALBUM_KEY):
             context.user_data.pop(key, None)
     return END
-
-
-# ---------------------------------------------------------------- supervisor
-
-
-@requires(Role.SUPERVISOR)
-async def on_check_button(update: Update, context: BotContext, person: Person) -> None:
-    query = update.callback_query
-    data = callbacks.decode(query.data if query is not None else None)
-    purchase_id = data.int_arg(0) if data is not None else None
-    if data is None or purchase_id is None or data.action_of(PurchaseCheckAction) is None:
-        await answer(update, common_texts.STALE_BUTTON)
-        return
-    purchase = await service.confirm(context.services, person, purchase_id)
-    await answer(update, t.confirmed_ack(purchase))
-
-
-@requires(Role.SUPERVISOR)
-async def on_reject_button(update: Update, context: BotContext, person: Person) -> int:
-    query = update.callback_query
-    data = callbacks.decode(query.data if query is not None else None)
-    purchase_id = data.int_arg(0) if data is not None else None
-    if purchase_id is None:
-        await answer(update, common_texts.STALE_BUTTON)
-        return END
-    purchase = await service.check_decidable(context.services, person, purchase_id)
-    _reject_prompt(context, purchase_id)
-    await answer(update)
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, t.ASK_REJECT_REASON.format(number=purchase.number))
-    return REASON
-
-
-def _reject_prompt(context: BotContext, purchase_id: int) -> None:
-    if context.user_data is not None:
-        context.user_data[REJECT_KEY] = {"id": purchase_id, "at": to_db(context.services.now())}
-
-
-def _fresh_reject_id(pending: object, now: datetime) -> int | None:
-    """The purchase a reason is still awaited for: a prompt forgotten for an hour no longer
-    turns the next thing the supervisor types ("好的") into a rejection."""
-    if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
-        return None
-    try:
-        asked = from_db(str(pending.get("at")))
-    except ValueError:
-        return None
-    return int(pending["id"]) if now - asked < REJECT_TTL else None
-
-
-class _AwaitingReason(filters.MessageFilter):
-    """True while the sender owes a fresh reason; a stale prompt lets the text through to
-    whatever it would mean without it."""
-
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        super().__init__(name="purchase_reject_reason")
-        self._app = app
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        data = self._app.user_data.get(user.id) if user is not None else None
-        pending = data.get(REJECT_KEY) if isinstance(data, dict) else None
-        return _fresh_reject_id(pending, services_of(self._app).now()) is not None
-
-
-@requires(Role.SUPERVISOR)
-async def on_reject_reason(update: Update, context: BotContext, person: Person) -> int:
-    pending = context.user_data.pop(REJECT_KEY, None) if context.user_data else None
-    purchase_id = _fresh_reject_id(pending, context.services.now())
-    message = update.effective_message
-    if purchase_id is None or message is None:
-        return END
-    if message.reply_to_message is not None and await notifications.is_notification(
-        context.services, message.chat_id, message.reply_to_message.message_id
-    ):  # answered a notification instead: that reply decides, the reason prompt is dropped
-        await replies.on_reply(update, context)
-        return END
-    reason = re.sub(r"^驳回[\s:：,，]*", "", (message.text or "").strip())
-    try:
-        purchase = await service.reject(context.services, person, purchase_id, reason)
-    except DomainError as err:
-        await say_error(update, err)
-        if isinstance(err, ReasonRequired):  # ask again
-            _reject_prompt(context, purchase_id)
-            return REASON
-        return END
-    await say(update, t.rejected_ack(purchase))
-    return END
-
-
-async def on_reject_abort(update: Update, context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(REJECT_KEY, None)
-    await say(update, t.REJECT_ABORTED)
-    return END
-
-
-async def on_reply(
-    update: Update, context: BotContext, person: Person, purchase_id: int, text: str
-) -> None:
-    """A reply to the supervisor's notification: 确认 / ok / 同意, or 驳回 <理由>."""
-    words = text.strip()
-    try:
-        if normalise(words).lower().rstrip("!！。.") in CONFIRM_WORDS:
-            purchase = await service.confirm(context.services, person, purchase_id)
-            await say(update, t.confirmed_ack(purchase))
-        elif words.startswith(("驳回", "退回", "不同意")):
-            reason = re.sub(r"^(驳回|退回|不同意)[\s:：,，]*", "", words)
-            purchase = await service.reject(context.services, person, purchase_id, reason)
-            await say(update, t.rejected_ack(purchase))
-        else:  # already decided? say who; otherwise explain the two answers
-            await service.check_decidable(context.services, person, purchase_id)
-            await say(update, t.REPLY_HELP)
-    except DomainError as err:
-        await say_error(update, err)
-
-
-# ---------------------------------------------------------------- lists, export, suppliers
-
-
-@requires(Role.PURCHASER, Role.SUPERVISOR, Role.CANTEEN)
-async def on_purchases(update: Update, context: BotContext, person: Person) -> None:
-    svc = context.services
-    today = svc.local_now().date()
-    arg = _command_args(update)
-    day: date = parse_day(arg, today) if arg else today
-    await say(update, t.day_list(day, await service.day_purchases(svc, day)))
-
-
-@requires(Role.SUPERVISOR)
-async def on_export(update: Update, context: BotContext, person: Person) -> None:
-    svc = context.services
-    arg = re.sub(r"^(purchases?|采购)\s*", "", _command_args(update), flags=re.I).strip()
-    today = svc.local_now().date()
-    year, month = parse_month(arg, today) if arg else (today.year, today.month)
-    export = await service.export_month(svc, person, year, month)
-    message = update.effective_message
-    if export is None:
-        await say(update, t.EXPORT_EMPTY.format(month=f"{year}年{month}月"))
-        return
-    if message is not None:
-        data = await files.read(svc, export.path)
-        await message.reply_document(data, filename=export.file_name, caption=export.caption)
-
-
-@requires(Role.PURCHASER, Role.SUPERVISOR, Role.CANTEEN)
-async def on_suppliers(update: Update, context: BotContext, person: Person) -> None:
-    svc = context.services
-    arg = _command_args(update)
-    verb, _, rest = arg.partition(" ")
-    if verb.lower() in ("add", "添加", "更新"):
-        name, expires = parse_supplier_args(rest)
-        new = await service.save_supplier(svc, person, name, expires)
-        await say(update, t.supplier_saved(name, expires, new))
-    elif verb.lower() in ("remove", "del", "删除", "移除"):
-        name = normalise(rest).lstrip("@")
-        await service.remove_supplier(svc, person, name)
-        await say(update, t.SUPPLIER_REMOVED.format(name=esc(name)))
-    elif verb:
-        await say(update, t.SUPPLIER_USAGE)
-    else:
-        items = await service.suppliers(svc)
-        text = t.suppliers_list(items, svc.local_now().date())
-        if Role.ADMIN in person.roles:
-            text += "\n\n" + t.SUPPLIER_USAGE
-        await say(update, text)
-
-
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add this feature's handlers (private chats only)."""
-    private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND
-    reject_pattern = callbacks.action_pattern(PurchaseCheckAction.REJECT, with_args=True)
-    draft_button = CallbackQueryHandler(
-        on_draft_button, pattern=callbacks.pattern(Ns.PURCHASE_DRAFT)
-    )
-    # Both conversations are keyed per user and chat, not per message: a button and the
-    # text that follows belong to the same person's flow, so PTB's per_message warning
-    # about CallbackQueryHandlers does not apply.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        # Note: order matters! The reject conversation comes first so that a supervisor
-        # who also has a draft open gives the reason to the rejection, not to the draft.
-        reject = ConversationHandler(
-            entry_points=[CallbackQueryHandler(on_reject_button, pattern=reject_pattern)],
-            states={REASON: [MessageHandler(text & _AwaitingReason(app), on_reject_reason)]},
-            fallbacks=[CommandHandler("cancel", on_reject_abort, filters=private)],
-            name="purchase_reject", persistent=True, allow_reentry=True,
-        )  # fmt: skip
-        drafting = ConversationHandler(
-            entry_points=[CommandHandler("purchase", on_purchase, filters=private), draft_button],
-            states={EDITING: [
-                MessageHandler(text, on_draft_text),
-                MessageHandler(private & (filters.PHOTO | filters.Document.ALL), on_draft_photo),
-                draft_button,
-            ]},
-            fallbacks=[CommandHandler("cancel", on_draft_cancel, filters=private),
-                       CommandHandler("purchase", on_purchase, filters=private)],
-            name="purchase_draft", persistent=True, allow_reentry=True,
-        )  # fmt: skip
-    app.add_handler(reject)
-    app.add_handler(drafting)
-    app.add_handler(
-        CallbackQueryHandler(
-            on_check_button,
-            pattern=callbacks.action_pattern(PurchaseCheckAction.CONFIRM, with_args=True),
-        )
-    )
-    app.add_handler(CommandHandler("purchases", on_purchases, filters=private))
-    export_filter = private & filters.Regex(
-        re.compile(r"^/export(@\w+)?\s+(purchases?|采购)(?![a-z])", re.I)
-    )
-    app.add_handler(CommandHandler("export", on_export, filters=export_filter))
-    app.add_handler(CommandHandler("suppliers", on_suppliers, filters=private))
-    replies.route(router.DecidePurchase, on_reply)
