@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
 from bot.telegram import outbox as outbox_sender
+from bot.texts import common as t
 from handlers import (
     admin,
     errors,
@@ -39,21 +40,8 @@ log = logging.getLogger(__name__)
 
 App = Application[Any, BotContext, Any, Any, Any, Any]
 
-COMMANDS = [
-    BotCommand("start", "开始 / 查看我能做什么"),
-    BotCommand("help", "帮助"),
-    BotCommand("repair", "报修（也可直接发带说明的照片）"),
-    BotCommand("repairs", "查看报修单"),
-    BotCommand("purchase", "登记采购"),
-    BotCommand("purchases", "查看当天采购"),
-    BotCommand("menu", "本周食谱"),
-    BotCommand("patrols", "巡查记录"),
-    BotCommand("export", "导出表格（采购 / 巡查）"),
-    BotCommand("suppliers", "定点供应商"),
-    BotCommand("report", "年度 / 月度工作统计"),
-    BotCommand("cancel", "取消当前操作"),
-]
-GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
+COMMANDS = [BotCommand(name, description) for name, description in t.COMMANDS]
+GROUP_COMMANDS = [BotCommand(name, description) for name, description in t.GROUP_COMMANDS]
 
 
 class _Application(Application[Any, BotContext, Any, Any, Any, Any]):

@@ -63,7 +63,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await answer(update, t.DRAFT_GONE)
         return
     if person is None or not person.has(Role.CANTEEN):
-        await answer(update, "抱歉，只有食堂管理员或管理员可以录入食谱。", alert=True)
+        await answer(update, t.CANTEEN_ONLY, alert=True)
         return
     try:
         if action is MenuAction.SAVE:

@@ -172,7 +172,9 @@ async def cmd_patrols(update: Update, context: BotContext, person: Person) -> No
             f"{rec.round.slot.label} {rec.round.at.astimezone(tz):%H:%M}",
             rec.who,
             rec.result,
-            f"{rec.round.submitted_at.astimezone(tz):%H:%M} 提交" if rec.round.submitted_at else "",
+            t.submitted_at(f"{rec.round.submitted_at.astimezone(tz):%H:%M}")
+            if rec.round.submitted_at
+            else "",
         )
         for rec in recs
     ]

@@ -367,16 +367,16 @@ class RoundRecord:
         bad = sum(c.state is ItemState.ABNORMAL for c in self.checks)
         label = self.round.state.label
         if self.round.state is RoundState.LATE and self.round.missed_at:
-            label = "迟交（曾记漏检）"
+            label = t.LATE_AFTER_MISSED
         if self.round.state in (RoundState.SUBMITTED, RoundState.LATE):
-            return f"{label}，" + (f"异常 {bad} 项" if bad else "全部正常")
+            return t.round_result(label, bad)
         return label
 
     @property
     def who(self) -> str:
         if self.round.submitted_by_name:
             return self.round.submitted_by_name
-        return "、".join(self.people) or "无人值班"
+        return t.people_on_duty(self.people)
 
 
 async def records(svc: Services, first: date, end: date) -> list[RoundRecord]:
@@ -401,7 +401,7 @@ def parse_day_arg(arg: str | None, today: date) -> date:
         try:
             return date(today.year, int(m[1]), int(m[2]))
         except ValueError:
-            raise DomainError(f"没有这一天：{key}。") from None
+            raise DomainError(t.no_such_day(key)) from None
     return rules.parse_date(key)
 
 
@@ -446,7 +446,7 @@ def export_rows(svc: Services, recs: list[RoundRecord]) -> list[list[ExportCell]
 
 def _admin(by: Person) -> None:
     if not by.has(Role.ADMIN):
-        raise DomainError("抱歉，只有管理员可以修改巡查设置。")
+        raise DomainError(t.SETTINGS_ADMIN_ONLY)
 
 
 async def items_by_slot(svc: Services) -> dict[Slot, list[str]]:
@@ -463,7 +463,7 @@ async def add_item(svc: Services, slot_text: str, text: str, *, by: Person) -> t
     async with svc.db.transaction() as tx:
         await repo.seed_default_items(tx, now)
         if len(await repo.items(tx, slot)) >= rules.MAX_ITEMS:
-            raise DomainError(f"每一轮最多 {rules.MAX_ITEMS} 个检查项。")
+            raise DomainError(t.too_many_items(rules.MAX_ITEMS))
         await repo.add_item(tx, slot, clean, now)
         await audit.record(
             tx,
@@ -486,7 +486,7 @@ async def remove_item(
         await repo.seed_default_items(tx, now)
         current = await repo.items(tx, slot)
         if not number_text.strip().isdigit() or not 1 <= int(number_text) <= len(current):
-            raise DomainError(f"请写要删除的序号（1–{len(current)}），可先用 /patrol_items 查看。")
+            raise DomainError(t.which_item_to_delete(len(current)))
         item = current[int(number_text) - 1]
         await repo.deactivate_item(tx, item.id)
         await audit.record(
@@ -537,8 +537,7 @@ def _find_patroller(token: str, patrollers: list[Person]) -> Person:
             or key == str(p.user_id)
         ):
             return p
-    names = "、".join(f"{p.name}（{p.user_id}）" for p in patrollers) or "（还没有人有巡查员角色）"
-    raise DomainError(f"巡查员里没有「{token}」。可写名字（不带空格）或括号里的ID：{names}")
+    raise DomainError(t.no_such_patroller(token, [(p.name, p.user_id) for p in patrollers]))
 
 
 async def set_roster(svc: Services, text: str, *, by: Person) -> tuple[str, list[str]]:
@@ -599,11 +598,11 @@ async def remove_holiday(svc: Services, id_text: str, *, by: Person) -> None:
     _admin(by)
     raw = id_text.strip().lstrip("#")
     if not raw.isdigit():
-        raise DomainError("请写要删除的假期编号，例如：/holiday 删除 2")
+        raise DomainError(t.HOLIDAY_DELETE_USAGE)
     now = svc.now()
     async with svc.db.transaction() as tx:
         if not await repo.remove_holiday(tx, int(raw)):
-            raise DomainError("没有这个编号的假期。")
+            raise DomainError(t.NO_SUCH_HOLIDAY)
         await audit.record(
             tx,
             now=now,

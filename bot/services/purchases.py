@@ -75,11 +75,9 @@ async def _own_draft(tx: Tx, person: Person, purchase_id: int) -> Purchase:
     if purchase.purchaser_id != person.user_id:
         raise DomainError(t.NOT_YOUR_DRAFT)
     if purchase.state is PurchaseState.CANCELLED:
-        raise DomainError(f"采购单 {purchase.number} 已取消。发送 /purchase 重新登记。")
+        raise DomainError(t.draft_cancelled(purchase))
     if purchase.state is not PurchaseState.DRAFT:
-        raise DomainError(
-            f"采购单 {purchase.number} 已提交（{purchase.state.label}），不能再修改。"
-        )
+        raise DomainError(t.draft_already_submitted(purchase))
     return purchase
 
 
@@ -101,7 +99,7 @@ async def start_draft(svc: Services, person: Person, text: str = "") -> DraftRes
                                action="purchase.draft", subject=ref(purchase_id))  # fmt: skip
         result = await _apply_text(tx, svc, person, purchase_id, text)
     if resumed:
-        note = f"继续您未提交的采购单 {result.purchase.number}。"
+        note = t.continuing_draft(result.purchase)
         return DraftResult(result.purchase, result.bad, note)
     return result
 
@@ -124,13 +122,13 @@ async def _apply_text(
         number = int(m[1])
         if not await repo.delete_line(tx, purchase_id, number):
             raise DomainError(t.NO_SUCH_LINE.format(n=number))
-        note = f"已删除第 {number} 行。"
+        note = t.line_deleted(number)
     elif m := _REPLACE_RE.match(command):
         number = int(m[1])
         line = parse_line(m[2])
         if not await repo.replace_line(tx, purchase_id, number, line, cert_items):
             raise DomainError(t.NO_SUCH_LINE.format(n=number))
-        note = f"已修改第 {number} 行。"
+        note = t.line_replaced(number)
     elif command:
         parsed = parse_lines(command)
         if len(purchase.lines) + len(parsed.lines) > MAX_LINES:
@@ -182,7 +180,7 @@ async def _price_notes(tx: Tx, svc: Services, purchase: Purchase, day: date) -> 
         )
         warning = price_warning(line.unit_price, average, svc.settings.price_alert_percent)
         if warning:
-            notes[number] = f"单价 {line.unit_price} 元/{line.unit}，{warning}"
+            notes[number] = t.price_note(line.unit_price, line.unit, warning)
     return notes
 
 
@@ -211,7 +209,7 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
         if not purchase.lines:
             raise DomainError(t.EMPTY_DRAFT)
         if not await repo.submit(tx, purchase_id, day=day, now=now):
-            raise DomainError(f"采购单 {purchase.number} 已经提交过了。")
+            raise DomainError(t.already_submitted(purchase))
         purchase = await _load(tx, purchase_id)
         price_notes = await _price_notes(tx, svc, purchase, day)
         text = t.for_supervisor(purchase, svc.settings.certificate_items, price_notes,
@@ -225,7 +223,8 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
                 break
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
                            action="purchase.submit", subject=ref(purchase_id),
-                           detail=f"{len(purchase.lines)} 项，合计 {purchase.total}")  # fmt: skip
+                           detail=t.submitted_detail(len(purchase.lines),
+                                                     purchase.total))  # fmt: skip
     svc.kick_outbox()
     return SubmitResult(purchase, notified, price_notes)
 
@@ -387,8 +386,9 @@ def export_sheet(purchases: list[Purchase], title: str, tz: tzinfo) -> Sheet:
                 p.confirmed_at.astimezone(tz) if p.confirmed_at else None,
             ])  # fmt: skip
     amount = sum((p.total for p in purchases), Decimal(0))
-    totals: list[CellValue] = ["合计", f"{len(purchases)} 单", f"{len(rows)} 项", None, None,
-                               None, amount, None, None, None, None]  # fmt: skip
+    totals: list[CellValue] = [t.EXPORT_TOTAL, t.count_orders(len(purchases)),
+                               t.count_items(len(rows)), None, None, None, amount, None, None,
+                               None, None]  # fmt: skip
     # quantity keeps its decimals (3.3 斤, 0.125 公斤); unit prices up to 4 places (0.016 元/克)
     return Sheet(title, list(t.EXPORT_HEADERS), rows, totals,
                  number_formats={3: "0.###", 5: "0.00##", 6: "0.00"})  # fmt: skip
@@ -474,6 +474,6 @@ async def post_daily(svc: Services, now: datetime) -> Posting | None:
             await outbox.enqueue(tx, chat_id, OutMessage(chunk), ref=None, now=now)
         await audit.record(tx, now=now, actor_id=None, actor_name=None, action="purchase.post",
                            subject=f"purchases:{day}",
-                           detail=f"{len(purchases)} 单，合计 {amount}")  # fmt: skip
+                           detail=t.posted_detail(len(purchases), amount))  # fmt: skip
     svc.kick_outbox()
     return Posting(day, purchases, amount, pictures)

@@ -144,7 +144,7 @@ async def _create(
 ) -> Reported:
     now = svc.now()
     if len(new.photos) > MAX_PHOTOS:
-        raise DomainError(f"一次最多{MAX_PHOTOS}张照片。")
+        raise DomainError(t.too_many_photos(MAX_PHOTOS))
     repair_id = await repo.insert(
         tx,
         reporter_id=reporter.user_id,
@@ -159,9 +159,7 @@ async def _create(
     photos = tuple(new.photos)
     await repo.add_photos(tx, repair_id, photos, kind="before", by=reporter.user_id, now=now)
     ticket = await _load(tx, repair_id)
-    detail = f"{new.location or '未注明位置'}：{new.description}"
-    if round_id is not None:
-        detail += f"（巡查 {round_id}）"
+    detail = t.created_detail(new.location, new.description, round_id)
     await _audit(tx, svc, reporter, "repair.create", ticket, detail)
     count = await repo.count_same_place(tx, new.location, new.category, now - REPEAT_WINDOW)
     msg = OutMessage(
@@ -242,7 +240,7 @@ async def set_category(
 ) -> RepairTicket:
     async with _changing(svc, repair_id) as (tx, ticket):
         if by.user_id != ticket.reporter_id and not _is_supervisor(by):
-            raise DomainError("只有报修人或监督员可以修改类别。")
+            raise DomainError(t.CATEGORY_NOT_YOURS)
         if ticket.category is not category:
             old = ticket.category
             ticket.recategorise(category)
@@ -356,7 +354,7 @@ async def accept(
         if isinstance(assignee, tuple):
             return AcceptOutcome(ticket, False, assignee)
         ticket.accept(actor, Actor.of(assignee), svc.now())
-        assigned = f"派给 {assignee.name}"
+        assigned = t.assigned_to(assignee.name)
         note = t.state_note("受理", by.name, assigned)
         await _record(tx, svc, ticket, actor, "accept", assigned, note=note)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.accepted_to_reporter(ticket))
@@ -435,8 +433,8 @@ async def resume(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
 def _require_worker_role(by: Person, ticket: RepairTicket) -> None:
     if by.user_id != ticket.assignee_id and not by.has(Role.SUPERVISOR):
         if ticket.assignee_id is None:
-            raise DomainError(f"报修单 {ticket.number} 还没有派工。")
-        raise DomainError(f"这张报修单派给了 {ticket.assignee_name}，只有他/她能操作。")
+            raise DomainError(t.not_assigned_yet(ticket))
+        raise DomainError(t.assigned_to_someone_else(ticket))
 
 
 async def start(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
@@ -467,7 +465,7 @@ async def complete(
         await repo.add_photos(tx, ticket.id, after, kind="after", by=by.user_id, now=svc.now())
         detail = ticket.done_note or ""
         if photos:
-            detail = (detail + f"（附照片{len(photos)}张）").strip()
+            detail = (detail + t.with_photos(len(photos))).strip()
         await _record(tx, svc, ticket, actor, "complete", detail or None)
         await _tell(
             tx,
@@ -573,7 +571,7 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
         for ticket in await repo.list_open(tx):
             if ticket.auto_verify_due(now, rules):
                 ticket.verify(None, now)
-                why = f"完成后{t.days(rules.verify_days)}未确认，自动验收"
+                why = t.auto_verify_reason(rules.verify_days)
                 await _record(tx, svc, ticket, None, "verify", why, now=now)
                 await _tell(
                     tx,
@@ -592,8 +590,7 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
                 continue
             if not await repo.mark_reminder(tx, ticket.id, late.kind, late.since, late.period, now):
                 continue
-            which = "未受理" if late.kind == "accept" else "未完成"
-            why = f"{which}，第{late.period}次提醒"
+            why = t.reminder_reason(late)
             await _audit(tx, svc, None, "repair.remind", ticket, why, now)
             due.append((ticket, late))
             reminded.append(ticket.id)

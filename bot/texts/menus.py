@@ -179,3 +179,6 @@ def setmenu_lines(week: MenuWeek) -> str:
         for meal, dishes in week.day(d).items():
             lines.append(f"{WEEKDAYS[d]} {meal.label}: {'，'.join(dishes)}")
     return "\n".join(lines)
+
+
+CANTEEN_ONLY = "抱歉，只有食堂管理员或管理员可以录入食谱。"

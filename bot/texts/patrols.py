@@ -294,3 +294,42 @@ def holiday_added(first: date, last: date) -> str:
 
 
 HOLIDAY_REMOVED = "已删除这段假期。"
+
+
+# ---- what services say (records, errors) ----------------------------------------------
+LATE_AFTER_MISSED = "迟交（曾记漏检）"
+SETTINGS_ADMIN_ONLY = "抱歉，只有管理员可以修改巡查设置。"
+HOLIDAY_DELETE_USAGE = "请写要删除的假期编号，例如：/holiday 删除 2"
+NO_SUCH_HOLIDAY = "没有这个编号的假期。"
+
+
+def round_result(label: str, abnormal: int) -> str:
+    return f"{label}，" + (f"异常 {abnormal} 项" if abnormal else "全部正常")
+
+
+def people_on_duty(names: Sequence[str]) -> str:
+    return "、".join(names) or "无人值班"
+
+
+def no_such_day(key: str) -> str:
+    return f"没有这一天：{key}。"
+
+
+def too_many_items(limit: int) -> str:
+    return f"每一轮最多 {limit} 个检查项。"
+
+
+def which_item_to_delete(count: int) -> str:
+    return f"请写要删除的序号（1–{count}），可先用 /patrol_items 查看。"
+
+
+def no_such_patroller(token: str, patrollers: Sequence[tuple[str, int]]) -> str:
+    names = (
+        "、".join(f"{name}（{user_id}）" for name, user_id in patrollers)
+        or "（还没有人有巡查员角色）"
+    )
+    return f"巡查员里没有「{token}」。可写名字（不带空格）或括号里的ID：{names}"
+
+
+def submitted_at(when: str) -> str:
+    return f"{when} 提交"

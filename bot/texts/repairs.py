@@ -492,3 +492,41 @@ def guided_summary(
             f"照片：{photo_count}张",
         ]
     )
+
+
+# ---- what services say (errors, and the history lines of a report's card) --------------
+CATEGORY_NOT_YOURS = "只有报修人或监督员可以修改类别。"
+
+
+def too_many_photos(limit: int) -> str:
+    return f"一次最多{limit}张照片。"
+
+
+def created_detail(location: str | None, description: str, round_id: int | None) -> str:
+    detail = f"{location or '未注明位置'}：{description}"
+    return detail + (f"（巡查 {round_id}）" if round_id is not None else "")
+
+
+def assigned_to(name: str) -> str:
+    return f"派给 {name}"
+
+
+def not_assigned_yet(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 还没有派工。"
+
+
+def assigned_to_someone_else(ticket: RepairTicket) -> str:
+    return f"这张报修单派给了 {ticket.assignee_name}，只有他/她能操作。"
+
+
+def with_photos(count: int) -> str:
+    return f"（附照片{count}张）"
+
+
+def auto_verify_reason(verify_days: float) -> str:
+    return f"完成后{days(verify_days)}未确认，自动验收"
+
+
+def reminder_reason(late: Overdue) -> str:
+    which = "未受理" if late.kind == "accept" else "未完成"
+    return f"{which}，第{late.period}次提醒"

@@ -47,7 +47,7 @@ async def on_export(update: Update, context: BotContext, person: Person) -> None
     export = await service.export_month(svc, person, year, month)
     message = update.effective_message
     if export is None:
-        await say(update, t.EXPORT_EMPTY.format(month=f"{year}年{month}月"))
+        await say(update, t.export_empty_month(year, month))
         return
     if message is not None:
         data = await files.read(svc, export.path)
