@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
 from bot.telegram import outbox as outbox_sender
+from bot.telegram.state import UserState
 from bot.texts import common as t
 from handlers import (
     admin,
@@ -119,10 +120,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .context_types(ContextTypes(context=BotContext))
+        .context_types(ContextTypes(context=BotContext, user_data=UserState))
         # max_retries: PTB's default of 0 raises a 429 instead of waiting it out.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .persistence(SqlitePersistence(db))
+        .persistence(SqlitePersistence(db, user_state=UserState.from_json))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

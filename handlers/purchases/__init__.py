@@ -22,7 +22,7 @@ from bot import callbacks, router
 from bot.callbacks import Ns, PurchaseCheckAction
 from handlers import replies
 from handlers.purchases.check import (
-    AwaitingReason,
+    awaiting_reason,
     on_check_button,
     on_reject_abort,
     on_reject_button,
@@ -58,7 +58,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # who also has a draft open gives the reason to the rejection, not to the draft.
         reject = ConversationHandler(
             entry_points=[CallbackQueryHandler(on_reject_button, pattern=reject_pattern)],
-            states={REASON: [MessageHandler(text & AwaitingReason(app), on_reject_reason)]},
+            states={REASON: [MessageHandler(text & awaiting_reason(app), on_reject_reason)]},
             fallbacks=[CommandHandler("cancel", on_reject_abort, filters=private)],
             name="purchase_reject", persistent=True, allow_reentry=True,
         )  # fmt: skip

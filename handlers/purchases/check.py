@@ -8,16 +8,14 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import (
     Application,
-    filters,
 )
 
 from bot import callbacks
 from bot.callbacks import PurchaseCheckAction
-from bot.clock import from_db, to_db
-from bot.context import BotContext, services_of
+from bot.context import BotContext
 from bot.domain.errors import DomainError, ReasonRequired
 from bot.domain.people import Person
 from bot.domain.purchases import (
@@ -28,6 +26,7 @@ from bot.services import notifications
 from bot.services import purchases as service
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
+from handlers import pending as prompts
 from handlers import replies
 from handlers.common import answer, requires, say, say_error
 from handlers.purchases.draft import CONFIRM_WORDS, END, REASON
@@ -35,7 +34,6 @@ from handlers.purchases.draft import CONFIRM_WORDS, END, REASON
 log = logging.getLogger(__name__)
 
 
-REJECT_KEY = "purchase_reject"  # {"id": purchase id, "at": when the reason was asked}
 REJECT_TTL = timedelta(hours=1)
 
 # ---------------------------------------------------------------- supervisor
@@ -72,7 +70,7 @@ async def on_reject_button(update: Update, context: BotContext, person: Person) 
 
 def _reject_prompt(context: BotContext, purchase_id: int) -> None:
     if context.user_data is not None:
-        context.user_data[REJECT_KEY] = {"id": purchase_id, "at": to_db(context.services.now())}
+        context.user_data.purchase_reject = prompts.ask(context.services.now(), id=purchase_id)
 
 
 def _fresh_reject_id(pending: object, now: datetime) -> int | None:
@@ -80,31 +78,26 @@ def _fresh_reject_id(pending: object, now: datetime) -> int | None:
     turns the next thing the supervisor types ("好的") into a rejection."""
     if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
         return None
-    try:
-        asked = from_db(str(pending.get("at")))
-    except ValueError:
-        return None
-    return int(pending["id"]) if now - asked < REJECT_TTL else None
+    return int(pending["id"]) if prompts.is_fresh(pending, now, REJECT_TTL) else None
 
 
-class AwaitingReason(filters.MessageFilter):
+def awaiting_reason(app: Application[Any, Any, Any, Any, Any, Any]) -> prompts.Owes:
     """True while the sender owes a fresh reason; a stale prompt lets the text through to
     whatever it would mean without it."""
-
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        super().__init__(name="purchase_reject_reason")
-        self._app = app
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        data = self._app.user_data.get(user.id) if user is not None else None
-        pending = data.get(REJECT_KEY) if isinstance(data, dict) else None
-        return _fresh_reject_id(pending, services_of(self._app).now()) is not None
+    return prompts.Owes(
+        app,
+        "purchase_reject_reason",
+        lambda state: state.purchase_reject,
+        REJECT_TTL,
+        lambda prompt: isinstance(prompt.get("id"), int),
+    )
 
 
 @requires(Role.SUPERVISOR)
 async def on_reject_reason(update: Update, context: BotContext, person: Person) -> int:
-    pending = context.user_data.pop(REJECT_KEY, None) if context.user_data else None
+    pending = context.user_data.purchase_reject if context.user_data else None
+    if context.user_data is not None:
+        context.user_data.purchase_reject = None
     purchase_id = _fresh_reject_id(pending, context.services.now())
     message = update.effective_message
     if purchase_id is None or message is None:
@@ -129,7 +122,7 @@ async def on_reject_reason(update: Update, context: BotContext, person: Person) 
 
 async def on_reject_abort(update: Update, context: BotContext) -> int:
     if context.user_data is not None:
-        context.user_data.pop(REJECT_KEY, None)
+        context.user_data.purchase_reject = None
     await say(update, t.REJECT_ABORTED)
     return END
 

@@ -43,9 +43,6 @@ EDITING = 1  # the purchase_draft conversation: lines, fixes and photos go to th
 REASON = 1  # the purchase_reject conversation: the next text is the reason
 END = ConversationHandler.END
 
-PREVIEW_KEY = "purchase_preview"  # message id of the last preview, to take its buttons off
-PHOTO_KEY = "purchase_photos"  # photos waiting for "票据 or 合格证?" (see _pending_photos)
-ALBUM_KEY = "purchase_album"  # the kind a captioned album photo gave its album
 
 CONFIRM_WORDS = {"确认", "ok", "okay", "同意", "确定", "好", "可以", "无误", "确认无误"}
 _CERT_WORDS = ("证", "检疫", "检验", "合格")
@@ -60,7 +57,7 @@ def _draft_buttons(purchase_id: int) -> list[list[tuple[str, str]]]:
 
 async def _drop_old_preview_buttons(update: Update, context: BotContext) -> None:
     """Only the newest preview carries live buttons."""
-    old = context.user_data.get(PREVIEW_KEY) if context.user_data is not None else None
+    old = context.user_data.purchase_preview if context.user_data is not None else None
     chat = update.effective_chat
     if not isinstance(old, int) or chat is None:
         return
@@ -95,7 +92,7 @@ async def _show_preview(
         chat_id, last, reply_markup=markup(_draft_buttons(purchase.id))
     )
     if context.user_data is not None:
-        context.user_data[PREVIEW_KEY] = sent.message_id
+        context.user_data.purchase_preview = sent.message_id
 
 
 def command_args(update: Update) -> str:
@@ -161,14 +158,22 @@ def _kind_from_caption(caption: str | None) -> PhotoKind | None:
     return None
 
 
+def _forget_draft_messages(context: BotContext) -> None:
+    """The draft is over: its preview, waiting photos and album kind go with it."""
+    if context.user_data is not None:
+        context.user_data.purchase_preview = None
+        context.user_data.purchase_photos = {}
+        context.user_data.purchase_album = None
+
+
 def _pending_photos(context: BotContext) -> dict[str, Any]:
     """Photos waiting for "票据 or 合格证?", by a token in the question's buttons (the id of
     the first photo), so that each question attaches its own photos."""
     if context.user_data is None:
         return {}
-    pending = context.user_data.get(PHOTO_KEY)
-    if not isinstance(pending, dict) or "file_id" in pending:  # none yet, or the old shape
-        pending = context.user_data[PHOTO_KEY] = {}
+    pending = context.user_data.purchase_photos
+    if "file_id" in pending:  # the old shape
+        pending = context.user_data.purchase_photos = {}
     return pending
 
 
@@ -183,12 +188,12 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
     assert message is not None
     group = message.media_group_id
     kind = _kind_from_caption(message.caption)
-    album = context.user_data.get(ALBUM_KEY) if context.user_data is not None else None
+    album = context.user_data.purchase_album if context.user_data is not None else None
     if kind is None and group and isinstance(album, dict) and album.get("group") == group:
         kind = PhotoKind(album["kind"])  # an album's caption sits on its first photo only
     if kind is not None:
         if group and context.user_data is not None:
-            context.user_data[ALBUM_KEY] = {"group": group, "kind": kind.value}
+            context.user_data.purchase_album = {"group": group, "kind": kind.value}
         await _attach(update, context, person, purchase_id, kind, [photo])
         return EDITING
     stored = {"file_id": photo.file_id, "path": photo.path}
@@ -244,9 +249,7 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
         result = await service.submit(context.services, person, purchase_id)
         await answer(update)
         await _finish_preview(update, context, t.submitted(result.purchase, result.notified))
-    if context.user_data is not None:
-        for key in (PREVIEW_KEY, PHOTO_KEY, ALBUM_KEY):
-            context.user_data.pop(key, None)
+    _forget_draft_messages(context)
     return END
 
 
@@ -292,7 +295,5 @@ async def on_draft_cancel(update: Update, context: BotContext) -> int:
         await say(update, t.CANCELLED)
     else:
         await say(update, common_texts.NOTHING_TO_CANCEL)
-    if context.user_data is not None:
-        for key in (PREVIEW_KEY, PHOTO_KEY, ALBUM_KEY):
-            context.user_data.pop(key, None)
+    _forget_draft_messages(context)
     return END

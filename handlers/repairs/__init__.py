@@ -3,7 +3,7 @@ conversation, the buttons on notifications, replies to notifications, ``/repairs
 ``/repair <id>``. Thin: every decision is in ``bot.services.repairs``.
 
 Short follow-up inputs (a reject reason, an after-photo, a caption for a photo sent
-without one) are remembered in ``user_data["rp_pending"]`` and caught by a filter that
+without one) are remembered in ``user_data.repair_pending`` and caught by a filter that
 only matches while that person owes us such an input, so nobody else's texts are taken.
 """
 
@@ -18,7 +18,7 @@ from bot.callbacks import Ns
 from handlers.repairs.guided import guided_conversation
 from handlers.repairs.lookup import on_list
 from handlers.repairs.report import on_pending_cancel, on_pending_input, on_photo, resume_albums
-from handlers.repairs.shared import IMAGE_FILES, OwesInput
+from handlers.repairs.shared import IMAGE_FILES, owes_input
 from handlers.repairs.steps import on_button, on_reply
 from handlers.replies import route
 
@@ -27,8 +27,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Order matters: a follow-up input someone owes us comes first; then the guided
     conversation; then photos with captions; then buttons."""
     private = filters.ChatType.PRIVATE
-    owes_text = OwesInput(app, images=False)
-    owes_image = OwesInput(app, images=True)
+    owes_text = owes_input(app, images=False)
+    owes_image = owes_input(app, images=True)
     app.add_handler(CommandHandler("cancel", on_pending_cancel, filters=private & owes_text))
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND & owes_text, on_pending_input)

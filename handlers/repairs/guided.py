@@ -47,7 +47,6 @@ from handlers.repairs.shared import (
     G_LOCATION,
     G_PHOTOS,
     G_URGENCY,
-    GUIDED,
     GUIDED_NAME,
     IMAGE_FILES,
     drop_buttons,
@@ -63,9 +62,9 @@ log = logging.getLogger(__name__)
 # ---- guided path --------------------------------------------------------------------
 def _draft(context: BotContext) -> dict[str, Any]:
     assert context.user_data is not None
-    draft = context.user_data.get(GUIDED)
-    if not isinstance(draft, dict):
-        draft = context.user_data[GUIDED] = {"photos": []}
+    draft = context.user_data.repair_guided
+    if draft is None:
+        draft = context.user_data.repair_guided = {"photos": []}
     return draft
 
 
@@ -79,8 +78,8 @@ async def guided_start(update: Update, context: BotContext, person: Person) -> i
     pending = pop_pending(context) or {}
     # Photos sent just before, still waiting for their caption, belong to this report.
     photos = list(pending.get("photos") or []) if pending.get("kind") == "caption" else []
-    previous = context.user_data.get(GUIDED) or {}
-    context.user_data[GUIDED] = {"photos": photos}
+    previous = context.user_data.repair_guided or {}
+    context.user_data.repair_guided = {"photos": photos}
     text = t.GUIDED_START if not photos else t.guided_start_with(len(photos))
     if any(previous.get(key) for key in ("photos", "location", "description")):
         text = f"{t.GUIDED_RESTARTED}\n{text}"  # say so: the unfinished one is gone
@@ -238,7 +237,7 @@ async def guided_submit(update: Update, context: BotContext, person: Person) -> 
         photos=photos_of(draft["photos"]),
     )
     assert context.user_data is not None
-    context.user_data.pop(GUIDED, None)
+    context.user_data.repair_guided = None
     await answer(update, t.guided_done(result.ticket))
     await drop_buttons(update)
     sent = await prompt(update, t.guided_submitted(result.ticket, result.photo_count))
@@ -248,7 +247,7 @@ async def guided_submit(update: Update, context: BotContext, person: Person) -> 
 
 async def guided_cancel(update: Update, context: BotContext) -> int:
     if context.user_data is not None:
-        context.user_data.pop(GUIDED, None)
+        context.user_data.repair_guided = None
     await answer(update)
     await drop_buttons(update)
     if update.callback_query is not None:

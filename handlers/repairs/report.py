@@ -25,12 +25,11 @@ from bot.telegram import about
 from bot.telegram.jobqueue import drop_jobs, job_queue
 from bot.telegram.keyboards import markup
 from bot.telegram.media import receive_image
+from bot.telegram.state import UserState
 from bot.texts import repairs as t
 from handlers.common import esc, message_kind, requires, say
 from handlers.repairs.shared import (
     ALBUM_WAIT_SECONDS,
-    ALBUMS,
-    PENDING,
     photo_dict,
     photos_of,
     pop_pending,
@@ -79,7 +78,7 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
     caption = (message.caption or "").strip()
     group = message.media_group_id
     if group:
-        albums: dict[str, Any] = context.user_data.setdefault(ALBUMS, {})
+        albums = context.user_data.repair_albums
         album = albums.setdefault(
             group, {"photos": [], "caption": None, "chat_id": message.chat_id}
         )
@@ -103,9 +102,9 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
 def _add_waiting_photos(context: BotContext, photos: list[dict[str, Any]]) -> None:
     """Photos without a caption wait for one; later photos join the same report."""
     assert context.user_data is not None
-    pending = context.user_data.get(PENDING)
+    pending = context.user_data.repair_pending
     earlier: list[dict[str, Any]] = []
-    if isinstance(pending, dict) and pending.get("kind") == "caption":
+    if pending is not None and pending.get("kind") == "caption":
         earlier = list(pending.get("photos") or [])
     set_pending(context, "caption", photos=(earlier + photos)[: service.MAX_PHOTOS])
 
@@ -131,9 +130,9 @@ def resume_albums(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
     queue = app.job_queue
     if queue is None:
         return 0
-    for user_id, data in app.user_data.items():
-        albums = data.get(ALBUMS) if isinstance(data, dict) else None
-        for group, album in (albums or {}).items():
+    for user_id, state in app.user_data.items():
+        albums = state.repair_albums if isinstance(state, UserState) else {}
+        for group, album in albums.items():
             if not isinstance(album, dict) or not album.get("chat_id"):
                 continue
             queue.run_once(
@@ -155,7 +154,7 @@ async def _album_complete(context: BotContext) -> None:
     data = job.data if isinstance(job.data, dict) else {}
     if context.user_data is None:
         return
-    album = (context.user_data.get(ALBUMS) or {}).pop(str(data.get("group")), None)
+    album = context.user_data.repair_albums.pop(str(data.get("group")), None)
     if not album or not album.get("photos"):
         return
     person = await directory.find(context.services, job.user_id)
@@ -183,8 +182,8 @@ async def _album_complete(context: BotContext) -> None:
 async def on_pending_input(update: Update, context: BotContext, person: Person) -> None:
     message = update.effective_message
     assert message is not None and context.user_data is not None
-    pending = context.user_data.get(PENDING)
-    if not isinstance(pending, dict):
+    pending = context.user_data.repair_pending
+    if pending is None:
         return
     kind = pending.get("kind")
     text = (message.text or message.caption or "").strip()
@@ -223,7 +222,7 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
             context, person, message.chat_id, text, photos_of(pending.get("photos"))
         )
     except DomainError:
-        context.user_data[PENDING] = pending
+        context.user_data.repair_pending = pending
         raise
 
 

@@ -1,4 +1,4 @@
-"""What the repair handlers share: the user_data keys, the pending follow-up input and
+"""What the repair handlers share: timings, the pending follow-up input and
 the filter that catches it, prompts, and what a reply is about."""
 
 from __future__ import annotations
@@ -14,21 +14,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.clock import from_db, to_db
-from bot.context import BotContext, services_of
+from bot.context import BotContext
 from bot.domain.messages import Photo
 from bot.protocol import Ref
 from bot.services import notifications
 from bot.telegram import about
 from bot.telegram.keyboards import markup
+from handlers import pending as prompts
 
 log = logging.getLogger(__name__)
 
 
-PENDING = "rp_pending"  # user_data key: {"kind", "id"?, "photos"?, "at"}
-ALBUMS = "rp_albums"  # user_data key: media_group_id -> {"photos", "caption", "chat_id"}
-GUIDED = "rp_guided"  # user_data key: the draft of the guided report
-AFTER_ALBUMS = "rp_after"  # user_data key: media_group_id -> the job its first photo finished
 PENDING_TTL = timedelta(hours=1)
 ALBUM_WAIT_SECONDS = 1.5  # Telegram delivers an album's photos as separate updates
 
@@ -61,39 +57,26 @@ async def drop_buttons(update: Update) -> None:
 
 def set_pending(context: BotContext, kind: str, **data: Any) -> None:
     assert context.user_data is not None
-    context.user_data[PENDING] = {"kind": kind, "at": to_db(context.services.now()), **data}
+    context.user_data.repair_pending = prompts.ask(context.services.now(), kind=kind, **data)
 
 
 def pop_pending(context: BotContext) -> dict[str, Any] | None:
     if context.user_data is None:
         return None
-    value = context.user_data.pop(PENDING, None)
-    return value if isinstance(value, dict) else None
+    value, context.user_data.repair_pending = context.user_data.repair_pending, None
+    return value
 
 
-class OwesInput(filters.MessageFilter):
-    """True while the sender owes us a follow-up input of a kind that fits this message."""
-
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], *, images: bool) -> None:
-        super().__init__(name="repair_pending_images" if images else "repair_pending_text")
-        self._app = app
-        self._images = images
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        if user is None:
-            return False
-        data = self._app.user_data.get(user.id)
-        pending = data.get(PENDING) if isinstance(data, dict) else None
-        if not isinstance(pending, dict):
-            return False
-        try:
-            fresh = services_of(self._app).now() - from_db(str(pending["at"])) < PENDING_TTL
-        except (KeyError, ValueError, RuntimeError):
-            return False
-        if not fresh:
-            return False
-        return pending.get("kind") == "done" if self._images else True
+def owes_input(app: Application[Any, Any, Any, Any, Any, Any], *, images: bool) -> prompts.Owes:
+    """True while the sender owes us a follow-up input of a kind that fits this message
+    (a picture only answers 完成)."""
+    return prompts.Owes(
+        app,
+        "repair_pending_images" if images else "repair_pending_text",
+        lambda state: state.repair_pending,
+        PENDING_TTL,
+        (lambda prompt: prompt.get("kind") == "done") if images else (lambda _: True),
+    )
 
 
 async def prompt(update: Update, text: str, buttons: Any = None) -> Message | None:

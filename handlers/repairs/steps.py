@@ -26,8 +26,6 @@ from bot.telegram.media import receive_image
 from bot.texts import repairs as t
 from handlers.common import answer, requires, say, say_error
 from handlers.repairs.shared import (
-    AFTER_ALBUMS,
-    PENDING,
     drop_buttons,
     pop_pending,
     prompt,
@@ -209,14 +207,14 @@ async def photo_reply(update: Update, context: BotContext, person: Person, repai
         return
     photo = await receive_image(update, context, folder="repairs")
     group = message.media_group_id
-    albums: dict[str, int] = context.user_data.setdefault(AFTER_ALBUMS, {})
+    albums = context.user_data.repair_after_albums
     if group is not None and albums.get(group) == repair_id:
         await service.add_after_photos(svc, repair_id, by=person, photos=(photo,))
         return  # the rest of an album that already finished the job
     note = (message.caption or "").strip()
     await act(update, context, person, "done", repair_id, note, (photo,))
-    pending = context.user_data.get(PENDING)
-    if isinstance(pending, dict) and pending.get("id") == repair_id:
+    pending = context.user_data.repair_pending
+    if pending is not None and pending.get("id") == repair_id:
         pop_pending(context)
     if group is not None:
         albums.clear()
