@@ -60,6 +60,20 @@ class ReportRepair:
 
 
 @dataclass(frozen=True)
+class EditPurchaseDraft:
+    """Lines, fixes (删 2, 改 3 ...) or a supplier for the purchaser's open draft."""
+
+    purchase_id: int
+
+
+@dataclass(frozen=True)
+class AttachToPurchase:
+    """A receipt or certificate photo for the purchaser's open draft."""
+
+    purchase_id: int
+
+
+@dataclass(frozen=True)
 class AddToRepair:
     """A picture about repair ``repair_id``: the repairer's after-photo, or (from anyone
     else) an explanation that it did not become a new report."""
@@ -85,7 +99,8 @@ class DecidePurchase:
 
 @dataclass(frozen=True)
 class NoteOnPatrolCheck:
-    """What is wrong with a ticked-wrong patrol item, in reply to the bot's question."""
+    """What is wrong with a ticked-wrong patrol item, in reply to the bot's question (a
+    text, or a photo and its caption)."""
 
     check_id: int
     text: str
@@ -110,6 +125,8 @@ class Unknown:
 
 Intent = (
     ReportRepair
+    | EditPurchaseDraft
+    | AttachToPurchase
     | AddToRepair
     | ReplyToRepair
     | DecidePurchase
@@ -128,21 +145,36 @@ def _about_another_repair(m: Incoming) -> bool:
     )
 
 
+def _open_purchase_draft(m: Incoming) -> int | None:
+    return next((r.id for r in m.open_drafts if r.kind is RefKind.PURCHASE), None)
+
+
 def route(m: Incoming) -> Intent:
     """The one intent of ``m``. Order matters: the first rule that applies wins."""
-    # 1. An owed answer comes first, unless the message answers another report's message:
+    # 0. A picture answering a patrol item's "写一句说明" prompt is that item's note, even
+    #    while a purchase draft is open.
+    about = m.replied_to
+    if about is not None and about.kind is RefKind.PATROL_CHECK and m.is_picture:
+        return NoteOnPatrolCheck(about.id, m.text.strip())
+    # 1. A purchase draft in progress takes the purchaser's pictures and texts (a photo at
+    #    the market is its receipt, not a repair report), but not an answer to a notification.
+    draft = _open_purchase_draft(m)
+    if draft is not None and m.is_picture:
+        return AttachToPurchase(draft)
+    if draft is not None and m.kind is Kind.TEXT and m.replied_to is None:
+        return EditPurchaseDraft(draft)
+    # 2. An owed answer comes first, unless the message answers another report's message:
     #    that is about that report, and the prompt keeps waiting.
     if m.pending is not None and not _about_another_repair(m):
         return AnswerPendingPrompt(m.pending)
-    about = m.replied_to
-    # 2. A picture answering a repair message is about that report, never a new one.
+    # 3. A picture answering a repair message is about that report, never a new one.
     #    (A picture answering another feature's message stays an ordinary report.)
     if about is not None and about.kind is RefKind.REPAIR:
         if m.is_picture:
             return AddToRepair(about.id)
         if m.kind is Kind.TEXT:
             return ReplyToRepair(about.id, m.text.strip())
-    # 3. Text answers to the other notifications.
+    # 4. Text answers to the other notifications.
     if m.kind is Kind.TEXT and about is not None:
         if about.kind is RefKind.PURCHASE:
             return DecidePurchase(about.id, m.text.strip())
@@ -150,7 +182,7 @@ def route(m: Incoming) -> Intent:
             return NoteOnPatrolCheck(about.id, m.text.strip())
     if m.kind is Kind.TEXT and m.replies_to_a_message:
         return NotANotification()
-    # 4. A picture nobody is waiting for is a repair report.
+    # 5. A picture nobody is waiting for is a repair report.
     if m.is_picture:
         return ReportRepair()
     return Unknown()

@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -27,13 +27,12 @@ from bot.domain.patrols import ItemState, month_range
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.exports.xlsx import Sheet, write_xlsx
-from bot.protocol import RefKind
 from bot.services import notifications, patrols
 from bot.telegram.checklists import show_checklist
 from bot.telegram.media import receive_image
 from bot.texts import patrols as t
 from handlers import replies
-from handlers.common import answer, current_person, requires, say, say_error
+from handlers.common import answer, current_person, message_kind, requires, say, say_error
 from jobs import patrols as patrol_jobs
 
 log = logging.getLogger(__name__)
@@ -113,28 +112,11 @@ async def on_note_reply(
     await say(update, t.NOTE_SAVED)
 
 
-class _ReplyToPrompt(filters.MessageFilter):
-    """A reply to one of the bot's "写一句说明" prompts (checked again against the DB)."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        return bool(
-            replied is not None
-            and replied.from_user is not None
-            and replied.from_user.is_bot
-            and t.NOTE_PROMPT_MARK in (replied.text or "")
-        )
-
-
 async def on_note_photo(update: Update, context: BotContext) -> None:
-    """A photo (optionally captioned) replying to the prompt of an abnormal item. Runs in
-    its own group ahead of group 0 and stops there, because the repairs feature takes
-    every private photo in group 0 as a new report."""
-    await _note_photo(update, context)
-    raise ApplicationHandlerStop
-
-
-async def _note_photo(update: Update, context: BotContext) -> None:
+    """A photo (optionally captioned) replying to the prompt of an abnormal item (found by
+    the prompt's stored Ref). Runs in its own group ahead of group 0 and stops there,
+    because the repairs feature takes every private photo in group 0 as a new report; any
+    other picture goes on to group 0."""
     message = update.effective_message
     person = await current_person(update, context)
     if message is None or message.reply_to_message is None or person is None:
@@ -142,14 +124,22 @@ async def _note_photo(update: Update, context: BotContext) -> None:
     ref = await notifications.ref_of(
         context.services, message.chat_id, message.reply_to_message.message_id
     )
-    if ref is None or ref.kind is not RefKind.PATROL_CHECK:
-        await say(update, t.ROUND_GONE)
+    intent = router.route(
+        router.Incoming(message_kind(message), message.caption or "", person.roles, replied_to=ref)
+    )
+    if not isinstance(intent, router.NoteOnPatrolCheck):
         return
+    await _note_photo(update, context, person, intent.check_id)
+    raise ApplicationHandlerStop
 
+
+async def _note_photo(update: Update, context: BotContext, person: Person, check_id: int) -> None:
+    message = update.effective_message
+    assert message is not None
     try:
         photo: Photo = await receive_image(update, context)
         rv = await patrols.add_note(
-            context.services, ref.id, by=person, note=message.caption, photo=photo
+            context.services, check_id, by=person, note=message.caption, photo=photo
         )
     except DomainError as err:
         await say_error(update, err)
@@ -277,7 +267,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # the repairs feature's catch-all photo handler in group 0 files it as a new report.
     app.add_handler(
         MessageHandler(
-            PRIVATE & filters.REPLY & (filters.PHOTO | filters.Document.ALL) & _ReplyToPrompt(),
+            PRIVATE & filters.REPLY & (filters.PHOTO | filters.Document.ALL),
             on_note_photo,
         ),
         group=NOTE_PHOTO_GROUP,

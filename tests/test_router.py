@@ -7,7 +7,9 @@ from bot.protocol import Ref, RefKind
 from bot.router import (
     AddToRepair,
     AnswerPendingPrompt,
+    AttachToPurchase,
     DecidePurchase,
+    EditPurchaseDraft,
     Incoming,
     Kind,
     NotANotification,
@@ -20,6 +22,7 @@ from bot.router import (
 )
 
 STAFF = frozenset({Role.STAFF})
+PURCHASER = frozenset({Role.PURCHASER})
 REPAIRER = frozenset({Role.REPAIRER})
 SUPERVISOR = frozenset({Role.SUPERVISOR})
 
@@ -86,3 +89,32 @@ def test_an_answer_to_another_repair_is_about_that_one_and_the_prompt_waits() ->
     assert route(photo) == AddToRepair(8)
     waiting = Incoming(Kind.PHOTO, "", STAFF, replied_to=Ref.repair(8), pending=Pending("caption"))
     assert route(waiting) == AddToRepair(8)
+
+
+def test_a_purchaser_with_a_draft_open_adds_lines_and_photos_to_it() -> None:
+    draft = (Ref.purchase(3),)
+    assert route(Incoming(Kind.TEXT, "猪肉 20斤 13.5", PURCHASER, open_drafts=draft)) == (
+        EditPurchaseDraft(3)
+    )
+    assert route(Incoming(Kind.PHOTO, "", PURCHASER, open_drafts=draft)) == AttachToPurchase(3)
+    # a reply to the bot's own preview is still a line for the draft
+    preview = Incoming(Kind.TEXT, "删 2", PURCHASER, replies_to_a_message=True, open_drafts=draft)
+    assert route(preview) == EditPurchaseDraft(3)
+
+
+def test_an_open_draft_does_not_swallow_an_answer_to_a_notification() -> None:
+    both = frozenset({Role.PURCHASER, Role.SUPERVISOR})
+    reply = Incoming(
+        Kind.TEXT, "确认", both, replied_to=Ref.purchase(9), open_drafts=(Ref.purchase(3),)
+    )
+    assert route(reply) == DecidePurchase(9, "确认")
+
+
+def test_a_photo_answering_a_patrol_items_prompt_is_its_note_even_with_a_draft_open() -> None:
+    prompt = Ref(RefKind.PATROL_CHECK, 9)
+    photo = Incoming(Kind.PHOTO, " 二楼水龙头 ", STAFF, replied_to=prompt)
+    assert route(photo) == NoteOnPatrolCheck(9, "二楼水龙头")
+    drafting = Incoming(
+        Kind.PHOTO, "", PURCHASER, replied_to=prompt, open_drafts=(Ref.purchase(1),)
+    )
+    assert route(drafting) == NoteOnPatrolCheck(9, "")

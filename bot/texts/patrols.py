@@ -108,7 +108,6 @@ def note_prompt(item: str) -> str:
     )
 
 
-NOTE_PROMPT_MARK = "提交后会自动转成报修单"  # how the photo-reply filter recognises the prompt
 NOTE_ASKED = "已标为异常，请回复提示消息写一句说明。"
 NOTE_SAVED = "说明已记下。"
 PHOTO_SAVED = "照片已附上。"

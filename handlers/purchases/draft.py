@@ -15,7 +15,7 @@ from telegram.ext import (
     ConversationHandler,
 )
 
-from bot import callbacks
+from bot import callbacks, router
 from bot.callbacks import PurchaseDraftAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError
@@ -26,6 +26,7 @@ from bot.domain.purchases import (
     normalise,
 )
 from bot.domain.roles import Role
+from bot.protocol import Ref
 from bot.services import notifications
 from bot.services import purchases as service
 from bot.services.purchases import DraftResult
@@ -34,7 +35,7 @@ from bot.telegram.keyboards import markup
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
 from handlers import replies
-from handlers.common import answer, current_person, requires, say, say_error
+from handlers.common import answer, current_person, message_kind, requires, say, say_error
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +123,29 @@ async def on_draft_text(update: Update, context: BotContext) -> int | None:
     message = update.effective_message
     if message is None or not message.text:
         return None
+    replied = message.reply_to_message
+    ref = (
+        await notifications.ref_of(context.services, message.chat_id, replied.message_id)
+        if replied is not None
+        else None
+    )
+    person = await current_person(update, context)
+    draft_id = await _draft_id(context, person) if person is not None else None
+    intent = router.route(
+        router.Incoming(
+            router.Kind.TEXT,
+            message.text,
+            person.roles if person is not None else frozenset(),
+            replied_to=ref,
+            replies_to_a_message=replied is not None,
+            open_drafts=(Ref.purchase(draft_id),) if draft_id is not None else (),
+        )
+    )
     # A reply to a notification (a purchaser who is also a supervisor) is not a purchase line.
-    if message.reply_to_message is not None and await notifications.is_notification(
-        context.services, message.chat_id, message.reply_to_message.message_id
-    ):
+    if ref is not None and not isinstance(intent, router.EditPurchaseDraft):
         await replies.on_reply(update, context)
         return None
-    state: int | None = await _edit_draft(update, context)
+    state: int | None = await _edit_draft(update, context)  # or says there is no draft
     return state
 
 
@@ -179,13 +196,22 @@ def _pending_photos(context: BotContext) -> dict[str, Any]:
 
 @requires(Role.PURCHASER)
 async def on_draft_photo(update: Update, context: BotContext, person: Person) -> int:
-    purchase_id = await _draft_id(context, person)
-    if purchase_id is None:
-        await say(update, t.NO_DRAFT)
-        return END
-    photo = await media.receive_image(update, context)
     message = update.effective_message
     assert message is not None
+    draft_id = await _draft_id(context, person)
+    intent = router.route(
+        router.Incoming(
+            message_kind(message),
+            message.caption or "",
+            person.roles,
+            open_drafts=(Ref.purchase(draft_id),) if draft_id is not None else (),
+        )
+    )
+    if not isinstance(intent, router.AttachToPurchase):
+        await say(update, t.NO_DRAFT)
+        return END
+    purchase_id = intent.purchase_id
+    photo = await media.receive_image(update, context)
     group = message.media_group_id
     kind = _kind_from_caption(message.caption)
     album = context.user_data.purchase_album if context.user_data is not None else None
