@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from typing import Any
@@ -15,6 +16,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
+from bot.telegram import outbox as outbox_sender
+from bot.telegram.state import UserState
+from bot.texts import common as t
 from handlers import (
     admin,
     backup,
@@ -33,7 +37,6 @@ from handlers import (
 from jobs import backup as backup_jobs
 from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
-from jobs import outbox as outbox_jobs
 from jobs import patrols as patrol_jobs
 from jobs import purchases as purchase_jobs
 from jobs import repairs as repair_jobs
@@ -44,28 +47,22 @@ log = logging.getLogger(__name__)
 
 App = Application[Any, BotContext, Any, Any, Any, Any]
 
-COMMANDS = [
-    BotCommand("start", "开始 / 查看我能做什么"),
-    BotCommand("help", "帮助"),
-    BotCommand("repair", "报修（也可直接发带说明的照片）"),
-    BotCommand("repairs", "查看报修单"),
-    BotCommand("purchase", "登记采购"),
-    BotCommand("purchases", "查看当天采购"),
-    BotCommand("menu", "本周食谱"),
-    BotCommand("patrols", "巡查记录"),
-    BotCommand("export", "导出表格（采购 / 巡查）"),
-    BotCommand("suppliers", "定点供应商"),
-    BotCommand("report", "年度 / 月度工作统计"),
-    BotCommand("backup", "下载数据库备份（管理员）"),
-    BotCommand("cancel", "取消当前操作"),
-]
-GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
+COMMANDS = [BotCommand(name, description) for name, description in t.COMMANDS]
+GROUP_COMMANDS = [BotCommand(name, description) for name, description in t.GROUP_COMMANDS]
 
 
 class _Application(Application[Any, BotContext, Any, Any, Any, Any]):
     """Writes what an update changed (a conversation step, a pending prompt) to the
     database as soon as the update is handled, not on PTB's timer: a crash right after
-    the bot answered must not lose the step it acknowledged."""
+    the bot answered must not lose the step it acknowledged. And stops cleanly: no job
+    starts while the application is stopping."""
+
+    async def stop(self) -> None:
+        # PTB waits for running jobs and then shuts the scheduler down; a job that fires in
+        # between is cancelled and logged as an error. Start no new runs once stopping.
+        if self.job_queue is not None and self.job_queue.scheduler.running:
+            self.job_queue.scheduler.pause()
+        await super().stop()
 
     async def process_update(self, update: object) -> None:
         # Handled once by update id, and marked handled only after the step is saved.
@@ -110,24 +107,31 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     async def post_init(app: App) -> None:
         await db.open()
         services.bot_username = app.bot.username
-        services.kick_outbox = lambda: outbox_jobs.kick(app)
+        services.kick_outbox = lambda: outbox_sender.kick(app)
         app.bot_data[SERVICES_KEY] = services
         await app.bot.set_my_commands(COMMANDS)
         # In groups only /menu works (the rest asks for a private chat): offer only that.
         await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
         # Restore schedules from the database; each is idempotent (jobs are named).
-        await outbox_jobs.start(app)
+        await outbox_sender.start(app)
         await backup_jobs.start(app)
         await inbox_jobs.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
             await feature_jobs.start(app)
+        # Albums cut off by a restart in the second between their photos and their report.
+        repairs.resume_albums(app)
         # Updates received but not handled before the last stop go first, before polling.
         await receiving.replay(app)
         log.info("后勤助手 started as @%s", app.bot.username)
 
     async def post_shutdown(app: App) -> None:
-        # aiosqlite's thread would keep the process alive otherwise.
-        await db.close()
+        # The scheduler can start one more outbox poll while it shuts down; let a delivery
+        # under way finish before the database goes. (aiosqlite's thread would keep the
+        # process alive if it were not closed.)
+        lock = services.outbox_lock or asyncio.Lock()
+        async with lock:
+            services.outbox_lock = None  # a poll still waiting for the lock then sends nothing
+            await db.close()
 
     updates = receiving.InboxQueue()
     app: App = (
@@ -144,10 +148,14 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .context_types(ContextTypes(context=BotContext))
+        .context_types(ContextTypes(context=BotContext, user_data=UserState))
         # max_retries: PTB's default of 0 raises a 429 instead of waiting it out.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .persistence(SqlitePersistence(db))
+        # On stop PTB calls getUpdates once more to confirm what it fetched; the cancelled
+        # long poll can still hold the only connection, so that call failed (an ERROR in the
+        # log) and the next start could fetch those updates again. A second connection.
+        .get_updates_connection_pool_size(2)
+        .persistence(SqlitePersistence(db, user_state=UserState.from_json))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

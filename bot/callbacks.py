@@ -9,11 +9,99 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
 
 from bot.domain.ids import parse_id
 
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 MAX_BYTES = 64
+
+
+class Ns(StrEnum):
+    """Callback namespaces: which feature a button belongs to."""
+
+    REPAIR = "rp"
+    PURCHASE_DRAFT = "buy"
+    PURCHASE_CHECK = "bchk"
+    PATROL = "pt"
+    MENU = "mn"
+
+
+class RepairAction(StrEnum):
+    ACCEPT = "acc"  # rp:acc:<repair>           受理 (then pick a repairer if several)
+    ASSIGN = "as"  # rp:as:<repair>:<user>      受理 and give it to this repairer
+    REASSIGN = "ra"  # rp:ra:<repair>           改派 (offers the repairers)
+    REASSIGN_TO = "rat"  # rp:rat:<repair>:<user>
+    ASSIGN_CANCEL = "asx"  # rp:asx:<repair>    close the repairer choice
+    REJECT = "rej"
+    HOLD = "hold"
+    RESUME = "res"
+    START = "st"
+    DONE = "dn"
+    VERIFY = "ok"
+    REOPEN = "re"
+    CATEGORY = "cat"  # rp:cat:<repair>:<category>
+    URGENCY = "urg"  # rp:urg:<repair>:<urgency>   改为紧急 / 改为一般 (the reporter, while new)
+    # The guided /repair conversation (only while it is open).
+    GUIDED_SKIP_PHOTO = "gskip"
+    GUIDED_CATEGORY = "gc"  # rp:gc:<category>
+    GUIDED_URGENCY = "gu"  # rp:gu:<urgency>
+    GUIDED_SUBMIT = "gok"
+    GUIDED_CANCEL = "gno"
+
+    @property
+    def guided(self) -> bool:
+        return self.value.startswith("g")
+
+
+class PurchaseDraftAction(StrEnum):
+    SUBMIT = "sub"  # buy:sub:<purchase>
+    CANCEL = "cxl"  # buy:cxl:<purchase>
+    PHOTO_KIND = "ph"  # buy:ph:<rc|ct>:<purchase>:<token>  what the photos just sent are
+
+
+class PurchaseCheckAction(StrEnum):
+    CONFIRM = "ok"  # bchk:ok:<purchase>
+    REJECT = "no"  # bchk:no:<purchase>
+
+
+class PatrolAction(StrEnum):
+    TICK = "t"  # pt:t:<round>:<position>
+    ALL_OK = "all"  # pt:all:<round>
+    SUBMIT = "sub"  # pt:sub:<round>
+
+
+class MenuAction(StrEnum):
+    SAVE = "save"  # mn:save:<draft>
+    CANCEL = "cancel"  # mn:cancel:<draft>
+
+
+Action = RepairAction | PurchaseDraftAction | PurchaseCheckAction | PatrolAction | MenuAction
+_NAMESPACE: dict[type[StrEnum], Ns] = {
+    RepairAction: Ns.REPAIR,
+    PurchaseDraftAction: Ns.PURCHASE_DRAFT,
+    PurchaseCheckAction: Ns.PURCHASE_CHECK,
+    PatrolAction: Ns.PATROL,
+    MenuAction: Ns.MENU,
+}
+_A = TypeVar("_A", bound=StrEnum)
+
+
+def button(action: Action, *args: object) -> str:
+    """The callback data of a button: the action's namespace, the action, its arguments."""
+    return encode(_NAMESPACE[type(action)], action, *args)
+
+
+def action_pattern(*actions: Action, with_args: bool = False) -> str:
+    """A CallbackQueryHandler pattern for exactly these actions (of one feature), with
+    arguments required (``with_args``) or allowed."""
+    namespaces = {_NAMESPACE[type(a)] for a in actions}
+    if len(namespaces) != 1:
+        raise ValueError("actions of one namespace only")
+    names = "|".join(re.escape(a.value) for a in actions)
+    end = ":" if with_args else "(:|$)"
+    return rf"^{re.escape(namespaces.pop())}:(?:{names}){end}"
 
 
 @dataclass(frozen=True)
@@ -27,6 +115,15 @@ class Callback:
         if index >= len(self.args):
             return None
         return parse_id(self.args[index]) or None  # too big to exist: forged
+
+    def action_of(self, kind: type[_A]) -> _A | None:
+        """The action as ``kind`` (an action enum), or None if it is not one of them."""
+        if self.ns != _NAMESPACE.get(kind):
+            return None
+        try:
+            return kind(self.action)
+        except ValueError:
+            return None
 
 
 def encode(ns: str, action: str, *args: object) -> str:

@@ -14,6 +14,7 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.escalation import RepairEscalation
 from bot.domain.timeofday import read_time_of_day
 
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -22,17 +23,6 @@ DEFAULT_API_SERVER = "https://api.telegram.org"
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line for stderr."""
-
-
-@dataclass(frozen=True)
-class RepairEscalation:
-    """How long a repair may wait before reminders go out (hours)."""
-
-    urgent_accept_hours: float = 1
-    normal_accept_hours: float = 24
-    urgent_done_hours: float = 48  # 紧急: done within 2 days
-    normal_done_hours: float = 168  # 一般/不急: done within 7 days
-    verify_days: float = 7  # a done job not verified by then is verified automatically
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.domain.people import Person
 from bot.services.container import Services
+from bot.telegram.state import UserState
 
 SERVICES_KEY = "services"
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[None], UserState, dict[Any, Any], dict[Any, Any]]):
     """PTB builds one context per update and hands it to every handler group, so the access
     gate (group -100) can leave the registered person here for the handlers after it."""
 

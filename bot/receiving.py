@@ -22,7 +22,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.context import services_of
-from storage import faults, inbox
+from bot.domain import faults
+from storage import inbox
 from storage.db import begin_update
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from telegram.ext import Application, CommandHandler, filters
 from bot.context import BotContext
 from bot.domain.people import Person
 from bot.domain.roles import Role, parse_role
+from bot.services import directory
 from bot.services import people as people_service
 from bot.texts import admin as t
 from handlers.common import requires, say
-from storage import people
 
 
 @requires(Role.ADMIN)
@@ -42,7 +42,7 @@ async def _change_role(update: Update, context: BotContext, person: Person, gran
     changed = await people_service.set_role(
         context.services, target_id, role, grant=grant, by=person
     )
-    target = await people.get(context.services.db, target_id)
+    target = await directory.find(context.services, target_id)
     await say(
         update, t.role_changed(target.name if target else str(target_id), role, grant, changed)
     )

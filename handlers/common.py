@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
@@ -16,14 +16,26 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import Buttons, split_text
 from bot.domain.people import Person
 from bot.domain.roles import Role
+from bot.router import Kind
+from bot.services import directory
+from bot.telegram.keyboards import markup
 from bot.texts import common as t
-from handlers.keyboards import markup
-from storage import people
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 PersonHandler = Callable[[Update, BotContext, Person], Awaitable[Any]]
+
+
+def message_kind(message: Message) -> Kind:
+    """The router's word for what ``message`` carries."""
+    if message.text is not None:
+        return Kind.TEXT
+    if message.photo or (
+        message.document and (message.document.mime_type or "").startswith("image/")
+    ):
+        return Kind.PHOTO
+    return Kind.DOCUMENT if message.document else Kind.OTHER
 
 
 def esc(text: str | None) -> str:
@@ -37,21 +49,23 @@ async def current_person(update: Update, context: BotContext) -> Person | None:
     user = update.effective_user
     if user is None:
         return None
-    context.person = await people.get(context.services.db, user.id)
+    context.person = await directory.find(context.services, user.id)
     return context.person
 
 
-async def say(update: Update, text: str, buttons: Buttons | None = None) -> None:
-    """Answer in the chat the update came from: a reply to a message, or an alert to a tap."""
+async def say(update: Update, text: str, buttons: Buttons | None = None) -> Message | None:
+    """Answer in the chat the update came from: a reply to a message, or an alert to a tap.
+    Returns the (last) message sent, None for an alert."""
     if update.callback_query is not None:
         await answer(update, text, alert=True)
-        return
+        return None
     message = update.effective_message
-    if message is not None:
-        *first, last = split_text(text)  # a long list (/users of a big school) in parts
-        for part in first:
-            await message.reply_text(part)
-        await message.reply_text(last, reply_markup=markup(buttons or []))
+    if message is None:
+        return None
+    *first, last = split_text(text)  # a long list (/users of a big school) in parts
+    for part in first:
+        await message.reply_text(part)
+    return await message.reply_text(last, reply_markup=markup(buttons or []))
 
 
 async def say_error(update: Update, err: DomainError) -> None:

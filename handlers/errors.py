@@ -10,11 +10,12 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
+from bot.domain import faults
 from bot.domain.roles import Role
 from bot.logs import redact
+from bot.services import directory
 from bot.texts import common as t
 from bot.texts import durability as dt
-from storage import faults, people
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ async def on_error(update: object, context: BotContext) -> None:
     try:
         svc = context.services
         summary = redact(f"{type(error).__name__}: {str(error)[:200]}", svc.settings.token)
-        for admin in await people.with_role(svc.db, Role.ADMIN):
+        for admin in await directory.with_role(svc, Role.ADMIN):
             if admin.chat_id is not None:
                 await context.bot.send_message(
                     admin.chat_id, t.admin_alert(summary), parse_mode=None
@@ -68,7 +69,8 @@ async def _storage_fault(update: object, context: BotContext, kind: str) -> None
     if not svc.fault_alarm.due(f"admins:{kind}", now):
         return
     try:  # the database may be what is broken: the admins from the settings still hear it
-        chats = {a.chat_id for a in await people.with_role(svc.db, Role.ADMIN) if a.chat_id}
+        admins = await directory.with_role(svc, Role.ADMIN)
+        chats = {a.chat_id for a in admins if a.chat_id}
     except (sqlite3.Error, OSError):
         chats = set(svc.settings.admin_ids)
     for chat_id in chats:

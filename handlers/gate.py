@@ -15,12 +15,12 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 from bot.context import BotContext
 from bot.domain.invite_codes import find_code
 from bot.domain.roles import Role
+from bot.services import directory
 from bot.services import onboarding as onboarding_service
 from bot.services import people as people_service
 from bot.texts import common as t
 from bot.texts import onboarding as ot
 from handlers.common import answer
-from storage import people
 
 GATE_GROUP = -100
 _START_WITH_CODE = re.compile(r"^/start(@\w+)?\s+\S+")
@@ -42,7 +42,7 @@ async def gate(update: Update, context: BotContext) -> None:
         chat.id if chat and chat.type == ChatType.PRIVATE and chat.id == user.id else None
     )
 
-    person = await people.get(svc.db, user.id)
+    person = await directory.find(svc, user.id)
     if person is None and user.id in svc.settings.admin_ids and private_chat_id is not None:
         person = await people_service.bootstrap_admin(
             svc,
@@ -53,8 +53,8 @@ async def gate(update: Update, context: BotContext) -> None:
         )
     if person is not None:
         if person.name != user.full_name or (private_chat_id and person.chat_id != private_chat_id):
-            await people.update_contact(
-                svc.db, user.id, user.full_name, user.username, private_chat_id
+            await directory.update_contact(
+                svc, user.id, user.full_name, user.username, private_chat_id
             )
         if update.edited_message is not None:
             # An edit is not a new message: re-reading it would add a purchase line twice

@@ -17,11 +17,11 @@ from bot.domain.roles import Role
 from bot.services import onboarding as service
 from bot.services import repairs as repairs_service
 from bot.services.people import Actor
+from bot.telegram.keyboards import markup
+from bot.telegram.media import receive_image
 from bot.texts import onboarding as t
 from bot.texts import repairs as repair_texts
 from handlers.common import requires, say
-from handlers.keyboards import markup
-from handlers.media import receive_image
 
 _TAG = re.compile(r"(^|\s)#报修(\s|$)")
 _PREFIX = re.compile(r"^\s*报修[：:]")

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
+from bot.callbacks import MenuAction, Ns
 from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.menus import monday_of, parse_menu_arg
@@ -57,14 +58,15 @@ async def on_button(update: Update, context: BotContext) -> None:
     cb = callbacks.decode(query.data)
     draft_id = cb.int_arg(0) if cb else None
     person = await current_person(update, context)
-    if cb is None or draft_id is None or cb.action not in ("save", "cancel"):
+    action = cb.action_of(MenuAction) if cb else None
+    if action is None or draft_id is None:
         await answer(update, t.DRAFT_GONE)
         return
     if person is None or not person.has(Role.CANTEEN):
-        await answer(update, "抱歉，只有食堂管理员或管理员可以录入食谱。", alert=True)
+        await answer(update, t.CANTEEN_ONLY, alert=True)
         return
     try:
-        if cb.action == "save":
+        if action is MenuAction.SAVE:
             week = await menus.save_draft(context.services, draft_id, by=person)
             done, shown = t.saved(week.week), t.saved_view(week)
         else:
@@ -116,7 +118,7 @@ async def cmd_copymenu(update: Update, context: BotContext, person: Person) -> N
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add this feature's handlers (private-chat and group handlers separately)."""
-    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.MENU)))
     app.add_handler(CommandHandler("setmenu", cmd_setmenu, filters=PRIVATE))
     app.add_handler(CommandHandler("menu", cmd_menu, filters=PRIVATE))
     # The menu is public anyway (it is pushed to the public chat): show it where asked.

@@ -28,16 +28,15 @@ from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services import onboarding as service
 from bot.services import people as people_service
+from bot.telegram.keyboards import markup
 from bot.texts import admin as admin_texts
 from bot.texts import common as tc
 from bot.texts import onboarding as t
 from handlers.common import answer, current_person, requires, say, say_error
-from handlers.keyboards import markup
 
 # Runs after the gate and before the features: codes pasted as text, the roster file an
 # admin said was coming, and the main keyboard's buttons (rewritten into their commands).
 EARLY_GROUP = -10
-ROSTER_WAITING = "roster_waiting"
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
 
 
@@ -144,7 +143,7 @@ async def on_early_message(update: Update, context: BotContext) -> None:
         await _on_roster_file(update, context)
         raise ApplicationHandlerStop
     if text.startswith("/") and context.user_data is not None:
-        context.user_data.pop(ROSTER_WAITING, None)  # another command: not waiting any more
+        context.user_data.roster_waiting = False  # another command: not waiting any more
     command = t.BUTTON_COMMANDS.get(text.strip())
     if command is not None:
         await _as_command(update, context, command)
@@ -153,7 +152,7 @@ async def on_early_message(update: Update, context: BotContext) -> None:
 
 def _is_roster_file(message: Any, context: BotContext) -> bool:
     caption = (message.caption or "").strip()
-    waiting = bool(context.user_data and context.user_data.get(ROSTER_WAITING))
+    waiting = context.user_data is not None and context.user_data.roster_waiting
     return caption.startswith(t.ROSTER_CAPTION) or waiting
 
 
@@ -206,7 +205,7 @@ async def on_join_button(update: Update, context: BotContext, person: Person) ->
 @requires(Role.ADMIN)
 async def on_roster_import(update: Update, context: BotContext, person: Person) -> None:
     if context.user_data is not None:
-        context.user_data[ROSTER_WAITING] = True
+        context.user_data.roster_waiting = True
     await say(update, t.ROSTER_ASK_FILE)
 
 
@@ -215,7 +214,7 @@ async def _on_roster_file(update: Update, context: BotContext, person: Person) -
     message = update.effective_message
     assert message is not None
     if context.user_data is not None:
-        context.user_data.pop(ROSTER_WAITING, None)
+        context.user_data.roster_waiting = False
     document = message.document
     if document is None:
         await say(update, t.ROSTER_NO_FILE)

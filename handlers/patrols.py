@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -18,22 +18,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
+from bot import callbacks, router
+from bot.callbacks import Ns, PatrolAction
 from bot.context import BotContext
-from bot.domain.errors import DomainError
-from bot.domain.ids import parse_id
+from bot.domain.errors import DomainError, RoundClosed
 from bot.domain.messages import Photo
 from bot.domain.patrols import ItemState, month_range
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.exports.xlsx import Sheet, write_xlsx
-from bot.services import patrols
+from bot.services import notifications, patrols
+from bot.telegram.checklists import show_checklist
+from bot.telegram.media import receive_image
 from bot.texts import patrols as t
 from handlers import replies
-from handlers.common import answer, current_person, requires, say, say_error
-from handlers.media import receive_image
+from handlers.common import answer, current_person, message_kind, requires, say, say_error
 from jobs import patrols as patrol_jobs
-from storage import outbox
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -52,7 +52,7 @@ async def _show_everywhere(update: Update, context: BotContext, rv: patrols.Roun
     chats of the other people on duty, so nobody works from a stale copy."""
     tapped = update.callback_query.message if update.callback_query else None
     also = [(tapped.chat.id, tapped.message_id)] if tapped is not None else []
-    await patrol_jobs.show_checklist(context.bot, context.services, rv, also=also)
+    await show_checklist(context.bot, context.services, rv, also=also)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -60,6 +60,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     assert query is not None
     cb = callbacks.decode(query.data)
     round_id = cb.int_arg(0) if cb else None
+    action = cb.action_of(PatrolAction) if cb else None
     if cb is None or round_id is None:
         await answer(update, t.ROUND_GONE)
         return
@@ -69,7 +70,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     svc = context.services
     try:
-        if cb.action == "t":
+        if action is PatrolAction.TICK:
             position = cb.int_arg(1)
             if position is None:
                 await answer(update, t.ROUND_GONE)
@@ -78,11 +79,11 @@ async def on_button(update: Update, context: BotContext) -> None:
             await _show_everywhere(update, context, tap.view)
             note = t.NOTE_ASKED if tap.state is ItemState.ABNORMAL else None
             await answer(update, note)
-        elif cb.action == "all":
+        elif action is PatrolAction.ALL_OK:
             rv, changed = await patrols.mark_all_ok(svc, round_id, by=person)
             await _show_everywhere(update, context, rv)
             await answer(update, t.ALL_OK_DONE if changed else t.NOTHING_CHANGED)
-        elif cb.action == "sub":
+        elif action is PatrolAction.SUBMIT:
             done = await patrols.submit(svc, round_id, by=person)
             await _show_everywhere(update, context, done.view)
             await answer(update, t.submitted_answer(done.state, done.repair_ids), alert=True)
@@ -91,7 +92,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     except DomainError as err:
         # Stale or second taps: the round was submitted meanwhile. Show its final state.
         await answer(update, err.message, alert=True)
-        if err.message == t.ROUND_CLOSED:
+        if isinstance(err, RoundClosed):
             await _show_everywhere(update, context, await patrols.view(svc, round_id))
 
 
@@ -111,45 +112,34 @@ async def on_note_reply(
     await say(update, t.NOTE_SAVED)
 
 
-class _ReplyToPrompt(filters.MessageFilter):
-    """A reply to one of the bot's "写一句说明" prompts (checked again against the DB)."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        return bool(
-            replied is not None
-            and replied.from_user is not None
-            and replied.from_user.is_bot
-            and t.NOTE_PROMPT_MARK in (replied.text or "")
-        )
-
-
 async def on_note_photo(update: Update, context: BotContext) -> None:
-    """A photo (optionally captioned) replying to the prompt of an abnormal item. Runs in
-    its own group ahead of group 0 and stops there, because the repairs feature takes
-    every private photo in group 0 as a new report."""
-    await _note_photo(update, context)
-    raise ApplicationHandlerStop
-
-
-async def _note_photo(update: Update, context: BotContext) -> None:
+    """A photo (optionally captioned) replying to the prompt of an abnormal item (found by
+    the prompt's stored Ref). Runs in its own group ahead of group 0 and stops there,
+    because the repairs feature takes every private photo in group 0 as a new report; any
+    other picture goes on to group 0."""
     message = update.effective_message
     person = await current_person(update, context)
     if message is None or message.reply_to_message is None or person is None:
         return
-    ref = await outbox.ref_for_message(
-        context.services.db, message.chat_id, message.reply_to_message.message_id
+    ref = await notifications.ref_of(
+        context.services, message.chat_id, message.reply_to_message.message_id
     )
-    ns, _, raw = (ref or "").partition(":")
-    round_id = parse_id(raw)
-    if ns != "patrolcheck" or not round_id:
-        await say(update, t.ROUND_GONE)
+    intent = router.route(
+        router.Incoming(message_kind(message), message.caption or "", person.roles, replied_to=ref)
+    )
+    if not isinstance(intent, router.NoteOnPatrolCheck):
         return
+    await _note_photo(update, context, person, intent.check_id)
+    raise ApplicationHandlerStop
 
+
+async def _note_photo(update: Update, context: BotContext, person: Person, check_id: int) -> None:
+    message = update.effective_message
+    assert message is not None
     try:
         photo: Photo = await receive_image(update, context)
         rv = await patrols.add_note(
-            context.services, round_id, by=person, note=message.caption, photo=photo
+            context.services, check_id, by=person, note=message.caption, photo=photo
         )
     except DomainError as err:
         await say_error(update, err)
@@ -172,7 +162,9 @@ async def cmd_patrols(update: Update, context: BotContext, person: Person) -> No
             f"{rec.round.slot.label} {rec.round.at.astimezone(tz):%H:%M}",
             rec.who,
             rec.result,
-            f"{rec.round.submitted_at.astimezone(tz):%H:%M} 提交" if rec.round.submitted_at else "",
+            t.submitted_at(f"{rec.round.submitted_at.astimezone(tz):%H:%M}")
+            if rec.round.submitted_at
+            else "",
         )
         for rec in recs
     ]
@@ -263,7 +255,7 @@ _EXPORT_PATROLS = filters.Regex(re.compile(r"^/export(?:@\w+)?\s+(?:patrols?|巡
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add this feature's handlers (private-chat and group handlers separately)."""
-    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.PATROL)))
     app.add_handler(CommandHandler("patrols", cmd_patrols, filters=PRIVATE))
     # /export is shared with other features: this one answers only "/export patrols".
     app.add_handler(CommandHandler("export", cmd_export, filters=PRIVATE & _EXPORT_PATROLS))
@@ -275,9 +267,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # the repairs feature's catch-all photo handler in group 0 files it as a new report.
     app.add_handler(
         MessageHandler(
-            PRIVATE & filters.REPLY & (filters.PHOTO | filters.Document.ALL) & _ReplyToPrompt(),
+            PRIVATE & filters.REPLY & (filters.PHOTO | filters.Document.ALL),
             on_note_photo,
         ),
         group=NOTE_PHOTO_GROUP,
     )
-    replies.route("patrolcheck", on_note_reply)
+    replies.route(router.NoteOnPatrolCheck, on_note_reply)

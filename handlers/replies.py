@@ -1,6 +1,7 @@
 """Replies to notifications: a supervisor answers "受理" or "确认" by replying to the
-message the bot sent. The outbox remembers which message was about what (``repair:12``),
-and each feature registers what a reply to its notifications means.
+message the bot sent. The outbox remembers which message was about what (``Ref``); the
+router (``bot/router.py``) says what the reply means, and each feature registers the
+handler for its intents.
 """
 
 from __future__ import annotations
@@ -11,21 +12,31 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
+from bot import router
 from bot.context import BotContext
-from bot.domain.ids import parse_id
 from bot.domain.people import Person
+from bot.services import notifications
 from bot.texts import replies as t
 from handlers.common import current_person, say
-from storage import outbox
 
 # (update, context, person, subject id, reply text)
 ReplyHandler = Callable[[Update, BotContext, Person, int, str], Awaitable[None]]
-_ROUTES: dict[str, ReplyHandler] = {}
+ReplyIntent = router.ReplyToRepair | router.DecidePurchase | router.NoteOnPatrolCheck
+_ROUTES: dict[type[ReplyIntent], ReplyHandler] = {}
 
 
-def route(namespace: str, handler: ReplyHandler) -> None:
-    """Features call this from their ``register``: replies to ``ns:<id>`` go to handler."""
-    _ROUTES[namespace] = handler
+def route(intent: type[ReplyIntent], handler: ReplyHandler) -> None:
+    """Features call this from their ``register``: replies the router reads as ``intent``
+    go to handler."""
+    _ROUTES[intent] = handler
+
+
+def _subject(intent: ReplyIntent) -> int:
+    if isinstance(intent, router.ReplyToRepair):
+        return intent.repair_id
+    if isinstance(intent, router.DecidePurchase):
+        return intent.purchase_id
+    return intent.check_id
 
 
 async def on_reply(update: Update, context: BotContext) -> None:
@@ -35,19 +46,19 @@ async def on_reply(update: Update, context: BotContext) -> None:
     person = await current_person(update, context)
     if person is None:
         return
-    ref = await outbox.ref_for_message(
-        context.services.db, message.chat_id, message.reply_to_message.message_id
+    ref = await notifications.ref_of(
+        context.services, message.chat_id, message.reply_to_message.message_id
     )
-    if ref is None:
+    intent = router.route(
+        router.Incoming(
+            router.Kind.TEXT, message.text, person.roles, replied_to=ref, replies_to_a_message=True
+        )
+    )
+    handler = _ROUTES.get(type(intent)) if isinstance(intent, ReplyIntent) else None
+    if handler is None or not isinstance(intent, ReplyIntent):
         await say(update, t.NOT_A_NOTIFICATION)
         return
-    namespace, _, raw_id = ref.partition(":")
-    handler = _ROUTES.get(namespace)
-    ref_id = parse_id(raw_id)
-    if handler is None or ref_id is None:
-        await say(update, t.NOT_A_NOTIFICATION)
-        return
-    await handler(update, context, person, ref_id, message.text.strip())
+    await handler(update, context, person, _subject(intent), intent.text)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -11,18 +11,16 @@ idempotent anyway (one (day, slot) row), so a second run never sends a second ch
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import time
 from typing import Any
 
-from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.context import services_of
 from bot.domain.patrols import Overdue, Slot
 from bot.services import patrols
 from bot.services.container import Services
-from handlers.keyboards import markup
+from bot.telegram.checklists import show_checklist
 from jobs import AnyApp, drop_jobs, job_queue
 
 log = logging.getLogger(__name__)
@@ -33,29 +31,6 @@ WATCH_SECONDS = 60
 
 def job_name(slot: Slot) -> str:
     return f"patrol:{slot.value}"
-
-
-async def show_checklist(
-    bot: ExtBot[Any],
-    svc: Services,
-    rv: patrols.RoundView,
-    *,
-    also: Sequence[tuple[int, int]] = (),
-) -> None:
-    """Edit every message showing this round's checklist (and ``also``) to its current
-    state, so nobody on duty works from a stale copy."""
-    msg = rv.message(svc)
-    keyboard = markup(msg.buttons)
-    targets = await patrols.checklist_messages(svc, rv.round.id)
-    targets += [m for m in also if m not in targets]
-    for chat_id, message_id in targets:
-        try:
-            await bot.edit_message_text(
-                msg.text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                log.warning("could not edit checklist %s/%s: %s", chat_id, message_id, exc)
 
 
 async def run_due(svc: Services, bot: ExtBot[Any] | None = None) -> list[int]:

@@ -15,7 +15,6 @@ from telegram.ext import Application
 from bot.context import BotContext
 from bot.services import repairs as service
 from bot.services.container import Services
-from handlers import repairs as repair_handlers
 from jobs import drop_jobs, job_queue
 
 log = logging.getLogger(__name__)
@@ -40,8 +39,6 @@ async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Called from post_init: one repeating job, replaced if it already exists."""
     queue = job_queue(app)
     drop_jobs(queue, JOB_NAME)
-    # Albums cut off by a restart in the second between their photos and their report.
-    repair_handlers.resume_albums(app)
     queue.run_repeating(
         escalate,
         interval=INTERVAL_SECONDS,

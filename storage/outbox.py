@@ -1,5 +1,5 @@
 """The outbox: notifications written in the same transaction as the state change they
-announce, delivered later by ``jobs.outbox``. A row is marked sent only when Telegram
+announce, delivered later by ``bot.telegram.outbox``. A row is marked sent only when Telegram
 accepted it, so a crash or a network failure never loses work.
 """
 

@@ -5,18 +5,35 @@ survive a restart, so a half-finished report or purchase is still there after an
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from storage.db import Database
 
+UD = TypeVar("UD")
 
-class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    def __init__(self, db: Database, update_interval: float = 2) -> None:
+
+def _as_json(data: object) -> Any:
+    """A typed state's JSON form (its ``to_json``), or the data itself if already JSON."""
+    to_json = getattr(data, "to_json", None)
+    return to_json() if callable(to_json) else data
+
+
+class SqlitePersistence(BasePersistence[UD, dict[Any, Any], dict[Any, Any]], Generic[UD]):
+    """``user_state`` turns stored JSON into the application's user_data type (a plain
+    dict when not given)."""
+
+    def __init__(
+        self,
+        db: Database,
+        update_interval: float = 2,
+        *,
+        user_state: Callable[[dict[str, Any]], UD] | None = None,
+    ) -> None:
         # bot_data holds live services, not data; callback_data is not arbitrary here.
         super().__init__(
             store_data=PersistenceInput(
@@ -26,6 +43,7 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         )
         self.db = db
         self._batch: list[tuple[str, tuple[Any, ...]]] | None = None
+        self._user_state = user_state
 
     async def _load(self, table: str, key: str) -> dict[int, dict[Any, Any]]:
         await self.db.open()
@@ -64,8 +82,12 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def _drop(self, table: str, key: str, ident: int) -> None:
         await self._write(f"DELETE FROM {table} WHERE {key} = ?", (ident,))
 
-    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
-        return await self._load("ptb_user_data", "user_id")
+    async def get_user_data(self) -> dict[int, UD]:
+        loaded = await self._load("ptb_user_data", "user_id")
+        if self._user_state is None:
+            return loaded  # type: ignore[return-value]  # UD is a plain dict then
+        make = self._user_state
+        return {user_id: make(data) for user_id, data in loaded.items()}
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
         return await self._load("ptb_chat_data", "chat_id")
@@ -98,8 +120,8 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
                 (name, json.dumps(list(key)), json.dumps(new_state)),
             )
 
-    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        await self._store("ptb_user_data", "user_id", user_id, data)
+    async def update_user_data(self, user_id: int, data: UD) -> None:
+        await self._store("ptb_user_data", "user_id", user_id, _as_json(data))
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
         await self._store("ptb_chat_data", "chat_id", chat_id, data)
@@ -116,7 +138,7 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def drop_chat_data(self, chat_id: int) -> None:
         await self._drop("ptb_chat_data", "chat_id", chat_id)
 
-    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: UD) -> None:
         return None
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:

@@ -9,7 +9,8 @@ Typical flow test::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,52 @@ from tests.fakebot import FakeTelegram, TgUser
 from tests.fakebot.running import register, running_bot, services
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class _ErrorRecords(logging.Handler):
+    """Collects every ERROR (or worse) logged anywhere while a test runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not _client_hung_up(record):
+            self.records.append(record)
+
+
+def _client_hung_up(record: logging.LogRecord) -> bool:
+    """The fake Telegram's HTTP server logs a client that closes the connection mid-request;
+    the bot does that on purpose when it stops polling at shutdown. Not an error of ours."""
+    error = record.exc_info[1] if record.exc_info else None
+    return record.name == "aiohttp.server" and isinstance(error, ConnectionResetError)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "expect_errors: the test provokes an ERROR log on purpose (it is not a failure)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_logged_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A logged ERROR fails the test unless it is marked ``expect_errors``: an error nobody
+    asserts on (a lock bound to another event loop, a crashed job) would otherwise pass.
+    Autouse and without dependencies, so it is set up first and torn down last: errors
+    logged while the bot shuts down count too."""
+    handler = _ErrorRecords()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+    if handler.records and request.node.get_closest_marker("expect_errors") is None:
+        logged = "\n".join(
+            f"{r.name}: {r.getMessage()}" + (f" ({r.exc_info[1]!r})" if r.exc_info else "")
+            for r in handler.records
+        )
+        pytest.fail(f"ERROR logged during the test:\n{logged}", pytrace=False)
 
 
 @dataclass(frozen=True)

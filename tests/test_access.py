@@ -11,7 +11,7 @@ from bot.domain.roles import Role
 from storage import people as people_repo
 from tests.conftest import Cast
 from tests.fakebot import BOT_USERNAME, FakeTelegram, TgUser
-from tests.fakebot.running import services
+from tests.fakebot.running import services, settled
 
 NEWCOMER = TgUser(5001, "吴老师", "wu_t")
 LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]+)")
@@ -111,7 +111,7 @@ async def test_stranger_who_floods_gets_no_more_answers(
         await tg.send_text(people.stranger, f"喂{i}")
     for _ in range(5):
         await tg.message(people.stranger.id, "邀请")
-    assert await tg.quiet(people.stranger.id) == []
+    assert await settled(tg, bot, people.stranger.id) == []
 
 
 async def test_admin_from_settings_is_registered_on_first_message(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
@@ -11,6 +12,7 @@ from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
 
 
+@pytest.mark.expect_errors  # the handler that crashes on purpose is logged as an ERROR
 async def test_unexpected_error_is_explained_to_user_and_admins_are_alerted(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:

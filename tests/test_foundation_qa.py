@@ -10,7 +10,7 @@ from bot.domain.roles import Role
 from storage import purchases as purchase_repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram, TgUser
-from tests.fakebot.running import register, services
+from tests.fakebot.running import register, services, settled
 
 
 async def test_editing_a_sent_purchase_line_does_not_add_it_twice(
@@ -36,7 +36,7 @@ async def test_edited_message_from_a_teacher_gets_a_plain_hint(
     await tg.edit_text(people.teacher, sent, "/help")
     hint = await tg.message(people.teacher.id, "不会生效")
     assert "采购" not in hint["text"]
-    assert await tg.quiet(people.teacher.id, 0.3) == []  # /help was not run from the edit
+    assert await settled(tg, bot, people.teacher.id) == []  # /help was not run from the edit
 
 
 GROUP = -1009876543
@@ -63,7 +63,7 @@ async def test_other_commands_in_a_group_ask_for_a_private_chat(
     assert "@houqin_test_bot" in reply["text"]
     await tg.send_text(people.teacher, "/help@some_other_bot", chat_id=GROUP)
     await tg.send_text(people.stranger, "/help", chat_id=GROUP)
-    assert await tg.quiet(GROUP, 0.4) == []  # another bot's command; a stranger's chatter
+    assert await settled(tg, bot, GROUP) == []  # another bot's command; a stranger's chatter
 
 
 async def test_refusal_names_the_allowed_roles_naturally(
@@ -112,7 +112,7 @@ async def test_stranger_flooding_forged_invite_codes_gets_no_more_answers(
         await tg.send_text(people.stranger, f"/start forged-code-{i}")
     for _ in range(5):
         await tg.message(people.stranger.id, "邀请链接无效")
-    assert await tg.quiet(people.stranger.id) == []
+    assert await settled(tg, bot, people.stranger.id) == []
 
 
 async def test_group_command_menu_offers_only_the_menu(bot: App, tg: FakeTelegram) -> None:

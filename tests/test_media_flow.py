@@ -19,8 +19,8 @@ from bot.app import App
 from bot.config import Settings
 from bot.context import BotContext
 from bot.domain.people import Person
+from bot.telegram.media import receive_image
 from handlers.common import requires, say
-from handlers.media import receive_image
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
 from tests.images import bomb_png, jpeg_bytes, pdf_bytes, png_bytes

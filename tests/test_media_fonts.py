@@ -68,6 +68,7 @@ def test_font_path_setting_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert font_source().path == own
 
 
+@pytest.mark.expect_errors  # a broken font setting is logged as an ERROR, then the default is used
 def test_broken_font_path_setting_falls_back_to_a_working_font(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

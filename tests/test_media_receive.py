@@ -15,8 +15,8 @@ from telegram import Chat, Document, Message, PhotoSize, Update, User
 from telegram.error import BadRequest, NetworkError
 
 from bot.domain.errors import DomainError
+from bot.telegram.media import MAX_DOWNLOAD_BYTES, pick_image, receive_image
 from bot.texts import media as t
-from handlers.media import MAX_DOWNLOAD_BYTES, pick_image, receive_image
 from tests.images import bomb_png, corrupt_jpeg, jpeg_bytes, pdf_bytes, png_bytes
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)

@@ -16,6 +16,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from tests.conftest import SHANGHAI, Cast
 from tests.fakebot import FakeTelegram, buttons, message_text
+from tests.fakebot.running import settled
 
 PUBLIC_CHAT = -1001234567
 MENU = (
@@ -157,7 +158,7 @@ async def test_sunday_push_sends_next_week_to_everyone_and_public_chat_once(
         assert "红烧肉" in message_text(await tg.message(user.id, "下周"))
     await tg.message(PUBLIC_CHAT, "周食谱")
     await weekly.run(bot)  # a second firing sends nothing more
-    assert await tg.quiet(people.teacher.id, 0.5) == []
+    assert await settled(tg, bot, people.teacher.id) == []
 
 
 async def test_morning_menu_to_canteen_and_friday_reminder(
@@ -171,13 +172,13 @@ async def test_morning_menu_to_canteen_and_friday_reminder(
     await remind.run(bot)
     await tg.message(people.canteen.id, "还没有录入")
     await tg.message(people.admin.id, "还没有录入")
-    assert await tg.quiet(people.teacher.id, 0.3) == []
+    assert await settled(tg, bot, people.teacher.id) == []
     await save_next_week(tg, people)
     clock.set(datetime(2026, 11, 30, 6, 30, tzinfo=SHANGHAI))
     await job(bot, "menu:today").run(bot)
     today = await tg.message(people.canteen.id, "11月30日（周一）食谱")
     assert "包子" in message_text(today)
-    assert await tg.quiet(people.teacher.id, 0.3) == []
+    assert await settled(tg, bot, people.teacher.id) == []
 
 
 async def test_copymenu_gives_the_copied_week_as_lines_to_edit_and_send_back(

@@ -18,7 +18,7 @@ from jobs import patrols as patrol_jobs
 from storage import repairs as repair_repo
 from tests.conftest import SHANGHAI, Cast
 from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
-from tests.fakebot.running import register, running_bot, services
+from tests.fakebot.running import register, running_bot, services, settled
 from tests.images import jpeg_bytes
 
 MON = datetime(2026, 11, 23, tzinfo=SHANGHAI)
@@ -66,7 +66,7 @@ async def test_checklist_is_sent_at_round_time_once_with_item_buttons(
     assert "围墙" in message_text(msg)
     await run_round_job(bot, clock, at(14, 1), "afternoon")  # a second firing
     await patrol_jobs.run_due(services(bot))  # and the watch job
-    assert await tg.quiet(people.patrol.id) == []
+    assert await settled(tg, bot, people.patrol.id) == []
 
 
 async def test_tapping_items_cycles_and_edits_the_message_in_place(
@@ -148,7 +148,7 @@ async def test_reminder_after_grace_then_missed_alerts_supervisors(
     msg = await checklist(tg, people, "午后巡查")
     clock.set(at(14, 59))
     await patrol_jobs.run_due(svc)
-    assert await tg.quiet(people.patrol.id, 0.3) == []
+    assert await settled(tg, bot, people.patrol.id) == []
     clock.set(at(15, 0))
     await job(bot, "patrol:watch").run(bot)
     await tg.message(people.patrol.id, "提醒")
@@ -160,7 +160,7 @@ async def test_reminder_after_grace_then_missed_alerts_supervisors(
     await tg.wait_for(lambda: "已超时记为漏检" in message_text(tg.current(msg)))
     clock.set(at(16, 0))
     await patrol_jobs.run_due(svc)
-    assert await tg.quiet(people.patrol.id, 0.3) == []  # one reminder only
+    assert await settled(tg, bot, people.patrol.id) == []  # one reminder only
     # submitting afterwards is recorded as late
     await tg.answer(await tg.tap(people.patrol, msg, "全部正常"))
     done = await tg.answer(await tg.tap(people.patrol, msg, "提交"))
@@ -188,13 +188,13 @@ async def test_roster_holiday_and_times_set_in_chat_decide_who_gets_rounds(
     # Tuesday: only the rostered teacher, at the new time
     clock.set(at(7, 29, days=1))
     await patrol_jobs.run_due(svc)
-    assert await tg.quiet(other.id, 0.3) == []
+    assert await settled(tg, bot, other.id) == []
     await run_round_job(bot, clock, at(7, 30, days=1), "morning")
     await tg.message(other.id, "早间巡查")
-    assert await tg.quiet(people.patrol.id, 0.3) == []
+    assert await settled(tg, bot, people.patrol.id) == []
     # Wednesday is a holiday: nothing
     await run_round_job(bot, clock, at(7, 30, days=2), "morning")
-    assert await tg.quiet(other.id, 0.3) == [] and await tg.quiet(people.patrol.id, 0.1) == []
+    assert await settled(tg, bot, other.id) == [] and await settled(tg, bot, people.patrol.id) == []
     # Friday: no roster entry, everyone with the patrol role
     await run_round_job(bot, clock, at(7, 30, days=4), "morning")
     await tg.message(other.id, "早间巡查")
@@ -257,14 +257,14 @@ async def test_restart_within_grace_sends_missed_round_once(
     async with running_bot(settings, clock):
         await tg.message(people.patrol.id, "早间巡查")
     clock.set(at(7, 40))  # restarted again, still within grace
-    async with running_bot(settings, clock):
-        assert await tg.quiet(people.patrol.id, 0.5) == []
+    async with running_bot(settings, clock) as app:
+        assert await settled(tg, app, people.patrol.id) == []
     clock.set(at(14, 5))
     async with running_bot(settings, clock):
         await tg.message(people.patrol.id, "午后巡查")
     clock.set(at(21, 30, days=1) + timedelta(hours=2))  # down past the whole grace
-    async with running_bot(settings, clock):
-        assert await tg.quiet(people.patrol.id, 0.5) == []
+    async with running_bot(settings, clock) as app:
+        assert await settled(tg, app, people.patrol.id) == []
     assert len([m for m in tg.sent if "早间巡查" in message_text(m)]) == 1
 
 

@@ -17,7 +17,7 @@ from storage import people as people_repo
 from storage import purchases as repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
-from tests.fakebot.running import register, services
+from tests.fakebot.running import register, services, settled
 from tests.images import jpeg_bytes
 
 LINES = "猪肉 20斤 13.5\n白菜 50斤 1.2\n鸡蛋 3.3斤 4.1\n大米 2袋 共300元"
@@ -53,7 +53,7 @@ async def test_purchase_in_one_message_shows_preview_and_submits_to_supervisors(
     assert "供应商：未填写" in text
     labels = buttons(preview)
     assert any("提交" in b for b in labels) and any("取消" in b for b in labels)
-    assert await tg.quiet(people.supervisor.id) == []  # nothing goes out before 提交
+    assert await settled(tg, bot, people.supervisor.id) == []  # nothing goes out before 提交
 
     await tg.tap(people.purchaser, preview, "提交")
     done = await tg.message(people.purchaser.id, "已提交")
@@ -67,7 +67,7 @@ async def test_purchase_in_one_message_shows_preview_and_submits_to_supervisors(
         assert "白菜 50斤" in note["text"]
         labels = buttons(note)
         assert any("确认" in b for b in labels) and any("驳回" in b for b in labels)
-    assert await tg.quiet(people.admin.id, 0.2) == []
+    assert await settled(tg, bot, people.admin.id) == []
 
 
 async def test_lines_may_come_in_the_next_message(bot: App, tg: FakeTelegram, people: Cast) -> None:
@@ -112,7 +112,7 @@ async def test_cancel_discards_the_draft(bot: App, tg: FakeTelegram, people: Cas
     # the old 提交 button does nothing any more
     query = await tg.tap_data(people.purchaser, preview, encode("buy", "sub", 1))
     assert "已取消" in (await tg.answer(query))["text"]
-    assert await tg.quiet(people.supervisor.id, 0.2) == []
+    assert await settled(tg, bot, people.supervisor.id) == []
 
 
 async def test_supervisor_confirms_with_the_button_and_purchaser_is_told(
@@ -196,7 +196,9 @@ async def test_purchaser_cannot_confirm_own_purchase(
     pid, _ = await submit(tg, people.supervisor)
     # the other supervisor is asked; the purchaser is not
     note = await tg.message(people.supervisor2.id, f"#{pid} 待确认")
-    assert not [m for m in await tg.quiet(people.supervisor.id, 0.3) if "待确认" in message_text(m)]
+    assert not [
+        m for m in await settled(tg, bot, people.supervisor.id) if "待确认" in message_text(m)
+    ]
     own = await tg.tap_data(people.supervisor, note, encode("bchk", "ok", pid))
     assert "不能确认自己" in (await tg.answer(own))["text"]
     await tg.send_text(people.supervisor, "/purchases")

@@ -15,7 +15,7 @@ from jobs import purchases as purchase_jobs
 from storage import people as people_repo
 from tests.conftest import SHANGHAI, Cast
 from tests.fakebot import FakeTelegram, message_text
-from tests.fakebot.running import services
+from tests.fakebot.running import services, settled
 
 PUBLIC = -1001234567
 
@@ -71,7 +71,7 @@ async def test_daily_posting_sends_picture_and_text_once(
     assert "监督员 李监督" in text["text"]
     # the job runs again (a restart, a coalesced misfire): nothing is posted twice
     await run_job(bot, purchase_jobs.POST_JOB)
-    await tg.quiet(PUBLIC, 0.5)
+    await settled(tg, bot, PUBLIC)
     assert len(public_messages(tg)) == 2
 
 
@@ -80,7 +80,7 @@ async def test_nothing_confirmed_means_no_posting(
 ) -> None:
     clock.set(datetime(2026, 11, 23, 18, 0, tzinfo=SHANGHAI))
     await run_job(bot, purchase_jobs.POST_JOB)
-    assert await tg.quiet(PUBLIC, 0.5) == []
+    assert await settled(tg, bot, PUBLIC) == []
 
 
 async def test_supplier_check_job_flags_expiring_certificates_to_admins(
@@ -94,7 +94,7 @@ async def test_supplier_check_job_flags_expiring_certificates_to_admins(
     flagged = await tg.message(people.admin.id, "王记肉铺")
     assert "2026-12-01" in message_text(flagged) and "还剩 8 天" in message_text(flagged)
     await run_job(bot, purchase_jobs.SUPPLIER_JOB)
-    assert not [m for m in await tg.quiet(people.admin.id, 0.4) if "王记" in message_text(m)]
+    assert not [m for m in await settled(tg, bot, people.admin.id) if "王记" in message_text(m)]
 
 
 async def test_posting_time_already_passed_at_start_posts_soon(

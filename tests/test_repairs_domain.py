@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import RepairEscalation
 from bot.domain.errors import DomainError
+from bot.domain.escalation import RepairEscalation
 from bot.domain.repairs import (
     Category,
     RepairState,

@@ -15,7 +15,7 @@ from jobs import repairs as repair_jobs
 from storage import repairs as repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
-from tests.fakebot.running import register, running_bot, services
+from tests.fakebot.running import register, running_bot, services, settled
 from tests.fakebot.server import TgUser, message_text
 from tests.images import bomb_png, corrupt_jpeg, jpeg_bytes, pdf_bytes
 
@@ -372,7 +372,9 @@ async def test_guided_report_can_be_cancelled_at_any_step(
     await tg.message(people.teacher.id, "已取消报修")
     assert await services(bot).db.fetchval("SELECT COUNT(*) FROM repairs") == 0
     await tg.send_text(people.teacher, "门锁坏了")  # no longer inside the conversation
-    assert not [m for m in await tg.quiet(people.teacher.id) if "属于哪一类" in message_text(m)]
+    assert not [
+        m for m in await settled(tg, bot, people.teacher.id) if "属于哪一类" in message_text(m)
+    ]
 
 
 async def test_guided_report_survives_a_restart(
@@ -413,7 +415,9 @@ async def test_escalation_job_reminds_once_and_auto_verifies(
     reminder = await tg.message(people.supervisor.id, "超时提醒")
     assert f"#{rid}" in message_text(reminder) and any("受理" in x for x in labels(reminder))
     await repair_jobs.run(svc)  # same period: nothing new
-    assert not [m for m in await tg.quiet(people.supervisor.id) if "超时" in message_text(m)]
+    assert not [
+        m for m in await settled(tg, bot, people.supervisor.id) if "超时" in message_text(m)
+    ]
 
     await tg.answer(await tg.tap(people.supervisor, reminder, "受理"))
     job = await tg.message(people.repairer.id, "派给您的维修任务")
@@ -441,7 +445,9 @@ async def test_escalation_runs_through_the_job_queue(
     (job,) = bot.job_queue.get_jobs_by_name(repair_jobs.JOB_NAME)
     clock.advance(timedelta(hours=23))
     await job.run(bot)
-    assert not [m for m in await tg.quiet(people.supervisor.id) if "超时" in message_text(m)]
+    assert not [
+        m for m in await settled(tg, bot, people.supervisor.id) if "超时" in message_text(m)
+    ]
     clock.advance(timedelta(hours=1, minutes=1))
     await job.run(bot)
     reminder = await tg.message(people.supervisor.id, "超时提醒")
@@ -468,7 +474,9 @@ async def test_album_without_caption_asks_once_and_keeps_all_photos(
     await tg.send_text(people.teacher, "操场 篮球架松了")
     reply = await tg.message(people.teacher.id, "已提交")
     assert "照片：2张" in message_text(reply)
-    asks = [m for m in await tg.quiet(people.teacher.id) if "请再发一句说明" in message_text(m)]
+    asks = [
+        m for m in await settled(tg, bot, people.teacher.id) if "请再发一句说明" in message_text(m)
+    ]
     assert asks == []
 
 
@@ -491,7 +499,7 @@ async def test_pending_reason_can_be_cancelled(bot: App, tg: FakeTelegram, peopl
     await tg.send_text(people.supervisor, "/cancel")
     await tg.message(people.supervisor.id, "已取消")
     await tg.send_text(people.supervisor, "随便说一句")
-    await tg.quiet(people.supervisor.id)
+    await settled(tg, bot, people.supervisor.id)
     assert await ticket_state(bot, rid) is RepairState.NEW
 
 

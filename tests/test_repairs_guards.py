@@ -16,7 +16,7 @@ from storage import outbox
 from storage import repairs as repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
-from tests.fakebot.running import register, running_bot, services
+from tests.fakebot.running import register, running_bot, services, settled
 from tests.fakebot.server import TgUser, message_text
 from tests.images import jpeg_bytes
 from tests.test_repairs_flow import fast_report, labels, photo_report, tap_says, ticket_state
@@ -75,7 +75,7 @@ async def test_album_replying_to_the_job_completes_it_once_with_every_photo(
                             caption="修好了" if i == 0 else None, reply_to=job)  # fmt: skip
     await tg.message(people.repairer.id, "已标记完成")
     await tg.wait_for(lambda: len(tg.calls_of("getFile")) >= 4)  # 1 report + 3 after-photos
-    assert not [m for m in await tg.quiet(people.repairer.id) if "已由" in message_text(m)]
+    assert not [m for m in await settled(tg, bot, people.repairer.id) if "已由" in message_text(m)]
     assert await after_photos(bot, rid) == 3
     assert await count_reports(bot) == 1
 
@@ -170,7 +170,7 @@ async def test_reassign_is_refused_for_wrong_role_state_or_forged_repairer(
     assert "改派给 马师傅" in await tap_says(tg, people.supervisor, card, to_ma)
     assert "已经派给 马师傅" in await tap_says(tg, people.supervisor, card, to_ma)
     await tg.message(MA.id, "派给您的维修任务")
-    await tg.quiet(MA.id)
+    await settled(tg, bot, MA.id)
     assert len([m for m in tg.sent if m["chat"]["id"] == MA.id]) == 1
 
 

@@ -13,7 +13,7 @@ from jobs import repairs as repair_jobs
 from storage import people as people_repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
-from tests.fakebot.running import services
+from tests.fakebot.running import services, settled
 from tests.fakebot.server import message_text
 from tests.images import jpeg_bytes
 from tests.test_repairs_flow import fast_report, labels
@@ -57,7 +57,9 @@ async def test_many_reminders_at_once_come_as_one_list_not_a_flood(
     text = message_text(digest)
     assert text.startswith("⏰ <b>33张报修单超时未处理</b>") and len(text) < 4096
     assert text.index("#1 ") < text.index("#2 ") and "还有3张未列出" in text
-    assert [m for m in await tg.quiet(people.supervisor.id) if "超时" in message_text(m)] == []
+    assert [
+        m for m in await settled(tg, bot, people.supervisor.id) if "超时" in message_text(m)
+    ] == []
     assert (await repair_jobs.run(svc)).reminded == ()
 
 

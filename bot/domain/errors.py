@@ -7,3 +7,12 @@ class DomainError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# Errors a handler steers by (ask again, re-draw): told apart by type, never by wording.
+class ReasonRequired(DomainError):
+    """A reason (驳回 / 返修 / 搁置) is missing or unusable: ask for it again."""
+
+
+class RoundClosed(DomainError):
+    """The patrol round was submitted or missed meanwhile: show its final state."""

@@ -1,5 +1,5 @@
 """Framework-free descriptions of what the bot sends, so services can queue messages
-without importing telegram. ``handlers/keyboards.py`` turns Buttons into markup.
+without importing telegram. ``bot/telegram/keyboards.py`` turns Buttons into markup.
 """
 
 from __future__ import annotations

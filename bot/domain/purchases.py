@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, ReasonRequired
 
 CENT = Decimal("0.01")
 
@@ -557,9 +557,9 @@ def price_warning(unit_price: Decimal, average: Decimal | None, percent: int) ->
 def reject_reason(text: str) -> str:
     reason = " ".join(text.split())
     if not reason:
-        raise DomainError("请写明驳回理由，例如：驳回 价格偏高，请核实")
+        raise ReasonRequired("请写明驳回理由，例如：驳回 价格偏高，请核实")
     if len(reason) > 200:
-        raise DomainError("驳回理由太长了，请控制在 200 字以内")
+        raise ReasonRequired("驳回理由太长了，请控制在 200 字以内")
     return reason
 
 

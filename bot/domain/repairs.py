@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.config import RepairEscalation
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, ReasonRequired
+from bot.domain.escalation import RepairEscalation
 
 
 class Who(Protocol):
@@ -750,7 +750,7 @@ def _overdue(kind: str, since: datetime, period: timedelta, now: datetime) -> Ov
 def _reason(text: str | None, *, required: bool) -> str:
     value = (text or "").strip()[:MAX_DESCRIPTION]
     if required and not value:
-        raise DomainError("请写明理由。")
+        raise ReasonRequired("请写明理由。")
     return value
 
 

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.faults import FaultAlarm
 from bot.domain.throttle import Throttle
 from storage.db import Database
-from storage.faults import FaultAlarm
 
 
 @dataclass
@@ -23,9 +23,9 @@ class Services:
     # Set by the application: wakes the outbox sender right after a commit, so a
     # notification goes out at once instead of at the next poll of the outbox.
     kick_outbox: Callable[[], None] = field(default=lambda: None)
-    # One delivery at a time per running bot (not per process: a module-wide lock stays
-    # held forever if an event loop ends mid-delivery, and the next loop can never send).
-    outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Created when the outbox sender starts, inside the application's event loop (one per
+    # Application): the poll and a kick must not send the same row twice.
+    outbox_lock: asyncio.Lock | None = None
     # Strangers get a refusal for at most 5 messages a minute, then silence.
     stranger_throttle: Throttle = field(default_factory=lambda: Throttle(5, 60))
     # Disk full, read-only, damaged: said once per kind per hour, to the log and to admins.

@@ -27,7 +27,7 @@ from storage import menus as repo
 
 def _may_edit(by: Person) -> None:
     if not by.has(Role.CANTEEN):
-        raise DomainError("抱歉，只有食堂管理员或管理员可以录入食谱。")
+        raise DomainError(t.CANTEEN_ONLY)
 
 
 @dataclass(frozen=True)

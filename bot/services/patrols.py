@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.domain import patrols as rules
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, RoundClosed
 from bot.domain.ids import parse_id
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import Check, ItemState, RoundState, Slot
 from bot.domain.people import Person
 from bot.domain.repairs import patrol_place
 from bot.domain.roles import Role
+from bot.protocol import Ref, RefKind
 from bot.services import repairs
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
@@ -115,7 +116,9 @@ async def send_due_rounds(svc: Services, now: datetime) -> list[int]:
             rv = await _view(tx, svc, round_id)
             delivered = 0
             for user_id in duty:
-                if await notify_person(tx, svc, user_id, rv.message(svc), ref=f"patrol:{round_id}"):
+                if await notify_person(
+                    tx, svc, user_id, rv.message(svc), ref=str(Ref(RefKind.PATROL_ROUND, round_id))
+                ):
                     delivered += 1
             if not delivered:
                 await notify_role(
@@ -196,7 +199,7 @@ async def _open_round(tx: Tx, round_id: int, by: Person) -> repo.Round:
     if rnd is None:
         raise DomainError(t.ROUND_GONE)
     if not rnd.state.is_open:
-        raise DomainError(t.ROUND_CLOSED)
+        raise RoundClosed(t.ROUND_CLOSED)
     if Role.ADMIN not in by.roles and by.user_id not in {
         user_id for user_id, _ in await repo.round_people(tx, round_id)
     }:
@@ -228,7 +231,7 @@ async def tap_item(svc: Services, round_id: int, position: int, *, by: Person) -
                 svc,
                 by.user_id,
                 OutMessage(t.note_prompt(check.item)),
-                ref=f"patrolcheck:{check.id}",
+                ref=str(Ref(RefKind.PATROL_CHECK, check.id)),
             )
         rv = await _view(tx, svc, round_id)
     svc.kick_outbox()
@@ -305,7 +308,7 @@ async def submit(
             raise DomainError(problem)
         state = rules.submitted_state(rnd.at, now, grace(svc))
         if not await repo.mark_submitted(tx, round_id, state, by=by.user_id, now=now):
-            raise DomainError(t.ROUND_CLOSED)
+            raise RoundClosed(t.ROUND_CLOSED)
         repair_ids: dict[int, int] = {}
         for c in checks:
             if c.state is not ItemState.ABNORMAL:
@@ -354,7 +357,7 @@ async def checklist_messages(svc: Services, round_id: int) -> list[tuple[int, in
 # ---------------------------------------------------------------- records
 
 
-UNSTAFFED = "未排班"
+UNSTAFFED = t.UNSTAFFED
 
 
 @dataclass(frozen=True)
@@ -371,16 +374,16 @@ class RoundRecord:
             return UNSTAFFED  # sent to nobody: not a round anyone missed
         label = self.round.state.label
         if self.round.state is RoundState.LATE and self.round.missed_at:
-            label = "迟交（曾记漏检）"
+            label = t.LATE_AFTER_MISSED
         if self.round.state in (RoundState.SUBMITTED, RoundState.LATE):
-            return f"{label}，" + (f"异常 {bad} 项" if bad else "全部正常")
+            return t.round_result(label, bad)
         return label
 
     @property
     def who(self) -> str:
         if self.round.submitted_by_name:
             return self.round.submitted_by_name
-        return "、".join(self.people) or UNSTAFFED
+        return t.people_on_duty(self.people)
 
 
 async def records(svc: Services, first: date, end: date) -> list[RoundRecord]:
@@ -405,7 +408,7 @@ def parse_day_arg(arg: str | None, today: date) -> date:
         try:
             return date(today.year, int(m[1]), int(m[2]))
         except ValueError:
-            raise DomainError(f"没有这一天：{key}。") from None
+            raise DomainError(t.no_such_day(key)) from None
     return rules.parse_date(key)
 
 
@@ -450,7 +453,7 @@ def export_rows(svc: Services, recs: list[RoundRecord]) -> list[list[ExportCell]
 
 def _admin(by: Person) -> None:
     if not by.has(Role.ADMIN):
-        raise DomainError("抱歉，只有管理员可以修改巡查设置。")
+        raise DomainError(t.SETTINGS_ADMIN_ONLY)
 
 
 async def items_by_slot(svc: Services) -> dict[Slot, list[str]]:
@@ -467,7 +470,7 @@ async def add_item(svc: Services, slot_text: str, text: str, *, by: Person) -> t
     async with svc.db.transaction() as tx:
         await repo.seed_default_items(tx, now)
         if len(await repo.items(tx, slot)) >= rules.MAX_ITEMS:
-            raise DomainError(f"每一轮最多 {rules.MAX_ITEMS} 个检查项。")
+            raise DomainError(t.too_many_items(rules.MAX_ITEMS))
         await repo.add_item(tx, slot, clean, now)
         await audit.record(
             tx,
@@ -489,9 +492,9 @@ async def remove_item(
     async with svc.db.transaction() as tx:
         await repo.seed_default_items(tx, now)
         current = await repo.items(tx, slot)
-        number = parse_id(number_text)
+        number = parse_id(number_text)  # bounded: a huge number is just out of range
         if not number or number > len(current):
-            raise DomainError(f"请写要删除的序号（1–{len(current)}），可先用 /patrol_items 查看。")
+            raise DomainError(t.which_item_to_delete(len(current)))
         item = current[number - 1]
         await repo.deactivate_item(tx, item.id)
         await audit.record(
@@ -542,8 +545,7 @@ def _find_patroller(token: str, patrollers: list[Person]) -> Person:
             or key == str(p.user_id)
         ):
             return p
-    names = "、".join(f"{p.name}（{p.user_id}）" for p in patrollers) or "（还没有人有巡查员角色）"
-    raise DomainError(f"巡查员里没有「{token}」。可写名字（不带空格）或括号里的ID：{names}")
+    raise DomainError(t.no_such_patroller(token, [(p.name, p.user_id) for p in patrollers]))
 
 
 async def set_roster(svc: Services, text: str, *, by: Person) -> tuple[str, list[str]]:
@@ -604,11 +606,11 @@ async def remove_holiday(svc: Services, id_text: str, *, by: Person) -> None:
     _admin(by)
     holiday_id = parse_id(id_text)
     if holiday_id is None:
-        raise DomainError("请写要删除的假期编号，例如：/holiday 删除 2")
+        raise DomainError(t.HOLIDAY_DELETE_USAGE)
     now = svc.now()
     async with svc.db.transaction() as tx:
         if not await repo.remove_holiday(tx, holiday_id):
-            raise DomainError("没有这个编号的假期。")
+            raise DomainError(t.NO_SUCH_HOLIDAY)
         await audit.record(
             tx,
             now=now,

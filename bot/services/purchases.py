@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
-from bot.callbacks import encode
+from bot.callbacks import PurchaseCheckAction, button
 from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.people import Person
@@ -30,6 +30,7 @@ from bot.domain.purchases import (
 )
 from bot.domain.roles import Role
 from bot.exports.xlsx import CellValue, Sheet, write_xlsx
+from bot.protocol import Ref
 from bot.render.table import render_table_pages
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
@@ -39,8 +40,6 @@ from storage import audit, files, outbox
 from storage import purchases as repo
 from storage.db import Tx
 
-CALLBACK_DRAFT = "buy"  # buy:sub:<id>, buy:cxl:<id>, buy:ph:<kind>
-CALLBACK_CHECK = "bchk"  # bchk:ok:<id>, bchk:no:<id>
 PRICE_WINDOW_DAYS = 30
 MAX_PHOTOS = 10  # one Telegram album: the supervisor sees them all at once
 PUBLIC_ALIGN = ("left", "left", "left", "right", "right", "right", "left", "left", "left")
@@ -50,7 +49,7 @@ _REPLACE_RE = re.compile(r"^(?:改|修改)\s*第?\s*(\d{1,3})\s*(?:行|项)?\s*[
 
 
 def ref(purchase_id: int) -> str:
-    return f"purchase:{purchase_id}"
+    return str(Ref.purchase(purchase_id))
 
 
 @dataclass(frozen=True)
@@ -79,11 +78,9 @@ async def _own_draft(tx: Tx, person: Person, purchase_id: int) -> Purchase:
     if purchase.purchaser_id != person.user_id:
         raise DomainError(t.NOT_YOUR_DRAFT)
     if purchase.state is PurchaseState.CANCELLED:
-        raise DomainError(f"采购单 {purchase.number} 已取消。发送 /purchase 重新登记。")
+        raise DomainError(t.draft_cancelled(purchase))
     if purchase.state is not PurchaseState.DRAFT:
-        raise DomainError(
-            f"采购单 {purchase.number} 已提交（{purchase.state.label}），不能再修改。"
-        )
+        raise DomainError(t.draft_already_submitted(purchase))
     return purchase
 
 
@@ -105,7 +102,7 @@ async def start_draft(svc: Services, person: Person, text: str = "") -> DraftRes
                                action="purchase.draft", subject=ref(purchase_id))  # fmt: skip
         result = await _apply_text(tx, svc, person, purchase_id, text)
     if resumed:
-        note = f"继续您未提交的采购单 {result.purchase.number}。"
+        note = t.continuing_draft(result.purchase)
         return DraftResult(result.purchase, result.bad, note)
     return result
 
@@ -128,13 +125,13 @@ async def _apply_text(
         number = int(m[1])
         if not await repo.delete_line(tx, purchase_id, number):
             raise DomainError(t.NO_SUCH_LINE.format(n=number))
-        note = f"已删除第 {number} 行。"
+        note = t.line_deleted(number)
     elif m := _REPLACE_RE.match(command):
         number = int(m[1])
         line = parse_line(m[2])
         if not await repo.replace_line(tx, purchase_id, number, line, cert_items):
             raise DomainError(t.NO_SUCH_LINE.format(n=number))
-        note = f"已修改第 {number} 行。"
+        note = t.line_replaced(number)
     elif command:
         parsed = parse_lines(command)
         if len(purchase.lines) + len(parsed.lines) > MAX_LINES:
@@ -205,8 +202,8 @@ async def _supplier_notes(tx: Tx, purchase: Purchase, day: date) -> list[str]:
 def supervisor_message(purchase: Purchase, text: str) -> OutMessage:
     """The notification with its photos and the 确认 / 驳回 buttons (the outbox sends a
     long text after the photos, since a caption cannot carry it)."""
-    buttons = [[(t.BUTTON_CONFIRM, encode(CALLBACK_CHECK, "ok", purchase.id)),
-                (t.BUTTON_REJECT, encode(CALLBACK_CHECK, "no", purchase.id))]]  # fmt: skip
+    buttons = [[(t.BUTTON_CONFIRM, button(PurchaseCheckAction.CONFIRM, purchase.id)),
+                (t.BUTTON_REJECT, button(PurchaseCheckAction.REJECT, purchase.id))]]  # fmt: skip
     return OutMessage(text, buttons, tuple(Photo(p.file_id, p.path) for p in purchase.photos))
 
 
@@ -218,7 +215,7 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
         if not purchase.lines:
             raise DomainError(t.EMPTY_DRAFT)
         if not await repo.submit(tx, purchase_id, day=day, now=now):
-            raise DomainError(f"采购单 {purchase.number} 已经提交过了。")
+            raise DomainError(t.already_submitted(purchase))
         purchase = await _load(tx, purchase_id)
         price_notes = await _price_notes(tx, svc, purchase, day)
         text = t.for_supervisor(purchase, svc.settings.certificate_items, price_notes,
@@ -235,7 +232,8 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
                             ref=None)  # fmt: skip
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
                            action="purchase.submit", subject=ref(purchase_id),
-                           detail=f"{len(purchase.lines)} 项，合计 {purchase.total}")  # fmt: skip
+                           detail=t.submitted_detail(len(purchase.lines),
+                                                     purchase.total))  # fmt: skip
     svc.kick_outbox()
     return SubmitResult(purchase, notified, price_notes)
 
@@ -397,8 +395,9 @@ def export_sheet(purchases: list[Purchase], title: str, tz: tzinfo) -> Sheet:
                 p.confirmed_at.astimezone(tz) if p.confirmed_at else None,
             ])  # fmt: skip
     amount = sum((p.total for p in purchases), Decimal(0))
-    totals: list[CellValue] = ["合计", f"{len(purchases)} 单", f"{len(rows)} 项", None, None,
-                               None, amount, None, None, None, None]  # fmt: skip
+    totals: list[CellValue] = [t.EXPORT_TOTAL, t.count_orders(len(purchases)),
+                               t.count_items(len(rows)), None, None, None, amount, None, None,
+                               None, None]  # fmt: skip
     # quantity keeps its decimals (3.3 斤, 0.125 公斤); unit prices up to 4 places (0.016 元/克)
     return Sheet(title, list(t.EXPORT_HEADERS), rows, totals,
                  number_formats={3: "0.###", 5: "0.00##", 6: "0.00"})  # fmt: skip
@@ -485,6 +484,6 @@ async def post_daily(svc: Services, now: datetime) -> Posting | None:
             await outbox.enqueue(tx, chat_id, OutMessage(chunk), ref=None, now=now)
         await audit.record(tx, now=now, actor_id=None, actor_name=None, action="purchase.post",
                            subject=f"purchases:{day}",
-                           detail=f"{len(purchases)} 单，合计 {amount}")  # fmt: skip
+                           detail=t.posted_detail(len(purchases), amount))  # fmt: skip
     svc.kick_outbox()
     return Posting(day, purchases, amount, pictures)

@@ -28,6 +28,7 @@ from bot.domain.repairs import (
     repeat_note,
 )
 from bot.domain.roles import Role
+from bot.protocol import Ref
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
 from bot.texts import common as tc
@@ -68,7 +69,7 @@ async def _audit(
         actor_id=by.user_id if by else None,
         actor_name=by.name if by else None,
         action=action,
-        subject=t.ref(ticket.id),
+        subject=str(Ref.repair(ticket.id)),
         detail=detail,
     )
 
@@ -77,9 +78,13 @@ async def _notify_supervisors(
     tx: Tx, svc: Services, msg: OutMessage, ticket: RepairTicket, exclude: set[int]
 ) -> int:
     """Supervisors get the news; if there are none (a small school), the admins do."""
-    sent = await notify_role(tx, svc, Role.SUPERVISOR, msg, ref=t.ref(ticket.id), exclude=exclude)
+    sent = await notify_role(
+        tx, svc, Role.SUPERVISOR, msg, ref=str(Ref.repair(ticket.id)), exclude=exclude
+    )
     if sent == 0:
-        sent = await notify_role(tx, svc, Role.ADMIN, msg, ref=t.ref(ticket.id), exclude=exclude)
+        sent = await notify_role(
+            tx, svc, Role.ADMIN, msg, ref=str(Ref.repair(ticket.id)), exclude=exclude
+        )
     return sent
 
 
@@ -94,7 +99,7 @@ async def _tell(
 ) -> None:
     if user_id is not None:
         msg = OutMessage(text, buttons or [], photos)
-        await notify_person(tx, svc, user_id, msg, ref=t.ref(ticket.id))
+        await notify_person(tx, svc, user_id, msg, ref=str(Ref.repair(ticket.id)))
 
 
 # Older notifications lose their buttons on every change. Only the decisions other
@@ -146,7 +151,7 @@ async def _create(
 ) -> Reported:
     now = svc.now()
     if len(new.photos) > MAX_PHOTOS:
-        raise DomainError(f"一次最多{MAX_PHOTOS}张照片。")
+        raise DomainError(t.too_many_photos(MAX_PHOTOS))
     # Each received photo is stored under its own name, so photos already in a report mean
     # this report was made already: an album or guided report finished again after a kill
     # between its commit and the save of the conversation. Nothing is made or sent twice.
@@ -167,9 +172,7 @@ async def _create(
     photos = tuple(new.photos)
     await repo.add_photos(tx, repair_id, photos, kind="before", by=reporter.user_id, now=now)
     ticket = await _load(tx, repair_id)
-    detail = f"{new.location or '未注明位置'}：{new.description}"
-    if round_id is not None:
-        detail += f"（巡查 {round_id}）"
+    detail = t.created_detail(new.location, new.description, round_id)
     await _audit(tx, svc, reporter, "repair.create", ticket, detail)
     count = await repo.count_same_place(tx, new.location, new.category, now - REPEAT_WINDOW)
     duplicate = await repo.open_same_place(tx, new.location, new.category, exclude_id=repair_id)
@@ -272,7 +275,7 @@ async def set_category(
 ) -> RepairTicket:
     async with _changing(svc, repair_id) as (tx, ticket):
         if by.user_id != ticket.reporter_id and not _is_supervisor(by):
-            raise DomainError("只有报修人或监督员可以修改类别。")
+            raise DomainError(t.CATEGORY_NOT_YOURS)
         if ticket.category is not category:
             old = ticket.category
             ticket.recategorise(category)
@@ -365,7 +368,7 @@ async def _record(
     await _save(tx, ticket)
     await _audit(tx, svc, by, f"repair.{step}", ticket, detail, now)
     if clear:
-        await outbox.enqueue_clear_buttons(tx, t.ref(ticket.id), now=now, note=note)
+        await outbox.enqueue_clear_buttons(tx, str(Ref.repair(ticket.id)), now=now, note=note)
     if by is not None and step in _ACKNOWLEDGED:
         # The acknowledgement is as durable as the step: it is in the outbox with it (a
         # step with a note is acknowledged by that note under the person's own card).
@@ -420,7 +423,7 @@ async def accept(
         if isinstance(assignee, tuple):
             return AcceptOutcome(ticket, False, assignee)
         ticket.accept(actor, Actor.of(assignee), svc.now())
-        assigned = f"派给 {assignee.name}"
+        assigned = t.assigned_to(assignee.name)
         note = t.state_note("受理", by.name, assigned)
         await _record(tx, svc, ticket, actor, "accept", assigned, note=note)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.accepted_to_reporter(ticket))
@@ -499,8 +502,8 @@ async def resume(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
 def _require_worker_role(by: Person, ticket: RepairTicket) -> None:
     if by.user_id != ticket.assignee_id and not by.has(Role.SUPERVISOR):
         if ticket.assignee_id is None:
-            raise DomainError(f"报修单 {ticket.number} 还没有派工。")
-        raise DomainError(f"这张报修单派给了 {ticket.assignee_name}，只有他/她能操作。")
+            raise DomainError(t.not_assigned_yet(ticket))
+        raise DomainError(t.assigned_to_someone_else(ticket))
 
 
 async def start(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
@@ -531,7 +534,7 @@ async def complete(
         await repo.add_photos(tx, ticket.id, after, kind="after", by=by.user_id, now=svc.now())
         detail = ticket.done_note or ""
         if photos:
-            detail = (detail + f"（附照片{len(photos)}张）").strip()
+            detail = (detail + t.with_photos(len(photos))).strip()
         await _record(tx, svc, ticket, actor, "complete", detail or None)
         await _tell(
             tx,
@@ -605,7 +608,7 @@ async def detail(svc: Services, repair_id: int, *, viewer: Person) -> RepairDeta
         ticket,
         tuple(p.photo for p in photos if p.kind == "before"),
         tuple(p.photo for p in photos if p.kind == "after"),
-        await audit.history(svc.db, t.ref(repair_id)),
+        await audit.history(svc.db, str(Ref.repair(repair_id))),
     )
 
 
@@ -637,7 +640,7 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
         for ticket in await repo.list_open(tx):
             if ticket.auto_verify_due(now, rules):
                 ticket.verify(None, now)
-                why = f"完成后{t.days(rules.verify_days)}未确认，自动验收"
+                why = t.auto_verify_reason(rules.verify_days)
                 await _record(tx, svc, ticket, None, "verify", why, now=now)
                 await _tell(
                     tx,
@@ -656,8 +659,7 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
                 continue
             if not await repo.mark_reminder(tx, ticket.id, late.kind, late.since, late.period, now):
                 continue
-            which = "未受理" if late.kind == "accept" else "未完成"
-            why = f"{which}，第{late.period}次提醒"
+            why = t.reminder_reason(late)
             await _audit(tx, svc, None, "repair.remind", ticket, why, now)
             due.append((ticket, late))
             reminded.append(ticket.id)

@@ -96,3 +96,22 @@ def edit_ignored(purchaser: bool) -> str:
 
 def welcome(name: str, role: Role) -> str:
     return f"欢迎，{name}！您已登记为{role.label}。"
+
+
+# The command menu Telegram shows (private chats; in groups only /menu works).
+COMMANDS: list[tuple[str, str]] = [
+    ("start", "开始 / 查看我能做什么"),
+    ("help", "帮助"),
+    ("repair", "报修（也可直接发带说明的照片）"),
+    ("repairs", "查看报修单"),
+    ("purchase", "登记采购"),
+    ("purchases", "查看当天采购"),
+    ("menu", "本周食谱"),
+    ("patrols", "巡查记录"),
+    ("export", "导出表格（采购 / 巡查）"),
+    ("suppliers", "定点供应商"),
+    ("report", "年度 / 月度工作统计"),
+    ("backup", "下载数据库备份（管理员）"),
+    ("cancel", "取消当前操作"),
+]
+GROUP_COMMANDS: list[tuple[str, str]] = [("menu", "本周食谱（/menu next 下周，/menu today 今天）")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage import faults
+from bot.domain import faults
 
 # Users, whatever the fault: short, and nothing they can do about it but wait.
 CANNOT_SAVE = "系统暂时无法保存，请稍后再试。"

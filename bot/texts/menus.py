@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot import callbacks
+from bot.callbacks import MenuAction
 from bot.domain.menus import MEALS, LineProblem, MenuWeek
 from bot.domain.messages import Buttons
 from bot.domain.patrols import WEEKDAYS
 
-NS = "mn"
 PICTURE_FOOTER = "后勤处 · 食堂"
 DISH_SEP = "、"
 
@@ -104,8 +104,8 @@ def preview(week: MenuWeek, problems: Sequence[LineProblem], *, existing: bool) 
 def preview_buttons(draft_id: int) -> Buttons:
     return [
         [
-            ("💾 保存", callbacks.encode(NS, "save", draft_id)),
-            ("✖️ 取消", callbacks.encode(NS, "cancel", draft_id)),
+            ("💾 保存", callbacks.button(MenuAction.SAVE, draft_id)),
+            ("✖️ 取消", callbacks.button(MenuAction.CANCEL, draft_id)),
         ]
     ]
 
@@ -179,3 +179,6 @@ def setmenu_lines(week: MenuWeek) -> str:
         for meal, dishes in week.day(d).items():
             lines.append(f"{WEEKDAYS[d]} {meal.label}: {'，'.join(dishes)}")
     return "\n".join(lines)
+
+
+CANTEEN_ONLY = "抱歉，只有食堂管理员或管理员可以录入食谱。"

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot import callbacks
+from bot.callbacks import PatrolAction
 from bot.domain.messages import Buttons
 from bot.domain.patrols import (
     SLOTS,
@@ -21,7 +22,6 @@ from bot.domain.patrols import (
     fmt_time,
 )
 
-NS = "pt"
 BUTTON_ITEM_LEN = 22
 
 
@@ -85,12 +85,17 @@ def checklist_buttons(round_id: int, checks: Sequence[Check]) -> Buttons:
         label = c.item if len(c.item) <= BUTTON_ITEM_LEN else c.item[: BUTTON_ITEM_LEN - 1] + "…"
         icon = c.state.icon if c.state is not ItemState.UNCHECKED else "未查"
         rows.append(
-            [(f"{icon} {c.position}. {label}", callbacks.encode(NS, "t", round_id, c.position))]
+            [
+                (
+                    f"{icon} {c.position}. {label}",
+                    callbacks.button(PatrolAction.TICK, round_id, c.position),
+                )
+            ]
         )
     rows.append(
         [
-            ("👌 全部正常", callbacks.encode(NS, "all", round_id)),
-            ("📤 提交", callbacks.encode(NS, "sub", round_id)),
+            ("👌 全部正常", callbacks.button(PatrolAction.ALL_OK, round_id)),
+            ("📤 提交", callbacks.button(PatrolAction.SUBMIT, round_id)),
         ]
     )
     return rows
@@ -103,7 +108,6 @@ def note_prompt(item: str) -> str:
     )
 
 
-NOTE_PROMPT_MARK = "提交后会自动转成报修单"  # how the photo-reply filter recognises the prompt
 NOTE_ASKED = "已标为异常，请回复提示消息写一句说明。"
 NOTE_SAVED = "说明已记下。"
 PHOTO_SAVED = "照片已附上。"
@@ -286,3 +290,45 @@ def holiday_added(first: date, last: date) -> str:
 
 
 HOLIDAY_REMOVED = "已删除这段假期。"
+
+
+# ---- what services say (records, errors) ----------------------------------------------
+LATE_AFTER_MISSED = "迟交（曾记漏检）"
+SETTINGS_ADMIN_ONLY = "抱歉，只有管理员可以修改巡查设置。"
+HOLIDAY_DELETE_USAGE = "请写要删除的假期编号，例如：/holiday 删除 2"
+NO_SUCH_HOLIDAY = "没有这个编号的假期。"
+
+
+def round_result(label: str, abnormal: int) -> str:
+    return f"{label}，" + (f"异常 {abnormal} 项" if abnormal else "全部正常")
+
+
+UNSTAFFED = "未排班"  # a round sent to nobody (no patroller yet): not one anyone missed
+
+
+def people_on_duty(names: Sequence[str]) -> str:
+    return "、".join(names) or UNSTAFFED
+
+
+def no_such_day(key: str) -> str:
+    return f"没有这一天：{key}。"
+
+
+def too_many_items(limit: int) -> str:
+    return f"每一轮最多 {limit} 个检查项。"
+
+
+def which_item_to_delete(count: int) -> str:
+    return f"请写要删除的序号（1–{count}），可先用 /patrol_items 查看。"
+
+
+def no_such_patroller(token: str, patrollers: Sequence[tuple[str, int]]) -> str:
+    names = (
+        "、".join(f"{name}（{user_id}）" for name, user_id in patrollers)
+        or "（还没有人有巡查员角色）"
+    )
+    return f"巡查员里没有「{token}」。可写名字（不带空格）或括号里的ID：{names}"
+
+
+def submitted_at(when: str) -> str:
+    return f"{when} 提交"

@@ -356,6 +356,54 @@ def supplier_expiring(s: Supplier, today: date) -> str:
             f"（还剩 {left} 天），请提前索取新证照。")  # fmt: skip
 
 
+# ---- what services say (errors, notes under the preview, audit and export lines) ------
+def draft_cancelled(purchase: Purchase) -> str:
+    return f"采购单 {purchase.number} 已取消。发送 /purchase 重新登记。"
+
+
+def draft_already_submitted(purchase: Purchase) -> str:
+    return f"采购单 {purchase.number} 已提交（{purchase.state.label}），不能再修改。"
+
+
+def continuing_draft(purchase: Purchase) -> str:
+    return f"继续您未提交的采购单 {purchase.number}。"
+
+
+def line_deleted(number: int) -> str:
+    return f"已删除第 {number} 行。"
+
+
+def line_replaced(number: int) -> str:
+    return f"已修改第 {number} 行。"
+
+
+def already_submitted(purchase: Purchase) -> str:
+    return f"采购单 {purchase.number} 已经提交过了。"
+
+
+def submitted_detail(lines: int, total: object) -> str:
+    return f"{lines} 项，合计 {total}"
+
+
+def posted_detail(purchases: int, amount: object) -> str:
+    return f"{purchases} 单，合计 {amount}"
+
+
+EXPORT_TOTAL = "合计"
+
+
+def count_orders(n: int) -> str:
+    return f"{n} 单"
+
+
+def count_items(n: int) -> str:
+    return f"{n} 项"
+
+
+def export_empty_month(year: int, month: int) -> str:
+    return EXPORT_EMPTY.format(month=f"{year}年{month}月")
+
+
 def price_note(line: PurchaseLine, price: Decimal, unit: str, warning: str) -> str:
     """「单价 14 元/斤，较近30天均价…」; a line bought in another weight unit also shows its
     price per 斤: 「单价 20 元/斤（40 元/公斤），…」."""

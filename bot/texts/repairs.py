@@ -4,25 +4,17 @@ every user-supplied string goes through ``e()``."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import encode
+from bot.callbacks import RepairAction, button
 from bot.domain.messages import Buttons
 from bot.domain.repairs import Category, Overdue, RepairState, RepairTicket, Urgency
-
-NS = "rp"  # callback namespace
-REF = "repair"  # outbox ref namespace: repair:<id>
 
 
 def e(text: str | None) -> str:
     return html.escape(text or "", quote=False)
-
-
-def ref(repair_id: int) -> str:
-    return f"{REF}:{repair_id}"
 
 
 def place(ticket: RepairTicket) -> str:
@@ -39,9 +31,6 @@ def age(delta: timedelta) -> str:
     return f"{hours // 24}天"
 
 
-NUMBER_IN_TEXT = re.compile(r"报修单 #(\d+)")  # how the bot's own messages name a report
-
-
 def about(ticket: RepairTicket) -> str:
     """「报修单 #12（教学楼302教室）」, how notifications name a report."""
     return f"报修单 {ticket.number}（{place(ticket)}）"
@@ -53,27 +42,38 @@ def local(when: datetime, tz: ZoneInfo) -> str:
 
 # ---- buttons ------------------------------------------------------------------------
 def supervisor_buttons(repair_id: int) -> Buttons:
-    return [[("✅ 受理", encode(NS, "acc", repair_id)), ("❌ 驳回", encode(NS, "rej", repair_id))]]
+    return [
+        [
+            ("✅ 受理", button(RepairAction.ACCEPT, repair_id)),
+            ("❌ 驳回", button(RepairAction.REJECT, repair_id)),
+        ]
+    ]
 
 
 def assign_buttons(
-    repair_id: int, repairers: Iterable[tuple[int, str]], *, action: str = "as"
+    repair_id: int,
+    repairers: Iterable[tuple[int, str]],
+    *,
+    action: RepairAction = RepairAction.ASSIGN,
 ) -> Buttons:
-    """One button per repairer: ``as`` assigns when accepting, ``rat`` reassigns."""
+    """One button per repairer: ASSIGN when accepting, REASSIGN_TO when reassigning."""
     rows: Buttons = [
-        [(f"🔧 {name}", encode(NS, action, repair_id, user_id))] for user_id, name in repairers
+        [(f"🔧 {name}", button(action, repair_id, user_id))] for user_id, name in repairers
     ]
-    rows.append([("取消", encode(NS, "asx", repair_id))])
+    rows.append([("取消", button(RepairAction.ASSIGN_CANCEL, repair_id))])
     return rows
 
 
 def worker_buttons(ticket: RepairTicket) -> Buttons:
     if ticket.state is RepairState.ACCEPTED:
         return [
-            [("▶️ 开始维修", encode(NS, "st", ticket.id)), ("✅ 完成", encode(NS, "dn", ticket.id))]
+            [
+                ("▶️ 开始维修", button(RepairAction.START, ticket.id)),
+                ("✅ 完成", button(RepairAction.DONE, ticket.id)),
+            ]
         ]
     if ticket.state is RepairState.IN_PROGRESS:
-        return [[("✅ 完成", encode(NS, "dn", ticket.id))]]
+        return [[("✅ 完成", button(RepairAction.DONE, ticket.id))]]
     return []
 
 
@@ -90,16 +90,21 @@ def detail_buttons(
     if (reporter or supervisor) and state is RepairState.DONE:
         row += reporter_check_buttons(ticket.id)[0]
     if supervisor and state in (RepairState.ACCEPTED, RepairState.IN_PROGRESS):
-        row.append(("🔁 改派", encode(NS, "ra", ticket.id)))
+        row.append(("🔁 改派", button(RepairAction.REASSIGN, ticket.id)))
     if supervisor and state in (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS):
-        row.append(("⏸ 搁置", encode(NS, "hold", ticket.id)))
+        row.append(("⏸ 搁置", button(RepairAction.HOLD, ticket.id)))
     if supervisor and state is RepairState.ON_HOLD:
-        row.append(("▶️ 恢复处理", encode(NS, "res", ticket.id)))
+        row.append(("▶️ 恢复处理", button(RepairAction.RESUME, ticket.id)))
     return [row[i : i + 3] for i in range(0, len(row), 3)]
 
 
 def reporter_check_buttons(repair_id: int) -> Buttons:
-    return [[("👍 验收", encode(NS, "ok", repair_id)), ("↩️ 返修", encode(NS, "re", repair_id))]]
+    return [
+        [
+            ("👍 验收", button(RepairAction.VERIFY, repair_id)),
+            ("↩️ 返修", button(RepairAction.REOPEN, repair_id)),
+        ]
+    ]
 
 
 def _category_rows(button: Callable[[Category], tuple[str, str]]) -> Buttons:
@@ -111,24 +116,31 @@ def category_buttons(repair_id: int, current: Category, urgency: Urgency | None 
     """The reporter's corrections: the category, and (given the current urgency)
     改为紧急 / 改为一般 beside it."""
     rows = _category_rows(
-        lambda c: (("✓ " if c is current else "") + c.label, encode(NS, "cat", repair_id, c.value))
+        lambda c: (
+            ("✓ " if c is current else "") + c.label,
+            button(RepairAction.CATEGORY, repair_id, c.value),
+        )
     )
     if urgency is not None:
         choices = [u for u in (Urgency.URGENT, Urgency.NORMAL) if u is not urgency]
-        rows.append([(f"改为{u.label}", encode(NS, "urg", repair_id, u.value)) for u in choices])
+        rows.append(
+            [(f"改为{u.label}", button(RepairAction.URGENCY, repair_id, u.value)) for u in choices]
+        )
     return rows
 
 
 def guided_category_buttons() -> Buttons:
-    return _category_rows(lambda c: (c.label, encode(NS, "gc", c.value)))
+    return _category_rows(lambda c: (c.label, button(RepairAction.GUIDED_CATEGORY, c.value)))
 
 
 def guided_urgency_buttons() -> Buttons:
-    return [[(u.label, encode(NS, "gu", u.value)) for u in Urgency]]
+    return [[(u.label, button(RepairAction.GUIDED_URGENCY, u.value)) for u in Urgency]]
 
 
-GUIDED_SKIP_PHOTO = [[("跳过，不拍照", encode(NS, "gskip"))]]
-GUIDED_SUMMARY_BUTTONS = [[("✅ 提交", encode(NS, "gok")), ("取消", encode(NS, "gno"))]]
+GUIDED_SKIP_PHOTO = [[("跳过，不拍照", button(RepairAction.GUIDED_SKIP_PHOTO))]]
+GUIDED_SUMMARY_BUTTONS = [
+    [("✅ 提交", button(RepairAction.GUIDED_SUBMIT)), ("取消", button(RepairAction.GUIDED_CANCEL))]
+]
 
 
 # ---- what the reporter sees -----------------------------------------------------------
@@ -521,3 +533,41 @@ def returned_to_supervisor(ticket: RepairTicket, gone: str) -> str:
     else:
         lines.append("它目前处于搁置状态，恢复后重新受理派工。")
     return "\n".join(lines)
+
+
+# ---- what services say (errors, and the history lines of a report's card) --------------
+CATEGORY_NOT_YOURS = "只有报修人或监督员可以修改类别。"
+
+
+def too_many_photos(limit: int) -> str:
+    return f"一次最多{limit}张照片。"
+
+
+def created_detail(location: str | None, description: str, round_id: int | None) -> str:
+    detail = f"{location or '未注明位置'}：{description}"
+    return detail + (f"（巡查 {round_id}）" if round_id is not None else "")
+
+
+def assigned_to(name: str) -> str:
+    return f"派给 {name}"
+
+
+def not_assigned_yet(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 还没有派工。"
+
+
+def assigned_to_someone_else(ticket: RepairTicket) -> str:
+    return f"这张报修单派给了 {ticket.assignee_name}，只有他/她能操作。"
+
+
+def with_photos(count: int) -> str:
+    return f"（附照片{count}张）"
+
+
+def auto_verify_reason(verify_days: float) -> str:
+    return f"完成后{days(verify_days)}未确认，自动验收"
+
+
+def reminder_reason(late: Overdue) -> str:
+    which = "未受理" if late.kind == "accept" else "未完成"
+    return f"{which}，第{late.period}次提醒"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from bot.app import App, build_application
 from bot.clock import Clock
@@ -11,8 +12,9 @@ from bot.config import Settings
 from bot.context import services_of
 from bot.domain.people import Person
 from bot.domain.roles import Role
-from bot.sandbox.botapi import TgUser
+from bot.sandbox.botapi import FakeTelegram, TgUser
 from bot.services.container import Services
+from bot.telegram.outbox import deliver_due
 from storage import people
 
 
@@ -60,3 +62,26 @@ async def register(svc: Services, user: TgUser, *roles: Role) -> None:
 
 def services(app: App) -> Services:
     return services_of(app)
+
+
+# Not registered: the gate answers every button tap of a stranger (at worst with an empty
+# answer), so a tap from here always comes back, and it sends nothing to any chat.
+SENTINEL = TgUser(990_001, "哨兵")
+
+
+async def settled(tg: FakeTelegram, app: App, chat_id: int) -> list[dict[str, Any]]:
+    """What the bot sent to ``chat_id`` that no test has consumed yet, once it has handled
+    every update sent so far and delivered every notification due: the way to check that
+    the bot said nothing, without sleeping. Updates are handled one at a time in order, so
+    when the sentinel's tap is answered everything before it is done; the outbox rows those
+    updates (or a job the test ran) wrote are then sent (under the sender's lock, so a
+    delivery already under way finishes first)."""
+    chat = {"id": SENTINEL.id, "type": "private", "first_name": SENTINEL.first_name}
+    query_id = await tg.tap_data(
+        SENTINEL, {"message_id": 1, "date": 0, "chat": chat}, "sentinel:ping"
+    )
+    await tg.answer(query_id)
+    await deliver_due(app.bot, services(app))
+    return [
+        m for i, m in enumerate(tg.sent) if i not in tg._consumed and m["chat"]["id"] == chat_id
+    ]

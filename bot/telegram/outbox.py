@@ -5,6 +5,7 @@ permanent refusal (blocked bot, bad chat) is marked failed and logged, never ret
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from datetime import timedelta
@@ -24,9 +25,9 @@ from telegram.ext import Application, ExtBot
 from bot.context import BotContext, services_of
 from bot.domain.messages import OutMessage, Photo, split_text
 from bot.services.container import Services
+from bot.telegram.jobqueue import drop_jobs, job_queue
+from bot.telegram.keyboards import markup
 from bot.texts import common as texts
-from handlers.keyboards import markup
-from jobs import drop_jobs, job_queue
 from storage import outbox
 from storage.files import read_bytes
 from storage.outbox import PendingMessage
@@ -144,7 +145,12 @@ async def _deliver(
 async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
     """Send everything due now. Returns how many were sent."""
     sent_count = 0
-    async with svc.outbox_lock:  # the poll and a kick must not send the same row twice
+    lock = svc.outbox_lock
+    if lock is None:
+        raise RuntimeError("the outbox sender is not running (no lock)")
+    async with lock:  # the poll and a kick must not send the same row twice
+        if svc.outbox_lock is not lock:
+            return 0  # the application shut down while this waited: the database is closed
         for item in await outbox.due(svc.db, svc.now()):
             uploads: dict[str, str] = {}
             try:
@@ -201,6 +207,8 @@ def kick(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # A lock made at import time would belong to whichever event loop used it first.
+    services_of(app).outbox_lock = asyncio.Lock()
     queue = job_queue(app)
     drop_jobs(queue, JOB_NAME)
     queue.run_repeating(
@@ -210,4 +218,3 @@ async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         name=JOB_NAME,
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
     )
-    services_of(app)  # fail early if wiring is wrong

@@ -1,0 +1,50 @@
+"""The chat protocol's references: what a bot message is about.
+
+A notification the outbox sends is stored with a ``Ref`` (``repair:12``); a reply to that
+message is then about repair #12. This is the one place that spells a Ref as text and reads
+it back: everything else works with ``Ref(kind, id)``. Callback data (the buttons) is
+encoded and decoded in ``bot/callbacks.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.ids import parse_id
+
+
+class RefKind(StrEnum):
+    """What a bot message can be about (the stored spelling is the value)."""
+
+    REPAIR = "repair"
+    PURCHASE = "purchase"
+    PATROL_ROUND = "patrol"  # a round's checklist
+    PATROL_CHECK = "patrolcheck"  # one ticked-wrong item, whose note is asked for
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: RefKind
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Ref | None:
+        """The Ref a stored string names; None for anything else (unknown kind, no id)."""
+        kind, _, raw_id = (text or "").partition(":")
+        ref_id = parse_id(raw_id) if raw_id.isdigit() else None  # bounded: never overflows SQLite
+        try:
+            return cls(RefKind(kind), ref_id) if ref_id else None
+        except ValueError:
+            return None
+
+    @classmethod
+    def repair(cls, repair_id: int) -> Ref:
+        return cls(RefKind.REPAIR, repair_id)
+
+    @classmethod
+    def purchase(cls, purchase_id: int) -> Ref:
+        return cls(RefKind.PURCHASE, purchase_id)

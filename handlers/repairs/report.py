@@ -1,0 +1,226 @@
+"""Reporting a repair the fast way: a photo with its caption (an album is one report, a
+photo without a caption waits for one), and the follow-up inputs a person owes us (a
+caption, a reason, an after-photo)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+)
+
+from bot import router
+from bot.context import BotContext
+from bot.domain.errors import DomainError, ReasonRequired
+from bot.domain.messages import Photo
+from bot.domain.people import Person
+from bot.protocol import Ref
+from bot.services import directory
+from bot.services import repairs as service
+from bot.services.people import Actor
+from bot.telegram.jobqueue import drop_jobs, job_queue
+from bot.telegram.media import receive_image
+from bot.telegram.state import UserState
+from bot.texts import repairs as t
+from handlers.common import esc, message_kind, requires, say
+from handlers.repairs.shared import (
+    ALBUM_WAIT_SECONDS,
+    photo_dict,
+    photos_of,
+    pop_pending,
+    replied_ref,
+    set_pending,
+)
+from handlers.repairs.steps import act, on_reply, photo_reply
+
+log = logging.getLogger(__name__)
+
+
+# ---- fast path ----------------------------------------------------------------------
+async def submit_caption(
+    context: BotContext, person: Person, chat_id: int, caption: str, photos: tuple[Photo, ...]
+) -> None:
+    # The 「已提交」 answer goes through the outbox, in the report's own transaction (it is
+    # remembered there as about this report, so a reply to it is understood).
+    await service.report_caption(
+        context.services, reporter=Actor.of(person), caption=caption, photos=photos
+    )
+
+
+@requires()
+async def on_photo(update: Update, context: BotContext, person: Person) -> None:
+    """A photo (or an image file) in a private chat: a report if it has a caption;
+    in reply to a repair message, an after-photo or a short explanation instead."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    intent = router.route(
+        router.Incoming(
+            message_kind(message),
+            message.caption or "",
+            person.roles,
+            replied_to=await replied_ref(context, message),
+        )
+    )
+    if isinstance(intent, router.AddToRepair):
+        await photo_reply(update, context, person, intent.repair_id)
+        return
+    # DomainError (not an image, corrupt, too big) is answered by @requires.
+    photo = await receive_image(update, context, folder="repairs")
+    caption = (message.caption or "").strip()
+    group = message.media_group_id
+    if group:
+        albums = context.user_data.repair_albums
+        album = albums.setdefault(
+            group, {"photos": [], "caption": None, "chat_id": message.chat_id}
+        )
+        if len(album["photos"]) < service.MAX_PHOTOS:
+            album["photos"].append(photo_dict(photo))
+        if caption:
+            album["caption"] = caption
+        _schedule_album(context, person.user_id, message.chat_id, group)
+        return
+    if caption:
+        try:
+            await submit_caption(context, person, message.chat_id, caption, (photo,))
+        except DomainError:  # e.g. a caption of only emoji: the photo waits for a better one
+            _add_waiting_photos(context, [photo_dict(photo)])
+            raise
+        return
+    _add_waiting_photos(context, [photo_dict(photo)])
+    await say(update, t.ASK_CAPTION)
+
+
+def _add_waiting_photos(context: BotContext, photos: list[dict[str, Any]]) -> None:
+    """Photos without a caption wait for one; later photos join the same report."""
+    assert context.user_data is not None
+    pending = context.user_data.repair_pending
+    earlier: list[dict[str, Any]] = []
+    if pending is not None and pending.get("kind") == "caption":
+        earlier = list(pending.get("photos") or [])
+    set_pending(context, "caption", photos=(earlier + photos)[: service.MAX_PHOTOS])
+
+
+def _schedule_album(context: BotContext, user_id: int, chat_id: int, group: str) -> None:
+    queue = job_queue(context.application)
+    name = f"repair_album:{user_id}:{group}"
+    drop_jobs(queue, name)
+    queue.run_once(
+        _album_complete,
+        ALBUM_WAIT_SECONDS,
+        data={"group": group},
+        name=name,
+        chat_id=chat_id,
+        user_id=user_id,
+    )
+
+
+def resume_albums(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """After a restart: albums whose photos arrived but whose report was not made yet
+    (the short wait was cut off) are finished now, so no report is lost."""
+    count = 0
+    queue = app.job_queue
+    if queue is None:
+        return 0
+    for user_id, state in app.user_data.items():
+        albums = state.repair_albums if isinstance(state, UserState) else {}
+        for group, album in albums.items():
+            if not isinstance(album, dict) or not album.get("chat_id"):
+                continue
+            queue.run_once(
+                _album_complete,
+                ALBUM_WAIT_SECONDS,
+                data={"group": group},
+                name=f"repair_album:{user_id}:{group}",
+                chat_id=int(album["chat_id"]),
+                user_id=user_id,
+            )
+            count += 1
+    return count
+
+
+async def _album_complete(context: BotContext) -> None:
+    """All photos of one album have arrived: one album is one report."""
+    job = context.job
+    assert job is not None and job.user_id is not None and job.chat_id is not None
+    data = job.data if isinstance(job.data, dict) else {}
+    if context.user_data is None:
+        return
+    album = context.user_data.repair_albums.pop(str(data.get("group")), None)
+    if not album or not album.get("photos"):
+        return
+    person = await directory.find(context.services, job.user_id)
+    if person is None:
+        return
+    if album.get("caption"):
+        try:
+            await submit_caption(
+                context, person, job.chat_id, album["caption"], photos_of(album["photos"])
+            )
+        except DomainError as err:
+            _add_waiting_photos(context, list(album["photos"]))
+            await context.bot.send_message(job.chat_id, esc(err.message))
+    else:
+        _add_waiting_photos(context, list(album["photos"]))
+        await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
+    # A job's changes are otherwise saved on PTB's timer: the photos now waiting for a
+    # caption must not be lost to a crash right after we asked for it.
+    context.application.mark_data_for_update_persistence(user_ids=job.user_id, chat_ids=job.chat_id)
+    await context.application.update_persistence()
+
+
+# ---- follow-up inputs (caption, reject reason, after-photo, reopen reason) -----------
+@requires()
+async def on_pending_input(update: Update, context: BotContext, person: Person) -> None:
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    pending = context.user_data.repair_pending
+    if pending is None:
+        return
+    kind = pending.get("kind")
+    text = (message.text or message.caption or "").strip()
+    # First the input itself: if it is unusable, say why and keep waiting for a better one.
+    photos: tuple[Photo, ...] = ()
+    subject = Ref.repair(int(pending["id"])) if pending.get("id") else None
+    intent = router.route(
+        router.Incoming(
+            message_kind(message),
+            text,
+            person.roles,
+            replied_to=await replied_ref(context, message),
+            pending=router.Pending(str(kind), subject),
+        )
+    )
+    # An answer to another report's message is about that report; we keep waiting.
+    if isinstance(intent, router.AddToRepair):
+        await photo_reply(update, context, person, intent.repair_id)
+        return
+    if isinstance(intent, router.ReplyToRepair):
+        await on_reply(update, context, person, intent.repair_id, message.text or "")
+        return
+    if kind == "done" and message.text is None:
+        photos = (await receive_image(update, context, folder="repairs"),)
+    if kind in ("reject", "reopen", "hold") and not text:
+        raise ReasonRequired(t.NEED_REASON)
+    if kind == "done" and not text and not photos:
+        raise DomainError(t.ASK_DONE_PROOF)
+    pop_pending(context)
+    # Then the action: a "已由 X 受理" answer ends the wait, there is nothing left to do.
+    if kind != "caption":
+        await act(update, context, person, str(kind), int(pending["id"]), text, photos)
+        return
+    try:
+        await submit_caption(
+            context, person, message.chat_id, text, photos_of(pending.get("photos"))
+        )
+    except DomainError:
+        context.user_data.repair_pending = pending
+        raise
+
+
+@requires()
+async def on_pending_cancel(update: Update, context: BotContext, person: Person) -> None:
+    pop_pending(context)
+    await say(update, t.PENDING_CANCELLED)

@@ -1,0 +1,120 @@
+"""What a message means, decided without Telegram: the intent router's rules."""
+
+from __future__ import annotations
+
+from bot.domain.roles import Role
+from bot.protocol import Ref, RefKind
+from bot.router import (
+    AddToRepair,
+    AnswerPendingPrompt,
+    AttachToPurchase,
+    DecidePurchase,
+    EditPurchaseDraft,
+    Incoming,
+    Kind,
+    NotANotification,
+    NoteOnPatrolCheck,
+    Pending,
+    ReplyToRepair,
+    ReportRepair,
+    Unknown,
+    route,
+)
+
+STAFF = frozenset({Role.STAFF})
+PURCHASER = frozenset({Role.PURCHASER})
+REPAIRER = frozenset({Role.REPAIRER})
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+
+
+def test_a_picture_nobody_waits_for_is_a_new_repair_report() -> None:
+    assert route(Incoming(Kind.PHOTO, "教学楼302 门锁坏了", STAFF)) == ReportRepair()
+    assert route(Incoming(Kind.DOCUMENT, "", STAFF)) == ReportRepair()
+
+
+def test_a_picture_answering_a_repair_message_is_about_that_repair() -> None:
+    photo = Incoming(Kind.PHOTO, "换了灯管", REPAIRER, replied_to=Ref.repair(12))
+    assert route(photo) == AddToRepair(12)
+
+
+def test_a_picture_answering_another_features_message_is_still_a_report() -> None:
+    photo = Incoming(Kind.PHOTO, "", STAFF, replied_to=Ref(RefKind.PATROL_ROUND, 3))
+    assert route(photo) == ReportRepair()
+
+
+def test_text_replies_go_to_the_notification_they_answer() -> None:
+    assert route(Incoming(Kind.TEXT, " 受理 ", SUPERVISOR, replied_to=Ref.repair(5))) == (
+        ReplyToRepair(5, "受理")
+    )
+    assert route(Incoming(Kind.TEXT, "确认", SUPERVISOR, replied_to=Ref.purchase(7))) == (
+        DecidePurchase(7, "确认")
+    )
+    note = Incoming(Kind.TEXT, "水龙头关不紧", STAFF, replied_to=Ref(RefKind.PATROL_CHECK, 9))
+    assert route(note) == NoteOnPatrolCheck(9, "水龙头关不紧")
+
+
+def test_a_text_reply_to_something_unknown_is_not_a_notification() -> None:
+    unknown = Incoming(Kind.TEXT, "确认", SUPERVISOR, replies_to_a_message=True)
+    assert route(unknown) == NotANotification()
+    checklist = Incoming(
+        Kind.TEXT, "好", STAFF, replied_to=Ref(RefKind.PATROL_ROUND, 2), replies_to_a_message=True
+    )
+    assert route(checklist) == NotANotification()
+
+
+def test_plain_text_is_left_to_the_features() -> None:
+    assert route(Incoming(Kind.TEXT, "你好", STAFF)) == Unknown()
+
+
+def test_an_owed_answer_wins_over_a_new_report() -> None:
+    owed = Pending("done", Ref.repair(4))
+    assert route(Incoming(Kind.PHOTO, "", REPAIRER, pending=owed)) == AnswerPendingPrompt(owed)
+    caption = Pending("caption")
+    assert route(Incoming(Kind.TEXT, "操场 篮球架松了", STAFF, pending=caption)) == (
+        AnswerPendingPrompt(caption)
+    )
+
+
+def test_an_answer_to_the_same_repair_still_answers_the_prompt() -> None:
+    owed = Pending("reject", Ref.repair(4))
+    message = Incoming(Kind.TEXT, "重复报修", SUPERVISOR, replied_to=Ref.repair(4), pending=owed)
+    assert route(message) == AnswerPendingPrompt(owed)
+
+
+def test_an_answer_to_another_repair_is_about_that_one_and_the_prompt_waits() -> None:
+    owed = Pending("reject", Ref.repair(4))
+    text = Incoming(Kind.TEXT, "完成 换了灯管", REPAIRER, replied_to=Ref.repair(8), pending=owed)
+    assert route(text) == ReplyToRepair(8, "完成 换了灯管")
+    photo = Incoming(Kind.PHOTO, "", REPAIRER, replied_to=Ref.repair(8), pending=owed)
+    assert route(photo) == AddToRepair(8)
+    waiting = Incoming(Kind.PHOTO, "", STAFF, replied_to=Ref.repair(8), pending=Pending("caption"))
+    assert route(waiting) == AddToRepair(8)
+
+
+def test_a_purchaser_with_a_draft_open_adds_lines_and_photos_to_it() -> None:
+    draft = (Ref.purchase(3),)
+    assert route(Incoming(Kind.TEXT, "猪肉 20斤 13.5", PURCHASER, open_drafts=draft)) == (
+        EditPurchaseDraft(3)
+    )
+    assert route(Incoming(Kind.PHOTO, "", PURCHASER, open_drafts=draft)) == AttachToPurchase(3)
+    # a reply to the bot's own preview is still a line for the draft
+    preview = Incoming(Kind.TEXT, "删 2", PURCHASER, replies_to_a_message=True, open_drafts=draft)
+    assert route(preview) == EditPurchaseDraft(3)
+
+
+def test_an_open_draft_does_not_swallow_an_answer_to_a_notification() -> None:
+    both = frozenset({Role.PURCHASER, Role.SUPERVISOR})
+    reply = Incoming(
+        Kind.TEXT, "确认", both, replied_to=Ref.purchase(9), open_drafts=(Ref.purchase(3),)
+    )
+    assert route(reply) == DecidePurchase(9, "确认")
+
+
+def test_a_photo_answering_a_patrol_items_prompt_is_its_note_even_with_a_draft_open() -> None:
+    prompt = Ref(RefKind.PATROL_CHECK, 9)
+    photo = Incoming(Kind.PHOTO, " 二楼水龙头 ", STAFF, replied_to=prompt)
+    assert route(photo) == NoteOnPatrolCheck(9, "二楼水龙头")
+    drafting = Incoming(
+        Kind.PHOTO, "", PURCHASER, replied_to=prompt, open_drafts=(Ref.purchase(1),)
+    )
+    assert route(drafting) == NoteOnPatrolCheck(9, "")
