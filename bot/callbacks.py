@@ -26,6 +26,9 @@ class Ns(StrEnum):
     PURCHASE_CHECK = "bchk"
     PATROL = "pt"
     MENU = "mn"
+    JOIN = "jn"  # join requests through a school link
+    LINK = "lk"  # school links
+    ROSTER = "rs"  # roster drafts
 
 
 class RepairAction(StrEnum):
@@ -77,13 +80,41 @@ class MenuAction(StrEnum):
     CANCEL = "cancel"  # mn:cancel:<draft>
 
 
-Action = RepairAction | PurchaseDraftAction | PurchaseCheckAction | PatrolAction | MenuAction
+class JoinAction(StrEnum):
+    APPROVE = "ok"  # jn:ok:<request>           同意 (as the role asked for)
+    REFUSE = "no"  # jn:no:<request>
+    CHOOSE_ROLE = "rl"  # jn:rl:<request>       改角色 (offers the roles)
+    APPROVE_AS = "as"  # jn:as:<request>:<role>
+
+
+class LinkAction(StrEnum):
+    REVOKE = "rv"  # lk:rv:<link>
+
+
+class RosterAction(StrEnum):
+    IMPORT = "imp"  # rs:imp:<draft>
+    CANCEL = "cxl"  # rs:cxl:<draft>
+
+
+Action = (
+    RepairAction
+    | PurchaseDraftAction
+    | PurchaseCheckAction
+    | PatrolAction
+    | MenuAction
+    | JoinAction
+    | LinkAction
+    | RosterAction
+)
 _NAMESPACE: dict[type[StrEnum], Ns] = {
     RepairAction: Ns.REPAIR,
     PurchaseDraftAction: Ns.PURCHASE_DRAFT,
     PurchaseCheckAction: Ns.PURCHASE_CHECK,
     PatrolAction: Ns.PATROL,
     MenuAction: Ns.MENU,
+    JoinAction: Ns.JOIN,
+    LinkAction: Ns.LINK,
+    RosterAction: Ns.ROSTER,
 }
 _A = TypeVar("_A", bound=StrEnum)
 

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from bot.domain.ids import parse_id
 
+ANSWER_TAG = "answer"
+
 
 class RefKind(StrEnum):
     """What a bot message can be about (the stored spelling is the value)."""
@@ -21,6 +23,7 @@ class RefKind(StrEnum):
     PURCHASE = "purchase"
     PATROL_ROUND = "patrol"  # a round's checklist
     PATROL_CHECK = "patrolcheck"  # one ticked-wrong item, whose note is asked for
+    JOIN = "join"  # a join request through a school link, sent to the admins
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,19 @@ class Ref:
     def __str__(self) -> str:
         return f"{self.kind.value}:{self.id}"
 
+    def as_answer(self) -> str:
+        """The spelling for the bot's answer to the person who acted (「报修单 #12 已提交」,
+        sent by the outbox): a reply to it is about this Ref, but taking the buttons off
+        the notifications about it (which matches the exact spelling) leaves it alone."""
+        return f"{self}:{ANSWER_TAG}"
+
     @classmethod
     def parse(cls, text: str | None) -> Ref | None:
         """The Ref a stored string names; None for anything else (unknown kind, no id)."""
-        kind, _, raw_id = (text or "").partition(":")
+        kind, _, rest = (text or "").partition(":")
+        raw_id, _, tag = rest.partition(":")
+        if tag not in ("", ANSWER_TAG):
+            return None
         ref_id = parse_id(raw_id) if raw_id.isdigit() else None  # bounded: never overflows SQLite
         try:
             return cls(RefKind(kind), ref_id) if ref_id else None
@@ -48,3 +60,7 @@ class Ref:
     @classmethod
     def purchase(cls, purchase_id: int) -> Ref:
         return cls(RefKind.PURCHASE, purchase_id)
+
+    @classmethod
+    def join(cls, request_id: int) -> Ref:
+        return cls(RefKind.JOIN, request_id)

@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
+from bot.callbacks import JoinAction, LinkAction, Ns, RosterAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.invite_codes import find_code
@@ -72,7 +73,8 @@ async def on_invites(update: Update, context: BotContext, person: Person) -> Non
 @requires(Role.ADMIN)
 async def on_link_button(update: Update, context: BotContext, person: Person) -> None:
     data = callbacks.decode(update.callback_query.data if update.callback_query else None)
-    link_id = data.int_arg() if data is not None and data.action == "rv" else None
+    revoke = data is not None and data.action_of(LinkAction) is LinkAction.REVOKE
+    link_id = data.int_arg() if data is not None and revoke else None
     if link_id is None:
         await answer(update, tc.STALE_BUTTON, alert=True)
         return
@@ -175,17 +177,18 @@ async def on_join_button(update: Update, context: BotContext, person: Person) ->
     query = update.callback_query
     data = callbacks.decode(query.data if query else None)
     request_id = data.int_arg() if data is not None else None
-    if query is None or data is None or request_id is None:
+    action = data.action_of(JoinAction) if data is not None else None
+    if query is None or data is None or request_id is None or action is None:
         await answer(update, tc.STALE_BUTTON, alert=True)
         return
     svc = context.services
-    if data.action == "rl":
+    if action is JoinAction.CHOOSE_ROLE:
         await service.check_request(svc, request_id, by=person)
         await answer(update)
         await query.edit_message_reply_markup(markup(t.role_buttons(request_id)))
         return
     role = None
-    if data.action == "as":
+    if action is JoinAction.APPROVE_AS:
         try:
             role = Role(data.args[1]) if len(data.args) > 1 else None
         except ValueError:
@@ -193,10 +196,7 @@ async def on_join_button(update: Update, context: BotContext, person: Person) ->
         if role is None:
             await answer(update, tc.STALE_BUTTON, alert=True)
             return
-    elif data.action not in ("ok", "no"):
-        await answer(update, tc.STALE_BUTTON, alert=True)
-        return
-    approve = data.action != "no"
+    approve = action is not JoinAction.REFUSE
     request = await service.decide(svc, request_id, approve=approve, by=person, role=role)
     await answer(update, t.decided_answer(approve, request.name, request.role), alert=True)
 
@@ -220,11 +220,11 @@ async def _on_roster_file(update: Update, context: BotContext, person: Person) -
         await say(update, t.ROSTER_NO_FILE)
         return
     if document.file_size and document.file_size > MAX_ROSTER_BYTES:
-        raise DomainError("名单文件太大了（超过 5 MB）。")
+        raise DomainError(t.ROSTER_TOO_BIG)
     try:
         data = bytes(await (await document.get_file()).download_as_bytearray())
     except TelegramError:
-        raise DomainError("名单文件下载失败，请重新发送。") from None
+        raise DomainError(t.ROSTER_DOWNLOAD_FAILED) from None
     draft_id, preview = await service.preview_roster(
         context.services, data, document.file_name or "", by=person
     )
@@ -239,11 +239,12 @@ async def on_roster_button(update: Update, context: BotContext, person: Person) 
     query = update.callback_query
     data = callbacks.decode(query.data if query else None)
     draft_id = data.int_arg() if data is not None else None
-    if query is None or data is None or draft_id is None or data.action not in ("imp", "cxl"):
+    action = data.action_of(RosterAction) if data is not None else None
+    if query is None or draft_id is None or action is None:
         await answer(update, tc.STALE_BUTTON, alert=True)
         return
     svc = context.services
-    if data.action == "imp":
+    if action is RosterAction.IMPORT:
         result = await service.import_roster(svc, draft_id, by=person)
         text = t.roster_imported(result.added, result.updated, result.linked)
     else:
@@ -289,6 +290,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("users", on_users, filters=private))
     app.add_handler(CommandHandler("remove", on_remove, filters=private))
     app.add_handler(CommandHandler("roster_import", on_roster_import, filters=private))
-    app.add_handler(CallbackQueryHandler(on_join_button, pattern=callbacks.pattern(t.JOIN_NS)))
-    app.add_handler(CallbackQueryHandler(on_link_button, pattern=callbacks.pattern(t.LINK_NS)))
-    app.add_handler(CallbackQueryHandler(on_roster_button, pattern=callbacks.pattern(t.ROSTER_NS)))
+    app.add_handler(CallbackQueryHandler(on_join_button, pattern=callbacks.pattern(Ns.JOIN)))
+    app.add_handler(CallbackQueryHandler(on_link_button, pattern=callbacks.pattern(Ns.LINK)))
+    app.add_handler(CallbackQueryHandler(on_roster_button, pattern=callbacks.pattern(Ns.ROSTER)))

@@ -15,6 +15,7 @@ from bot.domain.messages import OutMessage
 from bot.domain.people import Person
 from bot.domain.roles import Role, parse_role
 from bot.domain.roster import RosterPreview, parse_roster, read_table
+from bot.protocol import Ref
 from bot.services import people as people_service
 from bot.services import repairs as repairs_service
 from bot.services.container import Services
@@ -33,7 +34,7 @@ MAX_LINK_USES = 1000
 
 def _require_admin(person: Person) -> None:
     if Role.ADMIN not in person.roles:
-        raise DomainError("抱歉，只有管理员可以这样操作。")
+        raise DomainError(t.ADMINS_ONLY)
 
 
 # ---- school links ---------------------------------------------------------------------
@@ -50,7 +51,7 @@ def parse_school_invite(args: list[str], default_days: int) -> SchoolInvite:
         raise DomainError(t.SCHOOL_INVITE_USAGE)
     role = parse_role(args[0])
     if role is Role.ADMIN:
-        raise DomainError("管理员不能用共用链接邀请，请用 /invite 管理员 生成一次性链接。")
+        raise DomainError(t.NO_SCHOOL_LINK_FOR_ADMINS)
     count = args[1].strip().removesuffix("人")
     if count in ("多", "多人", "不限", "全校"):
         max_uses = None
@@ -62,7 +63,7 @@ def parse_school_invite(args: list[str], default_days: int) -> SchoolInvite:
     if len(args) == 3:
         raw = args[2].strip().removesuffix("天")
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_LINK_DAYS:
-            raise DomainError(f"有效天数写 1 到 {MAX_LINK_DAYS} 天，例如 7天。")
+            raise DomainError(t.link_days_usage(MAX_LINK_DAYS))
         days = int(raw)
     return SchoolInvite(role, max_uses, days)
 
@@ -178,7 +179,7 @@ async def _request_or_approve(
         subject=f"person:{user_id}", detail=f"{link.role.value} (link:{link.id})",
     )  # fmt: skip
     msg = OutMessage(t.join_request(name, username, link.role, note), t.join_buttons(request_id))
-    await notify_role(tx, svc, Role.ADMIN, msg, ref=t.join_ref(request_id))
+    await notify_role(tx, svc, Role.ADMIN, msg, ref=str(Ref.join(request_id)))
     return None
 
 
@@ -203,7 +204,7 @@ async def decide(
     """同意 (optionally as another role) or 拒绝. Once: a second tap is told who decided."""
     _require_admin(by)
     if role is Role.ADMIN:
-        raise DomainError("管理员角色请用 /grant 授予。")
+        raise DomainError(t.ADMIN_ROLE_BY_GRANT)
     now = svc.now()
     async with svc.db.transaction() as tx:
         request = await repo.request(tx, request_id)
@@ -234,7 +235,7 @@ async def decide(
             )  # fmt: skip
             text = t.REJECTED_TO_APPLICANT
             keyboard = []
-        ref = t.join_ref(request_id)
+        ref = str(Ref.join(request_id))
         await outbox.enqueue_clear_buttons(
             tx, ref, now=now, note=t.decided_note(approve, by.name, chosen)
         )
@@ -357,9 +358,9 @@ async def remove_person(svc: Services, target_id: int, *, by: Person) -> Removal
     async with svc.db.transaction() as tx:
         target = await people.get(tx, target_id)
         if target is None:
-            raise DomainError("没有找到这个人。")
+            raise DomainError(t.NO_SUCH_PERSON)
         if target_id == by.user_id:
-            raise DomainError("不能移除自己。")
+            raise DomainError(t.CANNOT_REMOVE_SELF)
         returned = await repairs_service.return_jobs_of(tx, svc, target_id, by=Actor.of(by))
         await people.deactivate(tx, target_id)
         await audit.record(

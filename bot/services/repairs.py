@@ -180,7 +180,9 @@ async def _create(
         # 「报修单 #N 已提交」 is queued with the report (first, so it goes out first): a
         # crash after the commit cannot lose it, and the user never resends a duplicate.
         answer = ack(ticket, len(new.photos), duplicate)
-        await notify_person(tx, svc, reporter.user_id, answer, ref=None)
+        await notify_person(
+            tx, svc, reporter.user_id, answer, ref=Ref.repair(repair_id).as_answer()
+        )
     notes = [repeat_note(count), t.duplicate_note(duplicate) if duplicate else None]
     msg = OutMessage(
         t.new_to_supervisor(
@@ -374,7 +376,7 @@ async def _record(
         # step with a note is acknowledged by that note under the person's own card).
         buttons = t.worker_buttons(ticket) if step == "start" else []
         ack = OutMessage(t.step_done(step, ticket), buttons)
-        await notify_person(tx, svc, by.user_id, ack, ref=None)
+        await notify_person(tx, svc, by.user_id, ack, ref=Ref.repair(ticket.id).as_answer())
 
 
 async def _send_job(tx: Tx, svc: Services, ticket: RepairTicket, text: str) -> None:
@@ -712,8 +714,8 @@ async def return_jobs_of(tx: Tx, svc: Services, repairer_id: int, *, by: Actor) 
         gone = ticket.assignee_name or str(repairer_id)
         if not ticket.return_job(by, svc.now()):
             continue
-        note = t.state_note("收回", by.name, f"{gone} 已离开")
-        await _record(tx, svc, ticket, by, "return", f"{gone} 已被移除", note=note)
+        note = t.state_note("收回", by.name, t.left_school(gone))
+        await _record(tx, svc, ticket, by, "return", t.removed_detail(gone), note=note)
         if ticket.state is RepairState.NEW:
             msg = OutMessage(
                 t.returned_to_supervisor(ticket, gone),

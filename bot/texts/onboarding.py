@@ -8,15 +8,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import encode
+from bot.callbacks import JoinAction, LinkAction, RosterAction, button
 from bot.domain.messages import Buttons
 from bot.domain.roles import Role
 from bot.domain.roster import RosterPreview
 
-JOIN_NS = "jn"  # join requests: ok / no / rl (choose a role) / as (approve as role)
-LINK_NS = "lk"  # school links: rv (revoke)
-ROSTER_NS = "rs"  # roster drafts: imp / cxl
-JOIN_REF = "join"  # outbox ref: join:<request id>
 ROSTER_CAPTION = "名单"
 
 
@@ -24,8 +20,18 @@ def e(text: str | None) -> str:
     return html.escape(text or "", quote=False)
 
 
-def join_ref(request_id: int) -> str:
-    return f"{JOIN_REF}:{request_id}"
+# ---- what the services and handlers refuse ---------------------------------------------
+ADMINS_ONLY = "抱歉，只有管理员可以这样操作。"
+NO_SCHOOL_LINK_FOR_ADMINS = "管理员不能用共用链接邀请，请用 /invite 管理员 生成一次性链接。"
+ADMIN_ROLE_BY_GRANT = "管理员角色请用 /grant 授予。"
+NO_SUCH_PERSON = "没有找到这个人。"
+CANNOT_REMOVE_SELF = "不能移除自己。"
+ROSTER_TOO_BIG = "名单文件太大了（超过 5 MB）。"
+ROSTER_DOWNLOAD_FAILED = "名单文件下载失败，请重新发送。"
+
+
+def link_days_usage(most: int) -> str:
+    return f"有效天数写 1 到 {most} 天，例如 7天。"
 
 
 # ---- school links ---------------------------------------------------------------------
@@ -62,7 +68,7 @@ def links_list(links: Sequence[tuple[int, Role, int, int | None, datetime]], tz:
 
 
 def links_buttons(link_ids: Iterable[int]) -> Buttons:
-    return [[(f"🚫 撤销链接{i}", encode(LINK_NS, "rv", i))] for i in link_ids]
+    return [[(f"🚫 撤销链接{i}", button(LinkAction.REVOKE, i))] for i in link_ids]
 
 
 def link_revoked(link_id: int, used: int) -> str:
@@ -102,9 +108,9 @@ REJOINING = "此人曾被移除，请核对后再同意"
 def join_buttons(request_id: int) -> Buttons:
     return [
         [
-            ("✅ 同意", encode(JOIN_NS, "ok", request_id)),
-            ("❌ 拒绝", encode(JOIN_NS, "no", request_id)),
-            ("🔁 改角色", encode(JOIN_NS, "rl", request_id)),
+            ("✅ 同意", button(JoinAction.APPROVE, request_id)),
+            ("❌ 拒绝", button(JoinAction.REFUSE, request_id)),
+            ("🔁 改角色", button(JoinAction.CHOOSE_ROLE, request_id)),
         ]
     ]
 
@@ -114,9 +120,12 @@ def role_buttons(request_id: int) -> Buttons:
     choices = [r for r in Role if r is not Role.ADMIN]
     for i in range(0, len(choices), 3):
         rows.append(
-            [(r.label, encode(JOIN_NS, "as", request_id, r.value)) for r in choices[i : i + 3]]
+            [
+                (r.label, button(JoinAction.APPROVE_AS, request_id, r.value))
+                for r in choices[i : i + 3]
+            ]
         )
-    rows.append([("❌ 拒绝", encode(JOIN_NS, "no", request_id))])
+    rows.append([("❌ 拒绝", button(JoinAction.REFUSE, request_id))])
     return rows
 
 
@@ -182,8 +191,8 @@ def roster_preview(preview: RosterPreview) -> str:
 def roster_buttons(draft_id: int) -> Buttons:
     return [
         [
-            ("✅ 导入", encode(ROSTER_NS, "imp", draft_id)),
-            ("✖️ 取消", encode(ROSTER_NS, "cxl", draft_id)),
+            ("✅ 导入", button(RosterAction.IMPORT, draft_id)),
+            ("✖️ 取消", button(RosterAction.CANCEL, draft_id)),
         ]
     ]
 

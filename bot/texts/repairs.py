@@ -524,6 +524,14 @@ def guided_summary(
     )
 
 
+def left_school(name: str) -> str:
+    return f"{name} 已离开"
+
+
+def removed_detail(name: str) -> str:
+    return f"{name} 已被移除"
+
+
 def returned_to_supervisor(ticket: RepairTicket, gone: str) -> str:
     """A job taken back from a repairer who was removed."""
     lines = [f"<b>↩️ 报修单 {ticket.number} 退回待受理</b>", *ticket_lines(ticket)]
