@@ -7,6 +7,7 @@ write of one user action, so what the bot says is saved is committed before it s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
@@ -173,7 +174,15 @@ class Database:
         ``settles=False`` for writes that are safe to repeat (a contact refresh)."""
         async with self._tx_lock:
             conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                # Cancelled (polling stopping) while BEGIN was queued: it still runs on
+                # aiosqlite's thread, and an open transaction would break the next one.
+                # The ROLLBACK is queued after it; it fails harmlessly if BEGIN never ran.
+                with contextlib.suppress(sqlite3.Error):
+                    await asyncio.shield(conn.execute("ROLLBACK"))
+                raise
             try:
                 yield Tx(conn)
                 update_id = current_update_id() if settles else None

@@ -9,6 +9,8 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -172,6 +174,7 @@ async def test_handled_updates_are_pruned_after_a_week_and_unhandled_ones_kept(
         await db.close()
 
 
+@pytest.mark.expect_errors  # giving the update up is logged as an error on purpose
 async def test_update_that_never_finishes_is_given_up_after_three_starts(
     settings: Settings, clock: FrozenClock, tg: FakeTelegram, people: Cast
 ) -> None:

@@ -54,9 +54,11 @@ async def outbox_rows(svc: Services) -> list[tuple[int, str, dict[str, object]]]
 
 
 async def notifications(svc: Services) -> list[tuple[int, str, dict[str, object]]]:
-    """The outbox without the doer's own acknowledgement (queued with ref NULL)."""
+    """The outbox without the doer's own acknowledgement (queued under the report's
+    answer ref, ``repair:N:answer``, so a reply to it is understood)."""
     rows = await svc.db.fetchall(
-        "SELECT chat_id, kind, payload FROM outbox WHERE ref IS NOT NULL ORDER BY id"
+        "SELECT chat_id, kind, payload FROM outbox"
+        " WHERE ref IS NOT NULL AND ref NOT LIKE '%:answer' ORDER BY id"
     )
     return [(r["chat_id"], r["kind"], json.loads(r["payload"])) for r in rows]
 

@@ -44,6 +44,7 @@ def _admin_alerts(tg: FakeTelegram, admin_id: int, words: str) -> list[str]:
     ]
 
 
+@pytest.mark.expect_errors  # the operator's one log line is the behaviour under test
 async def test_disk_full_asks_users_to_try_later_and_tells_admins_once_an_hour(
     bot: App,
     tg: FakeTelegram,
@@ -78,6 +79,7 @@ async def test_disk_full_asks_users_to_try_later_and_tells_admins_once_an_hour(
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.expect_errors  # the operator's one log line is the behaviour under test
 async def test_read_only_database_keeps_answering_reads_and_asks_to_try_later(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:

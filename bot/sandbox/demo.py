@@ -121,7 +121,7 @@ async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None
     first = today - timedelta(days=7 * WEEKS)
     rng = random.Random(first.toordinal())
 
-    photos = {name: await _photo(svc, name) for name in ("lamp.jpg", "tap.jpg", "receipt.jpg")}
+    receipt = await _photo(svc, "receipt.jpg")
 
     for monday in (
         first - timedelta(days=first.weekday()) + timedelta(weeks=w) for w in range(WEEKS + 2)
@@ -140,7 +140,7 @@ async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None
                 at,
                 rng.choice(PURCHASES),
                 people,
-                photos["receipt.jpg"],
+                receipt,
                 reject=rng.random() < 0.1,
             )
             at.at(day, svc.settings.public_post_time.hour, svc.settings.public_post_time.minute)
@@ -148,7 +148,7 @@ async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None
         day += timedelta(days=1)
 
     for story in STORIES:
-        await _repair(svc, at, story, people, photos, today)
+        await _repair(svc, at, story, people, today)
 
     # The weeks are history: their notifications count as delivered.
     later = real_now + timedelta(days=1)
@@ -166,7 +166,7 @@ async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None
         urgency=Urgency.URGENT,
     )
     at.set(real_now - timedelta(minutes=10))
-    await _purchase(svc, at, TODAYS_PURCHASE, people, photos["receipt.jpg"], confirm=False)
+    await _purchase(svc, at, TODAYS_PURCHASE, people, receipt, confirm=False)
 
 
 async def _person(db: Database, user_id: int) -> Person:
@@ -241,17 +241,19 @@ async def _repair(
     clock: PastClock,
     story: Story,
     people: dict[int, Person],
-    photos: dict[str, Photo],
     today: date,
 ) -> None:
     clock.at(today - timedelta(days=story.days_ago), story.hour, 10)
+    # Each report's photo is stored on its own, as a received photo is: stored photos that
+    # already belong to a report mean that report was made already (a kill), not a new one.
+    photo = await _photo(svc, story.photo) if story.photo else None
     reported = await repairs.report(
         svc,
         reporter=Actor(story.reporter.user_id, story.reporter.name),
         location=story.location,
         description=story.description,
         urgency=story.urgency,
-        photos=(photos[story.photo],) if story.photo else (),
+        photos=(photo,) if photo else (),
     )
     rid = reported.ticket.id
     supervisor = people[cast.SUPERVISOR.user_id]
