@@ -118,3 +118,18 @@ def test_a_photo_answering_a_patrol_items_prompt_is_its_note_even_with_a_draft_o
         Kind.PHOTO, "", PURCHASER, replied_to=prompt, open_drafts=(Ref.purchase(1),)
     )
     assert route(drafting) == NoteOnPatrolCheck(9, "")
+
+
+def test_the_answer_to_the_person_who_acted_is_about_the_same_report() -> None:
+    """「报修单 #12 已提交」 is sent by the outbox under ``repair:12:answer``: a reply to it is
+    about repair #12, yet it is not one of the report's notifications (whose buttons come
+    off when someone decides)."""
+    answer = Ref.repair(12).as_answer()
+    assert answer != str(Ref.repair(12))
+    assert Ref.parse(answer) == Ref.repair(12)
+    assert Ref.parse("repair:12:other") is None
+    assert Ref.parse(str(Ref.join(3))) == Ref(RefKind.JOIN, 3)
+
+
+def test_a_stored_ref_with_an_id_too_big_for_sqlite_is_no_ref() -> None:
+    assert Ref.parse("repair:99999999999999999999999") is None  # never reaches a query
