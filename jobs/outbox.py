@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.services.container import Services
 from handlers.keyboards import markup
 from jobs import drop_jobs, job_queue
 from storage import outbox
+from storage.db import Database
 from storage.files import read_bytes
 from storage.outbox import PendingMessage
 
@@ -28,7 +30,9 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 JOB_NAME = "outbox:poll"
 MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retrying
-_lock = asyncio.Lock()
+# One lock per database (so per application and event loop): a module-wide lock left held
+# by a send cut off at shutdown would block the next application in the same process.
+_locks: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 async def _photo_inputs(
@@ -122,7 +126,8 @@ async def _deliver(bot: ExtBot[Any], svc: Services, item: PendingMessage) -> lis
 async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
     """Send everything due now. Returns how many were sent."""
     sent_count = 0
-    async with _lock:  # the poll and a kick must not send the same row twice
+    lock = _locks.setdefault(svc.db, asyncio.Lock())
+    async with lock:  # the poll, a kick and a resume must not send the same row twice
         for item in await outbox.due(svc.db, svc.now()):
             try:
                 ids = await _deliver(bot, svc, item)
@@ -147,10 +152,13 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
                     )
                     await outbox.mark_failed(svc.db, item, str(exc), svc.now())
                 else:
-                    log.info("outbox %s will retry: %s", item.id, exc)
+                    # Debug only: an outage is logged once (bot/network.py), not per retry.
+                    log.debug("outbox %s will retry: %s", item.id, exc)
                     await outbox.mark_retry(
                         svc.db, item, str(exc), svc.now() + outbox.backoff(item.attempts)
                     )
+                if isinstance(exc, NetworkError):
+                    break  # Telegram unreachable: the rest would fail the same way
             else:
                 # Only notifications are remembered under their ref: a "已由 X 受理" note must
                 # not be edited or replied to again by the next clear of the same ref.
@@ -162,6 +170,18 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
 
 async def _poll(context: BotContext) -> None:
     await deliver_due(context.bot, context.services)
+
+
+async def _resume(context: BotContext) -> None:
+    svc = context.services
+    await outbox.retry_now(svc.db, svc.now())
+    await deliver_due(context.bot, svc)
+
+
+def resume(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Telegram answers again: what waited out a backoff goes now, in order."""
+    if app.job_queue is not None and app.running:
+        app.job_queue.run_once(_resume, 0, name="outbox:resume")
 
 
 def kick(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -60,7 +60,7 @@ def html_error(text: str) -> str | None:
         if inner.startswith("/"):
             name = inner[1:].strip().lower()
             if not open_tags:
-                return f'{prefix}Unexpected end tag at byte offset {_offset(text, begin)}'
+                return f"{prefix}Unexpected end tag at byte offset {_offset(text, begin)}"
             expected = open_tags.pop()
             if name != expected:
                 return (
@@ -73,9 +73,9 @@ def html_error(text: str) -> str | None:
             m[1].lower(): m[2] or m[3] or m[4] or "" for m in _ATTRIBUTE.finditer(rest) if m[1]
         }
         if name == "span" and attributes.get("class") != "tg-spoiler":
-            return f'{prefix}Tag "span" must have class "tg-spoiler" at byte offset {_offset(text, begin)}'
+            where = _offset(text, begin)
+            return f'{prefix}Tag "span" must have class "tg-spoiler" at byte offset {where}'
         open_tags.append(name)
     if open_tags:
         return f'{prefix}Can\'t find end tag corresponding to start tag "{open_tags[-1]}"'
     return None
-

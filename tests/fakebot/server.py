@@ -458,6 +458,9 @@ class FakeTelegram:
     async def _m_deleteWebhook(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
         return True
 
+    async def _m_setWebhook(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        return True  # the call (url, secret_token) is in self.calls for tests to check
+
     async def _m_setMyCommands(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
         scope = (p.get("scope") or {}).get("type", "default")
         self.scoped_commands[scope] = p.get("commands", [])
