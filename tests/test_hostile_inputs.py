@@ -114,7 +114,9 @@ async def test_hostile_input_gets_a_short_clear_answer_and_saves_nothing_wrong(
         chat = GROUP if "group_text" in case["input"] else user.id
 
         def answered() -> str | None:
-            said = [message_text(m) for m in tg.sent[since:] if m["chat"]["id"] == chat]
+            # New messages, and the draft message the bot edits in place.
+            said = [message_text(tg.current(m)) for i, m in enumerate(tg.sent)
+                    if m["chat"]["id"] == chat and (i >= since or m.get("_edits"))]  # fmt: skip
             if query_id is not None and query_id in tg.answers:
                 said.append(tg.answers[query_id]["text"] or "")
             return next((s for s in said if any(e in s for e in expect)), None)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from bot.domain.errors import DomainError
 from bot.domain.numbers import NumberError, read_decimal, read_id
-from bot.domain.purchases import parse_line, parse_lines
+from bot.domain.patrols import month_range
+from bot.domain.purchases import parse_line, parse_lines, parse_month
+from bot.domain.reports import parse_period
 
 
 @pytest.mark.parametrize(
@@ -73,3 +76,12 @@ def test_a_flood_of_chinese_numerals_is_not_a_quantity() -> None:
 def test_tiny_exponents_are_refused_too() -> None:
     with pytest.raises(DomainError):
         parse_line("猪肉 1e-999999999斤 1")
+
+
+@pytest.mark.parametrize("text", ["0000", "0000-01", "1999-12", "9999-12"])
+def test_years_no_record_can_be_in_are_refused_not_crashed_on(text: str) -> None:
+    """date(0, 1, 1) raises ValueError: /report 0000 used to answer 出了点问题."""
+    today = date(2026, 11, 23)
+    for parse in (lambda s: parse_period(s, today), lambda s: month_range(s, today), parse_month):
+        with pytest.raises(DomainError):
+            parse(text)

@@ -59,6 +59,14 @@ def read_id(text: str) -> int | None:
     return value if 0 < value <= MAX_ID else None
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100  # the office's records; year 0 or 9999 would crash date()
+
+
+def plausible_year(year: int) -> bool:
+    """A year a record of this office can be in (``date(0, 1, 1)`` raises ValueError)."""
+    return MIN_YEAR <= year <= MAX_YEAR
+
+
 def clip(text: str, limit: int = 16) -> str:
     """What the user typed, short enough to quote back in a refusal."""
     text = text.strip()

@@ -15,7 +15,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from bot.domain.errors import DomainError
-from bot.domain.numbers import MAX_NUMBER_CHARS, NumberError, clip, read_decimal
+from bot.domain.numbers import (
+    MAX_NUMBER_CHARS,
+    NumberError,
+    clip,
+    plausible_year,
+    read_decimal,
+)
 
 CENT = Decimal("0.01")
 
@@ -529,7 +535,7 @@ def parse_month(text: str, today: date | None = None) -> tuple[int, int]:
             month = int(bare[1])
             return (today.year if month <= today.month else today.year - 1), month
     m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", value)
-    if m is None or not 1 <= int(m[2]) <= 12:
+    if m is None or not 1 <= int(m[2]) <= 12 or not plausible_year(int(m[1])):
         raise DomainError(f"月份「{text}」看不懂，请写成 2026-11")
     return int(m[1]), int(m[2])
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from bot.domain import patrols as rules
 from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage, Photo
+from bot.domain.numbers import read_id
 from bot.domain.patrols import Check, ItemState, RoundState, Slot
 from bot.domain.people import Person
 from bot.domain.roles import Role
@@ -482,9 +483,10 @@ async def remove_item(
     async with svc.db.transaction() as tx:
         await repo.seed_default_items(tx, now)
         current = await repo.items(tx, slot)
-        if not number_text.strip().isdigit() or not 1 <= int(number_text) <= len(current):
+        number = read_id(number_text) or 0
+        if not 1 <= number <= len(current):
             raise DomainError(f"请写要删除的序号（1–{len(current)}），可先用 /patrol_items 查看。")
-        item = current[int(number_text) - 1]
+        item = current[number - 1]
         await repo.deactivate_item(tx, item.id)
         await audit.record(
             tx,
@@ -597,9 +599,10 @@ async def remove_holiday(svc: Services, id_text: str, *, by: Person) -> None:
     raw = id_text.strip().lstrip("#")
     if not raw.isdigit():
         raise DomainError("请写要删除的假期编号，例如：/holiday 删除 2")
+    holiday_id = read_id(raw)  # None for ² or a number past 64 bits: no such holiday
     now = svc.now()
     async with svc.db.transaction() as tx:
-        if not await repo.remove_holiday(tx, int(raw)):
+        if holiday_id is None or not await repo.remove_holiday(tx, holiday_id):
             raise DomainError("没有这个编号的假期。")
         await audit.record(
             tx,

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage
+from bot.domain.numbers import read_id
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.services.container import Services
@@ -111,8 +112,11 @@ async def bootstrap_admin(
 async def resolve_person(svc: Services, token: str) -> int:
     """Whom an admin means: a user ID, an @username or a name as /users shows them."""
     key = token.strip()
-    if key.isdigit():
-        return int(key)
+    if key.isdigit():  # also ² and ١٢, which int() refuses or SQLite cannot hold
+        user_id = read_id(key)
+        if user_id is None:
+            raise DomainError(f"没有找到“{key[:20]}”。请用 /users 里的ID、@用户名或名字。")
+        return user_id
     everyone = await people.all_people(svc.db)
     if key.startswith("@"):
         handle = key[1:].lower()
