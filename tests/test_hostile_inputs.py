@@ -50,7 +50,8 @@ def _file(kind: str) -> bytes:
 
 
 def _text(spec: dict[str, Any], key: str) -> str:
-    return str(spec[key]) * int(spec.get("repeat", 1)) + str(spec.get("suffix", ""))
+    body = str(spec[key]) * int(spec.get("repeat", 1))
+    return str(spec.get("prefix", "")) + body + str(spec.get("suffix", ""))
 
 
 async def _counts(app: App) -> dict[str, int]:
