@@ -57,6 +57,9 @@ async def bot_process(env: dict[str, str], cwd: Path) -> AsyncIterator[list[str]
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     log: list[str] = []
+    assert proc.stdout is not None
+    # Read as it comes: a DEBUG log filling the pipe would block the bot.
+    output = asyncio.create_task(proc.stdout.read())
     try:
         yield log
     finally:
@@ -67,8 +70,7 @@ async def bot_process(env: dict[str, str], cwd: Path) -> AsyncIterator[list[str]
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
-        assert proc.stdout is not None
-        log.append((await proc.stdout.read()).decode())
+        log.append((await output).decode())
 
 
 async def test_every_bot_api_call_goes_through_the_proxy_and_its_password_stays_secret(
