@@ -33,12 +33,25 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"后勤助手: configuration error: {err}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.token)
+    setup_logging(settings.log_level, *settings.secrets)
     app = build_application(settings)
     try:
-        # run_polling installs SIGINT/SIGTERM handlers and stops cleanly (post_shutdown
-        # closes the database, so no aiosqlite thread keeps the process alive).
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        # run_polling/run_webhook install SIGINT/SIGTERM handlers and stop cleanly
+        # (post_shutdown closes the database, so no aiosqlite thread keeps the process alive).
+        if settings.webhook_url:
+            host, port = settings.webhook_listen
+            # PTB refuses (403) every request without Telegram's secret-token header.
+            app.run_webhook(
+                listen=host,
+                port=port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     except SchemaTooNewError as err:
         print(f"后勤助手: {err}", file=sys.stderr)
         return 3

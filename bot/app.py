@@ -11,10 +11,11 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOption
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import receiving
+from bot import network, receiving
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
+from bot.network import NetworkWatch
 from bot.services.container import Services
 from bot.telegram import outbox as outbox_sender
 from bot.telegram.state import UserState
@@ -103,11 +104,14 @@ def _user_id(update: object) -> int | None:
 def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     db = Database(settings.db_path)
     services = Services(settings=settings, db=db, clock=clock or Clock())
+    watch = NetworkWatch()  # one log line when Telegram is unreachable, one when it is back
+    request, updates_request = network.requests(settings.proxy, watch)
 
     async def post_init(app: App) -> None:
         await db.open()
         services.bot_username = app.bot.username
         services.kick_outbox = lambda: outbox_sender.kick(app)
+        watch.on_back(lambda: outbox_sender.resume(app))
         app.bot_data[SERVICES_KEY] = services
         await app.bot.set_my_commands(COMMANDS)
         # In groups only /menu works (the rest asks for a private chat): offer only that.
@@ -141,6 +145,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
+        .request(request)  # both through BOT_PROXY when set
+        .get_updates_request(updates_request)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

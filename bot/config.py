@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.escalation import RepairEscalation
@@ -59,6 +60,13 @@ class Settings:
     menu_push_time: time = time(17, 0)
     log_level: str = "INFO"
     sandbox_port: int = 8080  # the try-out's web chat (python -m bot without a token)
+    # Mainland networks: every Bot API call through a proxy (its URL may hold a password).
+    proxy: str | None = field(default=None, repr=False)
+    # Webhook mode instead of polling when a URL is given; the secret is checked on every
+    # request (Telegram's X-Telegram-Bot-Api-Secret-Token header).
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: tuple[str, int] = ("127.0.0.1", 8443)
 
     @property
     def db_path(self) -> Path:
@@ -71,6 +79,20 @@ class Settings:
     @property
     def base_file_url(self) -> str:
         return f"{self.api_server}/file/bot"
+
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to, as in ``BOT_WEBHOOK_URL`` (behind a reverse proxy)."""
+        return urlsplit(self.webhook_url or "").path.strip("/")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log: the token, the webhook secret, proxy credentials."""
+        found = [self.token, self.webhook_secret or ""]
+        if self.proxy:
+            parts = urlsplit(self.proxy)
+            found += [unquote(parts.password or ""), parts.password or ""]
+        return tuple(s for s in found if s)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -140,6 +162,45 @@ def token_given(
     return bool(env.get("BOT_TOKEN", "").strip())
 
 
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a secret_token
+
+
+def _parse_proxy(text: str) -> str:
+    try:
+        parts = urlsplit(text)
+        valid = parts.scheme in PROXY_SCHEMES and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid:  # the text may hold a password: never echo it
+        raise ConfigError(
+            "BOT_PROXY must be a URL such as http://host:port or socks5://user:pass@host:port "
+            f"(scheme one of {', '.join(PROXY_SCHEMES)})"
+        )
+    return text
+
+
+def _parse_webhook(url: str | None, secret: str | None, listen: str | None) -> dict[str, object]:
+    if url is None:
+        if secret or listen:
+            raise ConfigError("BOT_WEBHOOK_SECRET/BOT_WEBHOOK_LISTEN need BOT_WEBHOOK_URL")
+        return {}
+    if not re.match(r"^https://[^/\s]+", url):
+        raise ConfigError(f"BOT_WEBHOOK_URL must be an https:// URL (Telegram's rule), got {url!r}")
+    if secret is None or not _SECRET_RE.match(secret):
+        raise ConfigError(
+            "BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL: 1-256 characters of "
+            "A-Z, a-z, 0-9, _ and -"
+        )
+    values: dict[str, object] = {"webhook_url": url, "webhook_secret": secret}
+    if listen is not None:
+        host, sep, port = listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"BOT_WEBHOOK_LISTEN must be host:port, got {listen!r}")
+        values["webhook_listen"] = (host.strip("[]"), int(port))
+    return values
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
 ) -> Settings:
@@ -205,4 +266,8 @@ def load_settings(
         kwargs["sandbox_port"] = _parse_int("BOT_SANDBOX_PORT", port, minimum=1)
     if level := get("BOT_LOG_LEVEL"):
         kwargs["log_level"] = level.upper()
+    if proxy := get("BOT_PROXY"):
+        kwargs["proxy"] = _parse_proxy(proxy)
+    kwargs.update(_parse_webhook(get("BOT_WEBHOOK_URL"), get("BOT_WEBHOOK_SECRET"),
+                                 get("BOT_WEBHOOK_LISTEN")))  # fmt: skip
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -29,7 +29,8 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest | Forbidden):
         # Telegram unreachable: PTB retries polling by itself; work goes through the outbox.
-        log.warning("network error: %s", error)
+        # bot/network.py logs the outage once; a line per retry would flood the log.
+        log.debug("network error: %s", error)
         return
     log.error("error while handling an update", exc_info=error)
     if isinstance(update, Update):

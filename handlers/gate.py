@@ -35,6 +35,11 @@ async def gate(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         raise ApplicationHandlerStop  # channel posts, service updates: nothing for us
+    if update.callback_query is not None and not update.callback_query.data:
+        # No data (Telegram never sends it for our buttons): PTB would let every button
+        # handler match it, so it is answered here as the stale button it is.
+        await answer(update, t.STALE_BUTTON, alert=True)
+        raise ApplicationHandlerStop
     svc = context.services
     chat = update.effective_chat
     # A private chat with the bot has the user's id; anything else never becomes their address.

@@ -51,9 +51,18 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(t.UNKNOWN_COMMAND)
 
 
+# Message fields -> the kind whose explanation fits (an animation is also a document).
+_KINDS = (("sticker", "sticker"), ("voice", "voice"), ("audio", "voice"), ("video", "video"),
+          ("video_note", "video"), ("animation", "video"), ("location", "location"),
+          ("venue", "location"), ("contact", "contact"), ("poll", "poll"),
+          ("document", "document"))  # fmt: skip
+
+
 async def on_anything_else(update: Update, context: BotContext) -> None:
-    if update.effective_message:
-        await update.effective_message.reply_text(t.NOT_UNDERSTOOD)
+    message = update.effective_message
+    if message:
+        kind = next((k for field, k in _KINDS if getattr(message, field, None)), None)
+        await message.reply_text(t.UNSUPPORTED[kind] if kind else t.NOT_UNDERSTOOD)
 
 
 async def on_stale_button(update: Update, context: BotContext) -> None:

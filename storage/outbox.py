@@ -108,11 +108,16 @@ async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | 
 
 
 async def due(db: Database, now: datetime, limit: int = 50) -> list[PendingMessage]:
+    # A chat's messages go out in the order they were written: a row waiting out its
+    # backoff holds back the later rows of its chat (else they would overtake it).
     rows = await db.fetchall(
-        "SELECT id, chat_id, kind, payload, ref, attempts, sending_at FROM outbox"
+        "SELECT id, chat_id, kind, payload, ref, attempts, sending_at FROM outbox AS o"
         " WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.chat_id = o.chat_id"
+        "   AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL"
+        "   AND e.next_attempt_at > ?)"
         " ORDER BY id LIMIT ?",
-        (to_db(now), limit),
+        (to_db(now), to_db(now), limit),
     )
     return [
         PendingMessage(
@@ -172,6 +177,16 @@ async def mark_retry(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
             " sending_at = CASE WHEN ? THEN sending_at END WHERE id = ?",
             (error[:500], to_db(retry_at), maybe_sent, item.id),
+        )
+
+
+async def retry_now(db: Database, now: datetime) -> int:
+    """Make every row waiting out a backoff due now (Telegram is reachable again)."""
+    async with db.transaction() as tx:
+        return await tx.rowcount(
+            "UPDATE outbox SET next_attempt_at = ?"
+            " WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at > ?",
+            (to_db(now), to_db(now)),
         )
 
 

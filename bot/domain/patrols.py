@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import DomainError
+from bot.domain.numbers import plausible_year
 from bot.domain.timeofday import read_time_of_day
 
 # After the reminder, how long before a round that is still not submitted counts as missed.
@@ -419,7 +420,7 @@ def month_range(text: str | None, today: date) -> tuple[date, date]:
         first = date(today.year - (month > today.month), month, 1)
     elif key and key not in ("本月", "这个月"):
         m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?", key)
-        if not m or not 1 <= int(m[2]) <= 12:
+        if not m or not 1 <= int(m[2]) <= 12 or not plausible_year(int(m[1])):
             raise DomainError("请写成 2026-11 这样的年月。")
         first = date(int(m[1]), int(m[2]), 1)
     else:

@@ -11,10 +11,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from bot.domain.errors import DomainError, ReasonRequired
+from bot.domain.numbers import (
+    MAX_NUMBER_CHARS,
+    NumberError,
+    clip,
+    plausible_year,
+    read_decimal,
+)
 
 CENT = Decimal("0.01")
 
@@ -96,6 +103,8 @@ def _cn_integer(text: str) -> int:
 
 def chinese_number(text: str) -> Decimal:
     """Convert a Chinese numeral (``二十``, ``两``, ``十五``, ``三百``, ``三点五``, ``半``)."""
+    if len(text) > MAX_NUMBER_CHARS:  # 万万万…: unbounded recursion and a 10**16000 result
+        raise ValueError(text)
     if text == "半":
         return Decimal("0.5")
     if "点" in text:
@@ -171,12 +180,11 @@ def normalise(text: str) -> str:
 
 def _number(text: str, what: str) -> Decimal:
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise DomainError(f"{what}「{text}」不是数字") from None
-    if not value.is_finite():
-        raise DomainError(f"{what}「{text}」不是数字")
-    return value
+        return read_decimal(text)  # bounded first: 1e999999999 once froze the bot
+    except NumberError as err:
+        if err.too_large:
+            raise DomainError(f"{what}「{clip(text)}」太大了，请检查") from None
+        raise DomainError(f"{what}「{clip(text)}」不是数字") from None
 
 
 def _places(value: Decimal) -> int:
@@ -713,7 +721,7 @@ def parse_month(text: str, today: date | None = None) -> tuple[int, int]:
             month = int(bare[1])
             return (today.year if month <= today.month else today.year - 1), month
     m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", value)
-    if m is None or not 1 <= int(m[2]) <= 12:
+    if m is None or not 1 <= int(m[2]) <= 12 or not plausible_year(int(m[1])):
         raise DomainError(f"月份「{text}」看不懂，请写成 2026-11")
     return int(m[1]), int(m[2])
 

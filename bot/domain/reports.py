@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.domain.errors import DomainError
+from bot.domain.numbers import MIN_YEAR, plausible_year
 from bot.domain.purchases import normalise, parse_month
 
 
@@ -42,6 +43,10 @@ def parse_period(text: str, today: date) -> Period:
     year_only = re.fullmatch(r"(\d{4})年?", value)
     if year_only is not None:
         year = int(year_only[1])
+        if not plausible_year(year) and year < today.year:
+            raise DomainError(
+                f"看不懂「{year_only[0]}」。请写 {MIN_YEAR} 年以后的年份，如 /report 2026。"
+            )
         if year > today.year:
             raise DomainError(f"{year}年还没到，没有可统计的记录。")
         last = min(date(year, 12, 31), today)

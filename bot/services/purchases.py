@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from bot.callbacks import PurchaseCheckAction, button
 from bot.domain.errors import DomainError
+from bot.domain.ids import parse_id
 from bot.domain.messages import OutMessage, Photo
+from bot.domain.numbers import clip
 from bot.domain.people import Person
 from bot.domain.purchases import (
     MAX_LINES,
@@ -44,8 +46,10 @@ PRICE_WINDOW_DAYS = 30
 MAX_PHOTOS = 10  # one Telegram album: the supervisor sees them all at once
 PUBLIC_ALIGN = ("left", "left", "left", "right", "right", "right", "left", "left", "left")
 
-_DELETE_RE = re.compile(r"^(?:删|删除|去掉)\s*第?\s*(\d{1,3})\s*(?:行|项)?$")
-_REPLACE_RE = re.compile(r"^(?:改|修改)\s*第?\s*(\d{1,3})\s*(?:行|项)?\s*[:：]?\s+(.+)$")
+# Any number of digits: 改 99999999999999999999 … is a line that does not exist, not an item
+# named "改 9999…"; parse_id keeps it away from SQLite's 64-bit integers.
+_DELETE_RE = re.compile(r"^(?:删|删除|去掉)\s*第?\s*(\d+)\s*(?:行|项)?$")
+_REPLACE_RE = re.compile(r"^(?:改|修改)\s*第?\s*(\d+)\s*(?:行|项)?\s*[:：]?\s+(.+)$")
 
 
 def ref(purchase_id: int) -> str:
@@ -122,15 +126,15 @@ async def _apply_text(
     note: str | None = None
     bad: list[BadLine] = []
     if m := _DELETE_RE.match(command):
-        number = int(m[1])
-        if not await repo.delete_line(tx, purchase_id, number):
-            raise DomainError(t.NO_SUCH_LINE.format(n=number))
+        number = parse_id(m[1]) or 0
+        if not number or not await repo.delete_line(tx, purchase_id, number):
+            raise DomainError(t.NO_SUCH_LINE.format(n=clip(m[1])))
         note = t.line_deleted(number)
     elif m := _REPLACE_RE.match(command):
-        number = int(m[1])
+        number = parse_id(m[1]) or 0
         line = parse_line(m[2])
-        if not await repo.replace_line(tx, purchase_id, number, line, cert_items):
-            raise DomainError(t.NO_SUCH_LINE.format(n=number))
+        if not number or not await repo.replace_line(tx, purchase_id, number, line, cert_items):
+            raise DomainError(t.NO_SUCH_LINE.format(n=clip(m[1])))
         note = t.line_replaced(number)
     elif command:
         parsed = parse_lines(command)

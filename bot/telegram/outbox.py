@@ -178,7 +178,8 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
                     )
                     await outbox.mark_failed(svc.db, item, str(exc), svc.now())
                 else:
-                    log.info("outbox %s will retry: %s", item.id, exc)
+                    # Debug only: an outage is logged once (bot/network.py), not per retry.
+                    log.debug("outbox %s will retry: %s", item.id, exc)
                     await outbox.mark_retry(
                         svc.db,
                         item,
@@ -187,6 +188,8 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
                         # A timeout may come after Telegram took the message.
                         maybe_sent=isinstance(exc, TimedOut),
                     )
+                if isinstance(exc, NetworkError):
+                    break  # Telegram unreachable: the rest would fail the same way
             else:
                 # Only notifications are remembered under their ref: a "已由 X 受理" note must
                 # not be edited or replied to again by the next clear of the same ref.
@@ -198,6 +201,18 @@ async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
 
 async def _poll(context: BotContext) -> None:
     await deliver_due(context.bot, context.services)
+
+
+async def _resume(context: BotContext) -> None:
+    svc = context.services
+    await outbox.retry_now(svc.db, svc.now())
+    await deliver_due(context.bot, svc)
+
+
+def resume(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Telegram answers again: what waited out a backoff goes now, in order."""
+    if app.job_queue is not None and app.running:
+        app.job_queue.run_once(_resume, 0, name="outbox:resume")
 
 
 def kick(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

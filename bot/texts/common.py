@@ -14,6 +14,16 @@ RESENT_NOTE = "（重发：如果已经收到过这条消息，请忽略）"
 STALE_BUTTON = "这个按钮已失效，请重新打开最新的消息。"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看您能用的功能。"
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能。"
+# What the bot says to things it cannot use, by kind of message (instead of "没看懂").
+UNSUPPORTED = {
+    "sticker": "收到贴纸🙂 不过后勤助手只看得懂文字和照片。发送 /help 查看您能用的功能。",
+    "voice": "暂时听不了语音，请打字说明。发送 /help 查看您能用的功能。",
+    "video": "暂不支持视频。报修请发照片，并配上文字说明（如“教学楼302教室 门锁坏了”）。",
+    "location": "收到位置，但这里用不上。报修时请在说明里写明地点，如“教学楼302教室”。",
+    "contact": "收到联系人，但这里用不上。要邀请同事，请联系管理员生成邀请链接。",
+    "poll": "后勤助手不参与投票。发送 /help 查看您能用的功能。",
+    "document": "暂不支持这类文件。请发送照片或图片文件（JPG/PNG）。",
+}
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 EXPORT_USAGE = (

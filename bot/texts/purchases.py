@@ -127,6 +127,12 @@ def _lines_block(
     return out
 
 
+def _short(reason: str) -> str:
+    """A reason may quote what was typed (万万万… of 4,000 characters): keep its start and
+    its end, which says what is wrong."""
+    return reason if len(reason) <= 80 else f"{reason[:30]}…{reason[-40:]}"
+
+
 def preview(
     purchase: Purchase, bad: Iterable[BadLine], cert_items: tuple[str, ...],
     note: str | None = None,
@@ -148,7 +154,7 @@ def preview(
     bad = list(bad)
     if bad:
         parts.append("\n<b>以下几行没看懂，未加入：</b>")
-        parts += [f"✖ {esc(b.text[:60])}\n　{esc(b.reason)}" for b in bad[:MAX_BAD_SHOWN]]
+        parts += [f"✖ {esc(b.text[:60])}\n　{esc(_short(b.reason))}" for b in bad[:MAX_BAD_SHOWN]]
         if len(bad) > MAX_BAD_SHOWN:
             parts.append(f"……还有 {len(bad) - MAX_BAD_SHOWN} 行没看懂，请检查格式后重发。")
     parts.append(f"\n{DRAFT_HINT}")

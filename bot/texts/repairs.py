@@ -188,6 +188,22 @@ CAPTION_NO_WORDS = (
     "照片收到了，但说明里没有文字。请再发一句：在哪里、什么坏了，例如：\n"
     "教学楼302教室 门锁坏了，关不上"
 )
+PHOTO_KEPT = "照片已保留：请直接回复一句说明（在哪里、什么坏了），或发送 /cancel 放弃这张照片。"
+
+
+def caption_refused(reason: str) -> str:
+    """A caption that cannot make a report: the photo waits, and the user is told so."""
+    return reason if reason == CAPTION_NO_WORDS else f"{reason}\n{PHOTO_KEPT}"
+
+
+def photos_still_waiting(count: int) -> str:
+    """A new report was made while earlier photos wait for words: they are not in it."""
+    return (
+        f"之前发的 {count} 张照片还在等说明，没有放进这张报修单。"
+        "请直接回复一句说明，或发送 /cancel 放弃它们。"
+    )
+
+
 SEE_PHOTO = "（见照片）"  # the description of a report whose caption named only the place
 CAPTION_TIMEOUT = "刚才的照片没有等到说明，请重新发送带说明的照片，或用 /repair 一步步报修。"
 

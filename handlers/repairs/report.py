@@ -85,12 +85,21 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
     if caption:
         try:
             await submit_caption(context, person, message.chat_id, caption, (photo,))
-        except DomainError:  # e.g. a caption of only emoji: the photo waits for a better one
+        except DomainError as err:  # only emoji, too long: the photo waits for better words
             _add_waiting_photos(context, [photo_dict(photo)])
-            raise
+            raise DomainError(t.caption_refused(err.message)) from None
+        await _tell_still_waiting(context, message.chat_id)
         return
     _add_waiting_photos(context, [photo_dict(photo)])
     await say(update, t.ASK_CAPTION)
+
+
+async def _tell_still_waiting(context: BotContext, chat_id: int) -> None:
+    """Photos refused earlier never join a later report unannounced: say they still wait."""
+    assert context.user_data is not None
+    pending = context.user_data.repair_pending
+    if pending is not None and pending.get("kind") == "caption" and pending.get("photos"):
+        await context.bot.send_message(chat_id, t.photos_still_waiting(len(pending["photos"])))
 
 
 def _add_waiting_photos(context: BotContext, photos: list[dict[str, Any]]) -> None:
@@ -161,7 +170,9 @@ async def _album_complete(context: BotContext) -> None:
             )
         except DomainError as err:
             _add_waiting_photos(context, list(album["photos"]))
-            await context.bot.send_message(job.chat_id, esc(err.message))
+            await context.bot.send_message(job.chat_id, esc(t.caption_refused(err.message)))
+        else:
+            await _tell_still_waiting(context, job.chat_id)
     else:
         _add_waiting_photos(context, list(album["photos"]))
         await context.bot.send_message(job.chat_id, t.ASK_CAPTION)
