@@ -59,6 +59,7 @@ async def purchase_lines_between(db: Database, first: date, last: date) -> list[
     rows = await db.fetchall(
         "SELECT p.id, p.state, p.purchase_date, p.supplier AS purchase_supplier,"
         " p.purchaser_name, p.confirmed_by_name, p.confirmed_at, p.reject_reason,"
+        " p.posted_on IS NOT NULL AS posted,"
         " l.item, l.quantity, l.unit, l.unit_key, l.unit_price, l.amount, l.supplier"
         " FROM purchases p JOIN purchase_lines l ON l.purchase_id = p.id"
         " WHERE p.purchase_date BETWEEN ? AND ? AND p.state IN ('confirmed', 'rejected')"
@@ -81,6 +82,7 @@ async def purchase_lines_between(db: Database, first: date, last: date) -> list[
             confirmed_by_name=r["confirmed_by_name"],
             confirmed_at=_when(r["confirmed_at"]),
             reject_reason=r["reject_reason"],
+            posted=bool(r["posted"]),
         )
         for r in rows
     ]

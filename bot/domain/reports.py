@@ -118,6 +118,7 @@ class PurchaseLineRecord:
     confirmed_by_name: str | None
     confirmed_at: datetime | None
     reject_reason: str | None
+    posted: bool = False  # shown in the public 公示 posting
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,19 @@ class RepairStats:
         return self.by_state.get(state.value, 0)
 
     @property
+    def state_verified(self) -> int:
+        return self.state(RepairState.VERIFIED)
+
+    @property
+    def state_done(self) -> int:
+        """Fixed, waiting for the reporter's 验收."""
+        return self.state(RepairState.DONE)
+
+    @property
+    def state_rejected(self) -> int:
+        return self.state(RepairState.REJECTED)
+
+    @property
     def open(self) -> int:
         """Not yet fixed: 待受理, 已受理, 维修中, 搁置."""
         waiting = (RepairState.NEW, RepairState.ACCEPTED, RepairState.IN_PROGRESS)
@@ -245,6 +259,7 @@ class Rejection:
 @dataclass(frozen=True)
 class PurchaseStats:
     confirmed: int = 0
+    posted: int = 0  # of the confirmed purchases, how many were in the public posting
     lines: int = 0
     amount: Decimal = Decimal("0.00")
     by_category: dict[str, Decimal] = field(default_factory=dict)
@@ -420,6 +435,7 @@ def purchase_stats(
         )
     return PurchaseStats(
         confirmed=len({line.purchase_id for line in confirmed}),
+        posted=len({line.purchase_id for line in confirmed if line.posted}),
         lines=len(confirmed),
         amount=sum((line.amount for line in confirmed), Decimal("0.00")),
         by_category=_ranked_money(by_category),

@@ -17,13 +17,13 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on a server; must precede any pyplot import elsewhere
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from bot.domain.reports import Report  # noqa: E402
-from bot.render.fonts import BUNDLED_FONT, font_source  # noqa: E402
+from bot.domain.reports import Report
+from bot.render.fonts import BUNDLED_FONT, font_source
 
 WIDTH_IN = 7.5
 PANEL_IN = 3.0
