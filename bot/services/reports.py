@@ -311,7 +311,8 @@ async def send_weekly_digest(svc: Services, now: datetime) -> int:
             for person in await people.with_role(tx, role):
                 if person.chat_id is not None:
                     chats[person.chat_id] = None
-        if not await repo.claim_digest(tx, monday, now, len(chats)):
+        # Nobody to tell yet (a fresh install): leave the week unclaimed for the next run.
+        if not chats or not await repo.claim_digest(tx, monday, now, len(chats)):
             return 0
         for chat_id in chats:
             await outbox.enqueue(tx, chat_id, msg, ref=f"digest:{monday}", now=now)

@@ -234,10 +234,11 @@ def _canteen_section(r: Report, span: str) -> Section:
             + "。"
         )
         moves = [w for t in p.price_trends if (w := _trend_words(t))]
+        compared = [t for t in p.price_trends if t.change is not None]
         if moves:
             text.append(f"常购的 {len(p.price_trends)} 种食材中，" + "，".join(moves) + "。")
-        elif p.price_trends:
-            text.append(f"常购的 {len(p.price_trends)} 种食材价格基本平稳（变化在 5% 以内）。")
+        elif compared:
+            text.append(f"常购的 {len(compared)} 种食材价格基本平稳（变化在 5% 以内）。")
     if p.rejected:
         reasons = "、".join(dict.fromkeys(r.reason for r in p.rejected if r.reason))
         text.append(
