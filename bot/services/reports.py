@@ -250,7 +250,7 @@ def _count(kind: str, recs: Records) -> int:
         return sum(1 for line in recs.purchase_lines if line.state == "confirmed")
     if kind == "patrols":
         return len(recs.rounds)
-    return len(recs.repairs) + len(recs.purchase_lines) + len(recs.rounds)
+    return sum(_count(k, recs) for k in ("repairs", "purchases", "patrols"))
 
 
 async def export(svc: Services, kind: str, text: str, *, by: Person) -> Export | None:
