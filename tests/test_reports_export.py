@@ -195,7 +195,8 @@ async def test_period_queries_use_indexes_so_old_years_are_not_read(tmp_path: An
             "purchases": "SELECT p.id FROM purchases p JOIN purchase_lines l"
             " ON l.purchase_id = p.id WHERE p.purchase_date BETWEEN '2025-01-01' AND '2025-12-31'"
             " AND p.state IN ('confirmed', 'rejected')",
-            "rounds": "SELECT id FROM patrol_rounds WHERE day BETWEEN '2025-01-01' AND '2025-12-31'",
+            "rounds": "SELECT id FROM patrol_rounds"
+            " WHERE day BETWEEN '2025-01-01' AND '2025-12-31'",
         }
         for name, sql in plans.items():
             plan = " ".join(r[3] for r in await db.fetchall("EXPLAIN QUERY PLAN " + sql))

@@ -181,9 +181,11 @@ def write_xlsx(sheets: list[Sheet], *, tz: tzinfo = DEFAULT_TZ) -> bytes:
             ws.auto_filter.ref = f"A1:{get_column_letter(width)}{len(sheet.rows) + 1}"
         for c in range(width):
             fmt = sheet.number_formats.get(c)
-            values = [sheet.header[c], *(row[c] for row in sheet.rows if c < len(row))]
+            # Distinct values only: a year's sheet repeats the same places and names
+            # thousands of times, and measuring each once keeps the export fast.
+            values = {sheet.header[c], *(row[c] for row in sheet.rows if c < len(row))}
             if sheet.totals is not None and c < len(sheet.totals):
-                values.append(sheet.totals[c])
+                values.add(sheet.totals[c])
             longest = max(
                 (max((display_width(line) for line in _text_of(v, fmt).split("\n")), default=0))
                 for v in values

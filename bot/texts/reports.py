@@ -374,6 +374,8 @@ PATROL_HEADERS = ["日期", "班次", "时间", "结果", "提交人", "提交�
                   "已整改"]  # fmt: skip
 EXPORT_KIND_NAMES = {"repairs": "报修记录", "purchases": "采购台账", "patrols": "巡查记录",
                      "all": "后勤记录"}  # fmt: skip
+
+
 def export_name(kind: str, period: Period) -> str:
     return f"{EXPORT_KIND_NAMES[kind]}_{period.first:%Y%m%d}-{period.last:%Y%m%d}.xlsx"
 
