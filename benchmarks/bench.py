@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -100,12 +101,25 @@ async def report_year(years: int, repeat: int = 3) -> None:
                     await run()
                     times.append(time.perf_counter() - begin)
                 label = f"{name} ({years} year(s) in the database)"
-                print(f"{label:<44} median {statistics.median(times) * 1000:8.0f} ms   (n={repeat})")
+                median = statistics.median(times) * 1000
+                print(f"{label:<44} median {median:8.0f} ms   (n={repeat})")
         finally:
             await db.close()
 
 
+def machine_load() -> None:
+    """The machine is shared: how busy it is now, to read the numbers below against."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    loop = (time.perf_counter() - start) * 1000
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{'(calibration) 5M-step Python loop':<44} {loop:8.0f} ms   load average {load:.1f}")
+
+
 def main() -> None:
+    machine_load()
     bench("parse 20 purchase lines", lambda: parse_lines(LINES), 500)
     photo = jpeg_bytes(4000, 3000)
     bench("normalise a 4000x3000 JPEG", lambda: normalize_image(photo), 10)

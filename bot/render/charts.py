@@ -21,6 +21,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from bot.domain.reports import Report
 from bot.render.fonts import BUNDLED_FONT, font_source
@@ -81,8 +82,9 @@ def _barh(ax: Axes, title: str, values: dict[str, float], color: str, money: boo
     ax.bar_label(bars, labels=texts, padding=3, fontsize=10)
     ax.set_title(title, loc="left", fontsize=13)
     ax.set_xlim(0, max(numbers) * 1.25)
+    ax.set_xticks([])  # every bar carries its number; an axis would only repeat it
+    ax.spines["bottom"].set_visible(False)
     ax.tick_params(axis="y", labelsize=11)
-    ax.tick_params(axis="x", labelsize=9)
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -102,6 +104,7 @@ def _spend(ax: Axes, report: Report) -> None:
     ax.bar(range(len(labels)), [float(v) for v in w.spend], color=BLUE)
     ax.set_title(title, loc="left", fontsize=13)
     _week_ticks(ax, labels)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.tick_params(axis="y", labelsize=9)
     ax.spines[["top", "right"]].set_visible(False)
 
@@ -142,7 +145,7 @@ def report_png(report: Report) -> bytes:
         axes = fig.subplots(4, 1)
         r, p = report.repairs, report.purchases
         by_category = {k: float(v) for k, v in r.by_category.items()}
-        _barh(axes[0], f"报修按类别（共 {r.total} 单）", by_category, BLUE, money=False)
+        _barh(axes[0], f"报修按类别（共 {r.total:,} 单）", by_category, BLUE, money=False)
         _spend(axes[1], report)
         _patrols(axes[2], report)
         spend_title = f"采购按类别（合计 ¥{p.amount:,.2f}）"

@@ -159,6 +159,11 @@ def _trend_words(trend: PriceTrend) -> str | None:
     )
 
 
+def _share(part: Decimal, whole: Decimal) -> str:
+    value = part / whole * 100
+    return "不到 1%" if value < Decimal("0.5") else f"{value:.0f}%"
+
+
 def _repairs_section(r: Report, span: str) -> Section:
     rp = r.repairs
     if rp.total == 0:
@@ -216,7 +221,7 @@ def _canteen_section(r: Report, span: str) -> Section:
         text.append(f"{NO_RECORDS}：{span}没有经确认的采购记录。")
     else:
         posted = (
-            "并全部公示"
+            "并公示"
             if p.posted == p.confirmed
             else (f"，其中 {count(p.posted)} 笔已公示" if p.posted else "")
         )
