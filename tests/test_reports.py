@@ -373,3 +373,34 @@ async def test_unreadable_report_period_is_explained(
 ) -> None:
     await tg.send_text(people.supervisor, "/report 明年<b>")
     assert "看不懂" in (await tg.message(people.supervisor.id))["text"]
+
+
+def test_chart_is_drawn_in_the_bundled_cjk_font_with_no_missing_glyphs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.domain.periods import Period
+    from bot.domain.reports import Records, Targets, compute
+    from bot.render import charts, fonts
+
+    monkeypatch.delenv("BOT_FONT_PATH", raising=False)
+    fonts.reset_font_cache()
+    charts.chart_font.cache_clear()
+    font = charts.chart_font()
+    if fonts.font_source().path == fonts.BUNDLED_FONT:  # no system CJK font on this machine
+        assert font.path == fonts.BUNDLED_FONT
+    assert "Noto Sans" in font.family or "CJK" in font.family or "Hei" in font.family
+    empty = Records(Period(date(2026, 11, 1), date(2026, 11, 30), "2026年11月"), [], [], [], [])
+    report = compute(empty, targets=Targets(), categories=DEFAULT_PURCHASE_CATEGORIES,
+                     repair_days=[])  # fmt: skip
+    import warnings
+
+    with warnings.catch_warnings():
+        # matplotlib warns "Glyph … missing from font(s)" when it falls back: make it fail.
+        warnings.simplefilter("error")
+        png = charts.report_png(report)
+    picture = Image.open(io.BytesIO(png)).convert("L")
+    # The title and the four 「本期无记录」 notes are drawn: dark pixels in the title band.
+    width, _ = picture.size
+    title_band = picture.crop((0, 0, width, 40))
+    darkest, _ = title_band.getextrema()  # type: ignore[misc]
+    assert darkest < 100

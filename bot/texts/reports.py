@@ -17,6 +17,7 @@ from bot.domain.reports import PriceTrend, Report
 USAGE_HINT = USAGE
 NO_RECORDS = "本期无记录"
 STEADY_PERCENT = 5.0  # a price change within ±5% reads as 基本平稳
+APPENDIX_REPEATS = 20  # the worst repeat faults in the appendix; the full list is in /export
 
 
 def esc(text: str) -> str:
@@ -325,7 +326,7 @@ def _tables(r: Report) -> list[Table]:
         Table("附表3 报修最多的地点与重复故障", ["地点", "类别", "次数"],
               rows_or_none([[pl.location, "（全部）", str(pl.count)] for pl in rp.top_places]
                            + [[pl.location, pl.category or "", str(pl.count)]
-                              for pl in rp.repeat_faults], 3)),
+                              for pl in rp.repeat_faults[:APPENDIX_REPEATS]], 3)),
         Table("附表4 采购按类别", ["类别", "金额（元）"],
               rows_or_none([[c, f"{v:,.2f}"] for c, v in p.by_category.items()], 2)),
         Table("附表5 采购按供应商", ["供应商", "金额（元）"],
