@@ -222,6 +222,11 @@ def summary_sheet(rep: Report) -> Sheet:
                          ("进行中", pt.open)], True)  # fmt: skip
     block("巡查隐患（处）", [("发现", pt.abnormal), ("转报修", pt.repairs),
                              ("已整改", pt.repairs_done)], False)  # fmt: skip
+    block("报修最多的地点（次）", [(pl.location, pl.count) for pl in rp.top_places], False)
+    block("重复故障（次）", [(f"{pl.location} {pl.category}", pl.count)
+                            for pl in rp.repeat_faults[:t.APPENDIX_REPEATS]], False)  # fmt: skip
+    block("常购食材期末单价（元）", [(f"{tr.item}（元/{tr.unit}）", tr.last)
+                                    for tr in p.price_trends], False)  # fmt: skip
     block("食谱（周）", [("本期周数", m.weeks), ("已公布", m.published),
                          ("按时公布", m.on_time)], False)  # fmt: skip
     return Sheet("汇总", ["项目", rep.period.label], rows, number_formats={1: "#,##0.##"})
@@ -296,6 +301,13 @@ async def send_weekly_digest(svc: Services, now: datetime) -> int:
     monday = digest_week(now, svc)
     if await repo.digest_sent(svc.db, monday):
         return 0  # skip drawing; the claim below still decides
+    chats: dict[int, None] = {}
+    for role in (Role.SUPERVISOR, Role.ADMIN):
+        for person in await people.with_role(svc.db, role):
+            if person.chat_id is not None:
+                chats[person.chat_id] = None
+    if not chats:
+        return 0  # nobody to tell yet (a fresh install): the week stays unclaimed
     sunday = monday + timedelta(days=6)
     period = Period(monday, sunday, f"{monday:%m月%d日}—{sunday:%m月%d日}", "week")
     _, rep = await numbers(svc, period)
@@ -306,13 +318,7 @@ async def send_weekly_digest(svc: Services, now: datetime) -> int:
                                   now=now.astimezone(svc.settings.timezone))  # fmt: skip
     msg = OutMessage(text, photos=(Photo(path=path),))
     async with svc.db.transaction() as tx:
-        chats: dict[int, None] = {}
-        for role in (Role.SUPERVISOR, Role.ADMIN):
-            for person in await people.with_role(tx, role):
-                if person.chat_id is not None:
-                    chats[person.chat_id] = None
-        # Nobody to tell yet (a fresh install): leave the week unclaimed for the next run.
-        if not chats or not await repo.claim_digest(tx, monday, now, len(chats)):
+        if not await repo.claim_digest(tx, monday, now, len(chats)):
             return 0
         for chat_id in chats:
             await outbox.enqueue(tx, chat_id, msg, ref=f"digest:{monday}", now=now)
