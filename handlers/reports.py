@@ -65,10 +65,9 @@ async def on_export(update: Update, context: BotContext, person: Person) -> None
     request = _export_request(message.text or "")
     assert request is not None  # the filter let only these through
     kind, text = request
-    svc = context.services
-    export = await service.export(svc, kind, text or "month", by=person)
-    if export is None:
-        await say(update, t.export_empty(kind, service.period_of(svc, text or "month")))
+    export = await service.export(context.services, kind, text or "month", by=person)
+    if export.data is None:
+        await say(update, export.caption)
         return
     await message.reply_document(export.data, filename=export.file_name, caption=export.caption)
 

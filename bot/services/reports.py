@@ -118,7 +118,7 @@ EXPORT_KINDS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Export:
-    data: bytes
+    data: bytes | None  # None: the period holds nothing of this kind; ``caption`` says so
     file_name: str
     caption: str
 
@@ -258,15 +258,14 @@ def _count(kind: str, recs: Records) -> int:
     return sum(_count(k, recs) for k in ("repairs", "purchases", "patrols"))
 
 
-async def export(svc: Services, kind: str, text: str, *, by: Person) -> Export | None:
-    """The period's records of ``kind`` (or all, with a summary sheet) as .xlsx; None when
-    the period holds nothing of that kind."""
+async def export(svc: Services, kind: str, text: str, *, by: Person) -> Export:
+    """The period's records of ``kind`` (or all, with a summary sheet) as .xlsx."""
     _check(by)
     period = period_of(svc, text)
     recs = await records(svc, period)
     n = _count(kind, recs)
     if n == 0:
-        return None
+        return Export(None, "", t.export_empty(kind, period))
     data = await asyncio.to_thread(_workbook, svc, kind, recs)
     async with svc.db.transaction() as tx:
         await audit.record(tx, now=svc.now(), actor_id=by.user_id, actor_name=by.name,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from bot.domain.periods import USAGE, Period
+from bot.domain.periods import Period
 from bot.domain.reports import PriceTrend, Report
 
-USAGE_HINT = USAGE
 NO_RECORDS = "本期无记录"
 STEADY_PERCENT = 5.0  # a price change within ±5% reads as 基本平稳
 APPENDIX_REPEATS = 20  # the worst repeat faults in the appendix; the full list is in /export
@@ -433,7 +432,3 @@ def digest(r: Report, overdue: list[OverdueItem], waiting_purchases: int) -> str
 
 def overdue_item(number: int, location: str, late_hours: float) -> OverdueItem:
     return OverdueItem(f"报修单 #{number} {location}".strip(), f"超时 {hours(late_hours)}")
-
-
-def digest_stamp(now: datetime) -> str:
-    return f"{now:%Y-%m-%d %H:%M}"
