@@ -34,6 +34,7 @@ def _export_request(text: str) -> tuple[str, str] | None:
     rest = m[2].strip()
     if kind in ("repairs", "all"):
         return kind, rest
+    # Whether the text names one month does not depend on the day, so the wall date will do.
     if kind in ("purchases", "patrols") and rest and not is_month(rest, date.today()):
         return kind, rest
     return None
