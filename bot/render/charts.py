@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,9 @@ DPI = 110
 BLUE, GREEN, ORANGE, RED, GREY = "#3b73b9", "#4caf50", "#f5a623", "#d0021b", "#9b9b9b"
 NO_RECORDS = "本期无记录"
 MAX_BARS = 8  # categories beyond this are summed as 其他, so labels stay readable
+# rc_context changes matplotlib's global rcParams for the duration of a drawing; two
+# reports drawn at once in worker threads must not restore each other's settings midway.
+_DRAWING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -134,24 +138,30 @@ def _money(values: dict[str, Decimal]) -> dict[str, float]:
 def report_png(report: Report) -> bytes:
     """The picture for ``report``: repairs by category, spend per week, patrol completion
     per week, purchases by category. Every number comes from ``report``."""
-    font = chart_font()
     # Artists read rcParams when they are made, so every text (titles, ticks, bar labels,
     # the legend) gets the CJK font; unicode_minus off because the font has no U+2212.
-    with matplotlib.rc_context({"font.family": [font.family], "axes.unicode_minus": False}):
-        fig = Figure(figsize=(WIDTH_IN, PANEL_IN * 4 + 0.6), dpi=DPI)
-        FigureCanvasAgg(fig)
-        # Fixed margins instead of a layout engine: the panels are always the same four,
-        # and "constrained" layout costs more than the drawing itself.
-        fig.subplots_adjust(left=0.14, right=0.97, top=0.925, bottom=0.03, hspace=0.4)
-        fig.suptitle(f"后勤工作统计 · {report.period.label}", fontsize=15, y=0.99)
-        axes = fig.subplots(4, 1)
-        r, p = report.repairs, report.purchases
-        by_category = {k: float(v) for k, v in r.by_category.items()}
-        _barh(axes[0], f"报修按类别（共 {r.total:,} 单）", by_category, BLUE, money=False)
-        _spend(axes[1], report)
-        _patrols(axes[2], report)
-        spend_title = f"采购按类别（合计 ¥{p.amount:,.2f}）"
-        _barh(axes[3], spend_title, _money(p.by_category), GREEN, money=True)
-        out = io.BytesIO()
-        fig.savefig(out, format="png", facecolor="white")
+    with _DRAWING:
+        font = chart_font()
+        with matplotlib.rc_context({"font.family": [font.family], "axes.unicode_minus": False}):
+            return _draw(report)
+
+
+def _draw(report: Report) -> bytes:
+    """The four panels, under the caller's rcParams."""
+    fig = Figure(figsize=(WIDTH_IN, PANEL_IN * 4 + 0.6), dpi=DPI)
+    FigureCanvasAgg(fig)
+    # Fixed margins instead of a layout engine: the panels are always the same four,
+    # and "constrained" layout costs more than the drawing itself.
+    fig.subplots_adjust(left=0.14, right=0.97, top=0.925, bottom=0.03, hspace=0.4)
+    fig.suptitle(f"后勤工作统计 · {report.period.label}", fontsize=15, y=0.99)
+    axes = fig.subplots(4, 1)
+    r, p = report.repairs, report.purchases
+    by_category = {k: float(v) for k, v in r.by_category.items()}
+    _barh(axes[0], f"报修按类别（共 {r.total:,} 单）", by_category, BLUE, money=False)
+    _spend(axes[1], report)
+    _patrols(axes[2], report)
+    spend_title = f"采购按类别（合计 ¥{p.amount:,.2f}）"
+    _barh(axes[3], spend_title, _money(p.by_category), GREEN, money=True)
+    out = io.BytesIO()
+    fig.savefig(out, format="png", facecolor="white")
     return out.getvalue()
