@@ -148,15 +148,17 @@ def repairs_sheet(recs: Records) -> Sheet:
             _label(r.category, Category), _label(r.urgency, Urgency),
             _label(r.state, RepairState), r.reporter_name, r.assignee_name or "",
             r.accepted_at, r.done_at, _hours(r.accept_hours), _hours(r.fix_hours),
-            "是" if r.from_patrol else "", r.description,
+            t.YES if r.from_patrol else "", r.description,
         ]
         for r in recs.repairs
     ]  # fmt: skip
     n = len(rows)
-    totals: list[CellValue] = ["合计", column_sum(0, n, "COUNT"), *[None] * 9,
+    totals: list[CellValue] = [t.TOTAL, column_sum(0, n, "COUNT"), *[None] * 9,
                                column_sum(11, n, "AVERAGE") if n else None,
                                column_sum(12, n, "AVERAGE") if n else None, None, None]  # fmt: skip
-    return Sheet("报修", t.REPAIR_HEADERS, rows, totals, number_formats={11: "0.0", 12: "0.0"})
+    return Sheet(
+        t.SHEET_REPAIRS, t.REPAIR_HEADERS, rows, totals, number_formats={11: "0.0", 12: "0.0"}
+    )
 
 
 def purchases_sheet(recs: Records, svc: Services) -> Sheet:
@@ -170,9 +172,9 @@ def purchases_sheet(recs: Records, svc: Services) -> Sheet:
         for line in recs.purchase_lines
         if line.state == "confirmed"
     ]  # fmt: skip
-    totals: list[CellValue] = ["合计", None, column_sum(2, len(rows), "COUNTA"), None, None,
+    totals: list[CellValue] = [t.TOTAL, None, column_sum(2, len(rows), "COUNTA"), None, None,
                                None, None, column_sum(7, len(rows))]  # fmt: skip
-    return Sheet("采购", t.PURCHASE_HEADERS, rows, totals,
+    return Sheet(t.SHEET_PURCHASES, t.PURCHASE_HEADERS, rows, totals,
                  number_formats={4: "0.###", 6: "0.00##", 7: "0.00"})  # fmt: skip
 
 
@@ -187,49 +189,28 @@ def patrols_sheet(recs: Records, svc: Services) -> Sheet:
         for r in recs.rounds
     ]  # fmt: skip
     n = len(rows)
-    totals: list[CellValue] = ["合计", column_sum(0, n, "COUNTA"), None, None, None, None,
+    totals: list[CellValue] = [t.TOTAL, column_sum(0, n, "COUNTA"), None, None, None, None,
                                column_sum(6, n), column_sum(7, n), column_sum(8, n)]  # fmt: skip
-    return Sheet("巡查", t.PATROL_HEADERS, rows, totals)
+    return Sheet(t.SHEET_PATROLS, t.PATROL_HEADERS, rows, totals)
 
 
 def summary_sheet(rep: Report) -> Sheet:
     """The report's numbers as label/value rows, each block closed by an =SUM line."""
     rows: list[list[CellValue]] = []
 
-    def block(title: str, items: list[tuple[str, CellValue]], total: bool) -> None:
+    def block(title: str, items: list[tuple[str, t.Number]], total: bool) -> None:
         rows.append([f"【{title}】", None])
         first = len(rows) + 2  # sheet row of the block's first item (header is row 1)
         rows.extend([k, v] for k, v in items)
         if total and items:
-            rows.append(["合计", Formula(f"=SUM(B{first}:B{first + len(items) - 1})")])
+            rows.append([t.TOTAL, Formula(f"=SUM(B{first}:B{first + len(items) - 1})")])
         rows.append([None, None])
 
-    rp, p, pt, m = rep.repairs, rep.purchases, rep.patrols, rep.menus
-    block("报修按类别（次）", list(rp.by_category.items()), True)
-    block("报修按楼栋（次）", list(rp.by_building.items()), True)
-    block("报修按状态（次）", [(_label(s, RepairState), n)
-                               for s, n in rp.by_state.items()], True)  # fmt: skip
-    block("报修用时（小时）", [
-        ("受理用时中位数", _hours(rp.accept_median)), ("受理用时90%分位", _hours(rp.accept_p90)),
-        ("按时受理率(%)", _hours(rp.accept_rate)), ("修好用时中位数", _hours(rp.fix_median)),
-        ("修好用时90%分位", _hours(rp.fix_p90)), ("按时修好率(%)", _hours(rp.finish_rate)),
-    ], False)  # fmt: skip
-    block("采购按类别（元）", list(p.by_category.items()), True)
-    block("采购按供应商（元）", list(p.by_supplier.items()), True)
-    block("采购", [("确认（单）", p.confirmed), ("明细（项）", p.lines),
-                   ("驳回（单）", len(p.rejected))], False)  # fmt: skip
-    block("巡查（轮）", [("按时", pt.on_time), ("迟交", pt.late), ("漏检", pt.missed),
-                         ("进行中", pt.open)], True)  # fmt: skip
-    block("巡查隐患（处）", [("发现", pt.abnormal), ("转报修", pt.repairs),
-                             ("已整改", pt.repairs_done)], False)  # fmt: skip
-    block("报修最多的地点（次）", [(pl.location, pl.count) for pl in rp.top_places], False)
-    block("重复故障（次）", [(f"{pl.location} {pl.category}", pl.count)
-                            for pl in rp.repeat_faults[:t.APPENDIX_REPEATS]], False)  # fmt: skip
-    block("常购食材期末单价（元）", [(f"{tr.item}（元/{tr.unit}）", tr.last)
-                                    for tr in p.price_trends], False)  # fmt: skip
-    block("食谱（周）", [("本期周数", m.weeks), ("已公布", m.published),
-                         ("按时公布", m.on_time)], False)  # fmt: skip
-    return Sheet("汇总", ["项目", rep.period.label], rows, number_formats={1: "#,##0.##"})
+    for title, items, total in t.summary_blocks(rep):
+        block(title, items, total)
+    return Sheet(
+        t.SHEET_SUMMARY, [t.SUMMARY_ITEM, rep.period.label], rows, number_formats={1: "#,##0.##"}
+    )
 
 
 def _sheets(kind: str, recs: Records, rep: Report, svc: Services) -> list[Sheet]:
@@ -308,7 +289,7 @@ async def send_weekly_digest(svc: Services, now: datetime) -> int:
     if not chats:
         return 0  # nobody to tell yet (a fresh install): the week stays unclaimed
     sunday = monday + timedelta(days=6)
-    period = Period(monday, sunday, f"{monday:%m月%d日}—{sunday:%m月%d日}", "week")
+    period = Period(monday, sunday, t.week_label(monday, sunday), "week")
     _, rep = await numbers(svc, period)
     waiting = await repo.purchases_waiting_since(svc.db, now - timedelta(days=1))
     text = t.digest(rep, await _overdue(svc, now), len(waiting))

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.domain.periods import Period
+from bot.domain.repairs import RepairState
 from bot.domain.reports import PriceTrend, Report
 
 NO_RECORDS = "本期无记录"
@@ -370,6 +371,9 @@ def draft(r: Report, today: date) -> Draft:
 
 # ---------------------------------------------------------------- /export
 
+SHEET_REPAIRS, SHEET_PURCHASES, SHEET_PATROLS, SHEET_SUMMARY = "报修", "采购", "巡查", "汇总"
+SUMMARY_ITEM = "项目"
+TOTAL = "合计"
 REPAIR_HEADERS = ["编号", "报修时间", "位置", "楼栋", "类别", "紧急程度", "状态", "报修人",
                   "维修人", "受理时间", "完成时间", "受理用时(小时)", "修好用时(小时)",
                   "巡查发现", "问题描述"]  # fmt: skip
@@ -379,6 +383,100 @@ PATROL_HEADERS = ["日期", "班次", "时间", "结果", "提交人", "提交�
                   "已整改"]  # fmt: skip
 EXPORT_KIND_NAMES = {"repairs": "报修记录", "purchases": "采购台账", "patrols": "巡查记录",
                      "all": "后勤记录"}  # fmt: skip
+
+
+Number = int | float | Decimal | None
+Block = tuple[str, list[tuple[str, Number]], bool]  # title, (label, value) rows, add a 合计
+YES = "是"
+
+
+def week_label(monday: date, sunday: date) -> str:
+    return f"{monday:%m月%d日}—{sunday:%m月%d日}"
+
+
+def state_label(value: str) -> str:
+    try:
+        return RepairState(value).label
+    except ValueError:
+        return value
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def summary_blocks(rep: Report) -> list[Block]:
+    """The 汇总 sheet: each block a title and its rows; True: closed by an =SUM line."""
+    blocks: list[Block] = []
+    rp, p, pt, m = rep.repairs, rep.purchases, rep.patrols, rep.menus
+    blocks.append(("报修按类别（次）", list(rp.by_category.items()), True))
+    blocks.append(("报修按楼栋（次）", list(rp.by_building.items()), True))
+    blocks.append(("报修按状态（次）", [(state_label(s), n) for s, n in rp.by_state.items()], True))
+    blocks.append(
+        (
+            "报修用时（小时）",
+            [
+                ("受理用时中位数", _round(rp.accept_median)),
+                ("受理用时90%分位", _round(rp.accept_p90)),
+                ("按时受理率(%)", _round(rp.accept_rate)),
+                ("修好用时中位数", _round(rp.fix_median)),
+                ("修好用时90%分位", _round(rp.fix_p90)),
+                ("按时修好率(%)", _round(rp.finish_rate)),
+            ],
+            False,
+        )
+    )
+    blocks.append(("采购按类别（元）", list(p.by_category.items()), True))
+    blocks.append(("采购按供应商（元）", list(p.by_supplier.items()), True))
+    blocks.append(
+        (
+            "采购",
+            [("确认（单）", p.confirmed), ("明细（项）", p.lines), ("驳回（单）", len(p.rejected))],
+            False,
+        )
+    )
+    blocks.append(
+        (
+            "巡查（轮）",
+            [("按时", pt.on_time), ("迟交", pt.late), ("漏检", pt.missed), ("进行中", pt.open)],
+            True,
+        )
+    )
+    blocks.append(
+        (
+            "巡查隐患（处）",
+            [("发现", pt.abnormal), ("转报修", pt.repairs), ("已整改", pt.repairs_done)],
+            False,
+        )
+    )
+    blocks.append(
+        ("报修最多的地点（次）", [(pl.location, pl.count) for pl in rp.top_places], False)
+    )
+    blocks.append(
+        (
+            "重复故障（次）",
+            [
+                (f"{pl.location} {pl.category}", pl.count)
+                for pl in rp.repeat_faults[:APPENDIX_REPEATS]
+            ],
+            False,
+        )
+    )
+    blocks.append(
+        (
+            "常购食材期末单价（元）",
+            [(f"{tr.item}（元/{tr.unit}）", tr.last) for tr in p.price_trends],
+            False,
+        )
+    )
+    blocks.append(
+        (
+            "食谱（周）",
+            [("本期周数", m.weeks), ("已公布", m.published), ("按时公布", m.on_time)],
+            False,
+        )
+    )
+    return blocks
 
 
 def export_name(kind: str, period: Period) -> str:
