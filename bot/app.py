@@ -37,6 +37,7 @@ from jobs import outbox as outbox_jobs
 from jobs import patrols as patrol_jobs
 from jobs import purchases as purchase_jobs
 from jobs import repairs as repair_jobs
+from jobs import reports as report_jobs
 from storage.db import Database
 from storage.persistence import SqlitePersistence
 
@@ -53,7 +54,7 @@ COMMANDS = [
     BotCommand("purchases", "查看当天采购"),
     BotCommand("menu", "本周食谱"),
     BotCommand("patrols", "巡查记录"),
-    BotCommand("export", "导出表格（采购 / 巡查）"),
+    BotCommand("export", "导出表格（报修 / 采购 / 巡查 / 全部）"),
     BotCommand("suppliers", "定点供应商"),
     BotCommand("report", "年度 / 月度工作统计"),
     BotCommand("backup", "下载数据库备份（管理员）"),
@@ -119,7 +120,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await outbox_jobs.start(app)
         await backup_jobs.start(app)
         await inbox_jobs.start(app)
-        for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
+        for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs, report_jobs):
             await feature_jobs.start(app)
         # Updates received but not handled before the last stop go first, before polling.
         await receiving.replay(app)
@@ -168,6 +169,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     groups.register(app)
     admin.register(app)
     backup.register(app)
+    # /export of any period (repairs, all, or purchases/patrols beyond one month) comes
+    # before the features' own month exports.
+    reports.register_exports(app)
     # Flows with a draft in progress come before repairs: a photo sent while a purchase
     # draft is open is its receipt, not a new repair report (repairs takes every other photo).
     purchases.register(app)

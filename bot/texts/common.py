@@ -17,8 +17,11 @@ NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能�
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 EXPORT_USAGE = (
-    "要导出哪张表？\n• /export purchases 2026-11 采购台账（监督员、管理员）\n"
-    "• /export patrols 2026-11 安全检查记录\n不写月份就是本月。"
+    "要导出哪张表？（监督员、管理员）\n• /export purchases 2026-11 采购台账\n"
+    "• /export patrols 2026-11 安全检查记录\n• /export repairs 2026 报修记录\n"
+    "• /export all year 全部记录和汇总表\n"
+    "时间可写 week、month、term、year、2026、2026-11、上月 或 2026-09-01 2027-01-31；"
+    "不写就是本月。"
 )
 
 
