@@ -16,6 +16,7 @@ from bot.services.container import Services
 from handlers import (
     admin,
     errors,
+    foodsafety,
     gate,
     menus,
     patrols,
@@ -26,6 +27,7 @@ from handlers import (
     start,
 )
 from jobs import backup as backup_jobs
+from jobs import foodsafety as foodsafety_jobs
 from jobs import menus as menu_jobs
 from jobs import outbox as outbox_jobs
 from jobs import patrols as patrol_jobs
@@ -47,7 +49,7 @@ COMMANDS = [
     BotCommand("purchases", "查看当天采购"),
     BotCommand("menu", "本周食谱"),
     BotCommand("patrols", "巡查记录"),
-    BotCommand("export", "导出表格（采购 / 巡查）"),
+    BotCommand("export", "导出表格（采购 / 巡查 / 食品安全）"),
     BotCommand("suppliers", "定点供应商"),
     BotCommand("report", "年度 / 月度工作统计"),
     BotCommand("cancel", "取消当前操作"),
@@ -96,6 +98,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await backup_jobs.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
             await feature_jobs.start(app)
+        # Food-safety records (issue 17): 晨检, 留样, 消毒, 陪餐, 健康证 reminders.
+        await foodsafety_jobs.start(app)
         log.info("后勤助手 started as @%s", app.bot.username)
 
     async def post_shutdown(app: App) -> None:
@@ -135,6 +139,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     # draft is open is its receipt, not a new repair report (repairs takes every other photo).
     purchases.register(app)
     patrols.register(app)
+    # Food-safety records (issue 17): its /export 食品安全 must come before the other
+    # /export handlers' usage answers; its photo replies run in group -1 like patrol notes.
+    foodsafety.register(app)
     menus.register(app)
     repairs.register(app)
     reports.register(app)

@@ -15,7 +15,8 @@ CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 EXPORT_USAGE = (
     "要导出哪张表？\n• /export purchases 2026-11 采购台账（监督员、管理员）\n"
-    "• /export patrols 2026-11 安全检查记录\n不写月份就是本月。"
+    "• /export patrols 2026-11 安全检查记录\n"
+    "• /export 食品安全 2026-11 食品安全台账（加「照片」导出照片）\n不写月份就是本月。"
 )
 
 
@@ -48,12 +49,19 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/purchases 当天采购",
     ],
     Role.REPAIRER: ["/repairs 我的维修任务，点任务里的“开始”“完成”"],
-    Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 把本周食谱复制到下周", "/menu 查看食谱"],
+    Role.CANTEEN: [
+        "/setmenu 录入下周食谱，/copymenu 把本周食谱复制到下周",
+        "/menu 查看食谱",
+        "按时收到晨检、留样、餐具消毒记录，点选即可；/canteen_staff 从业人员和健康证",
+        "/export 食品安全 2026-11 导出食品安全台账（加「照片」导出照片）",
+    ],
     Role.PATROL: ["按时收到巡查清单，逐项点选后提交", "/patrols 巡查记录"],
+    Role.LEADER: ["轮到您陪餐时，午餐后收到陪餐记录，打分并可写备注或发照片"],
     Role.ADMIN: [
         "/invite 角色 生成邀请链接（如 /invite 监督员）",
         "/users 人员和角色，/grant 用户ID 角色，/revoke 用户ID 角色，/remove 用户ID",
         "/suppliers 定点供应商，/patrol_items /patrol_times /roster /holiday 巡查设置",
+        "/canteen_roster 陪餐和采购清点轮值，/canteen_staff 食堂从业人员",
     ],
 }
 
