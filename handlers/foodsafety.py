@@ -85,7 +85,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         elif cb.action == "sy":
             done = await foodsafety.set_symptom(svc, target, cb.int_arg(1) or 0, by=person)
             await _edit_tapped(update, done.text)
-            await _show(update, context, await foodsafety.view(svc, done.record_id))
+            # not _show: the tapped message is the symptom question, not the checklist
+            rv = await foodsafety.view(svc, done.record_id)
+            await fs_jobs.show_record(context.bot, svc, rv)
             await answer(update, t.SAVED)
         elif cb.action == "p":
             await foodsafety.ask_dish_photo(svc, target, cb.int_arg(1) or 0, by=person)
@@ -142,7 +144,8 @@ async def on_form_reply(
     svc = context.services
     try:
         rv = await foodsafety.view(svc, record_id)
-        if rv.record.kind is Kind.DISINFECT:
+        fixing = rv.record.kind is Kind.DISINFECT
+        if fixing:
             rv = await foodsafety.correct_disinfection(svc, record_id, text, by=person)
         else:
             rv = await foodsafety.add_form_note(svc, record_id, by=person, note=text)
@@ -150,7 +153,7 @@ async def on_form_reply(
         await say_error(update, err)
         return
     await _show(update, context, rv)
-    await say(update, t.NOTE_SAVED)
+    await say(update, t.SAVED if fixing else t.NOTE_SAVED)
 
 
 async def on_dish_text(

@@ -42,7 +42,6 @@ _ALIASES: dict[str, Role] = {
     "食堂": Role.CANTEEN,
     "巡查": Role.PATROL,
     "领导": Role.LEADER,
-    "校长": Role.LEADER,
     "教师": Role.STAFF,
     "老师": Role.STAFF,
 }

@@ -644,6 +644,9 @@ async def add_form_note(
         rec = await _open_record(tx, record_id, by)
         if rec.kind is not Kind.ACCOMPANY:
             raise DomainError(t.RECORD_GONE)
+        # A text reply replaces the note (a correction); a photo's caption is added to it.
+        if clean and photo is not None and rec.note:
+            clean = rec.note if clean in rec.note else f"{rec.note}；{clean}"[:500]
         await repo.set_record_note(
             tx, record_id, clean, photo.file_id if photo else None, photo.path if photo else None
         )
@@ -677,7 +680,8 @@ async def discard(svc: Services, record_id: int, *, by: Person) -> Discarded:
         kept = [e.label for e in await repo.entries(tx, record_id) if e.has_photo]
         text = t.discard_notice(_title(rec), kept, rec.at, svc.settings.timezone)
         note = t.discarded_line(by.name, now, svc.settings.timezone)
-        await outbox.enqueue_clear_buttons(tx, f"fsdisc:{record_id}", now=now, note=note)
+        # Other managers' copies lose their button; the tapped one is edited to say who.
+        await outbox.enqueue_clear_buttons(tx, f"fsdisc:{record_id}", now=now)
         await audit.record(
             tx,
             now=now,
