@@ -12,16 +12,17 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.context import services_of
 from bot.domain import foodsafety as rules
 from bot.domain.menus import MEALS
+from bot.domain.messages import Buttons
 from bot.domain.patrols import Overdue
 from bot.services import foodsafety
 from bot.services.container import Services
-from handlers.keyboards import markup
 from jobs import AnyApp, drop_jobs, job_queue
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,16 @@ def daily_times() -> dict[str, time]:
     return times
 
 
+def _markup(rows: Buttons) -> InlineKeyboardMarkup | None:
+    """Buttons rows as Telegram markup, here rather than from handlers/: jobs never import
+    handlers (issue 9)."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
 async def show_record(
     bot: ExtBot[Any],
     svc: Services,
@@ -53,7 +64,7 @@ async def show_record(
     """Edit every message showing this record to its current state (one message per
     checklist, edited in place)."""
     msg = rv.message(svc)
-    keyboard = markup(msg.buttons)
+    keyboard = _markup(msg.buttons)
     targets = await foodsafety.record_messages(svc, rv.record.id)
     targets += [m for m in also if m not in targets]
     for chat_id, message_id in targets:

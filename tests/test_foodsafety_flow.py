@@ -371,3 +371,21 @@ async def test_all_schedules_survive_restarts_without_sending_twice(
         assert not [t for t in records(await tg.quiet(people.canteen.id, 0.5)) if "午餐" in t]
     for title in ("请逐人确认", "早餐留样 ·", "提醒：晨检", "晨检 · 11月23日（周一） 超时"):
         assert len([m for m in tg.sent if title in message_text(m)]) == 1, title
+
+
+async def test_a_sample_photo_sent_after_a_restart_still_reaches_its_dish(
+    tg: FakeTelegram, settings: Settings, people: Cast
+) -> None:
+    clock = FrozenClock(at(11, 30))
+    async with running_bot(settings, clock) as app:
+        await register(services(app), people.canteen, Role.CANTEEN)
+        await publish_menu(services(app))
+        await run_job(app, clock, at(11, 30), "foodsafety:sample:lunch")
+        msg = await tg.message(people.canteen.id, "午餐留样")
+        await tg.answer(await tg.tap(people.canteen, msg, "2. 清炒白菜"))
+        prompt = await tg.message(people.canteen.id, "留样盒照片")
+    clock.set(at(11, 40))
+    async with running_bot(settings, clock):
+        await tg.send_photo(people.canteen, jpeg_bytes(), reply_to=prompt)
+        await tg.message(people.canteen.id, "照片已记下")
+        await tg.wait_for(lambda: "2. 清炒白菜  📷" in message_text(tg.current(msg)))
