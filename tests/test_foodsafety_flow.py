@@ -240,9 +240,17 @@ async def test_expiring_health_certificates_are_reminded_at_30_and_7_days_and_ma
     assert "李阿姨 未检 ⛔健康证已过期，不得上岗" in message_text(msg)
     await run_job(bot, clock, at(9, days=23), "foodsafety:watch")
     await tg.message(people.canteen.id, "还有 7 天")
+    await tg.send_photo(people.canteen, jpeg_bytes(), caption="健康证 张师傅")
+    await tg.message(people.canteen.id, "已保存 张师傅 的健康证照片")
     await tg.send_text(people.canteen, "/canteen_staff")
     listing = await tg.message(people.canteen.id, "食堂从业人员")
     assert "⛔ 健康证 A1234567 已于 2026-11-20 过期" in message_text(listing)
+    assert "张师傅：健康证 440301202400123 至 2026-12-23（7 天） 📷" in message_text(listing)
+    await tg.send_text(people.canteen, "/export 食品安全 2026-11 照片")
+    await tg.message(people.canteen.id, "食品安全台账")
+    photos = await tg.message(people.canteen.id, "食品安全照片")
+    with zipfile.ZipFile(io.BytesIO(photos["_bytes"])) as zf:
+        assert "健康证/张师傅.jpg" in zf.namelist()
 
 
 async def test_month_export_has_a_sheet_per_record_with_gaps_in_red_and_a_photo_zip(

@@ -186,6 +186,15 @@ def parse_worker(text: str) -> tuple[str, str | None, date | None]:
     return name, cert_no, expires
 
 
+# A photo captioned 「健康证 张三」 is that worker's certificate.
+CERT_PHOTO_CAPTION = re.compile(r"^\s*健康证\s*[:：]?\s*(\S{1,20})\s*$")
+
+
+def cert_photo_name(caption: str | None) -> str | None:
+    m = CERT_PHOTO_CAPTION.match(caption or "")
+    return m[1] if m else None
+
+
 # ---------------------------------------------------------------- rotas
 
 

@@ -777,6 +777,22 @@ async def save_worker(svc: Services, text: str, *, by: Person) -> tuple[str, boo
     return name, created
 
 
+async def set_worker_photo(svc: Services, caption: str | None, photo: Photo, *, by: Person) -> str:
+    """A photo captioned 「健康证 张三」 is kept as 张三's certificate (optional)."""
+    _manage(by)
+    name = rules.cert_photo_name(caption)
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        worker = next((w for w in await repo.workers(tx) if w.name == name), None)
+        if worker is None:
+            raise DomainError(f"没有叫「{name}」的从业人员，请先用 /canteen_staff 添加。")
+        await repo.set_worker_photo(tx, worker.id, photo.file_id, photo.path)
+        await audit.record(tx, now=now, actor_id=by.user_id, actor_name=by.name,
+                           action="fs.worker_photo", subject=f"worker:{worker.id}",
+                           detail=photo.path)  # fmt: skip
+    return worker.name
+
+
 async def remove_worker(svc: Services, name: str, *, by: Person) -> str:
     _manage(by)
     clean = name.strip()
@@ -1089,6 +1105,9 @@ async def export_month(
                     )
             if r.photo_path:
                 named.append((f"{_SHEET[r.kind]}/{base}.jpg", r.photo_path))
+        for w in await repo.workers(svc.db):
+            if w.photo_path:
+                named.append((f"健康证/{w.name}.jpg", w.photo_path))
         photos, count = await asyncio.to_thread(_zip, svc.settings.data_dir, named)
     now = svc.now()
     async with svc.db.transaction() as tx:

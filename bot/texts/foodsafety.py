@@ -45,7 +45,8 @@ STAFF_USAGE = (
     "食堂从业人员：\n"
     "/canteen_staff 添加 张三 440301202400123 2027-05-01（姓名、健康证编号、有效期）\n"
     "/canteen_staff 删除 张三\n"
-    "同名再次添加即更新健康证（换证后提醒重新开始）。"
+    "同名再次添加即更新健康证（换证后提醒重新开始）。\n"
+    "健康证照片（可选）：发照片并配文字「健康证 张三」。"
 )
 ROSTER_USAGE = (
     "轮值安排，例如：\n"
@@ -357,12 +358,17 @@ def staff_text(workers: Sequence[Worker], today: date) -> str:
             cert = f"⛔ 健康证 {w.cert_no or ''} 已于 {w.cert_expires} 过期"
         else:
             cert = f"健康证 {esc(w.cert_no or '')} 至 {w.cert_expires}（{left} 天）"
-        lines.append(f"· {esc(w.name)}：{cert}")
+        photo = " 📷" if w.photo_path else ""
+        lines.append(f"· {esc(w.name)}：{cert}{photo}")
     return "\n".join(lines)
 
 
 def worker_saved(name: str, created: bool) -> str:
     return f"已{'添加' if created else '更新'}：{esc(name)}。"
+
+
+def worker_photo_saved(name: str) -> str:
+    return f"已保存 {esc(name)} 的健康证照片。"
 
 
 def worker_removed(name: str) -> str:
