@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -24,6 +25,7 @@ from tests.conftest import SHANGHAI, Cast
 from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
 from tests.fakebot.running import register, running_bot, services
 from tests.images import jpeg_bytes
+from tests.test_durability_qa import crash_copy
 
 MON = datetime(2026, 11, 23, tzinfo=SHANGHAI)
 LEADER = TgUser(1010, "吴书记")
@@ -397,3 +399,22 @@ async def test_a_sample_photo_sent_after_a_restart_still_reaches_its_dish(
         await tg.send_photo(people.canteen, jpeg_bytes(), reply_to=prompt)
         await tg.message(people.canteen.id, "照片已记下")
         await tg.wait_for(lambda: "2. 清炒白菜  📷" in message_text(tg.current(msg)))
+
+
+async def test_morning_check_ticks_survive_an_abrupt_stop(
+    settings: Settings, clock: FrozenClock, tg: FakeTelegram, people: Cast, tmp_path: Path
+) -> None:
+    async with running_bot(settings, clock) as app:
+        await register(services(app), people.canteen, Role.CANTEEN)
+        await publish_menu(services(app))
+        await add_workers(tg, people, *WORKERS)
+        await run_job(app, clock, at(6), "foodsafety:health")
+        msg = await tg.message(people.canteen.id, "晨检")
+        await tg.answer(await tg.tap_data(people.canteen, msg, button_data(msg, 2, 2)))  # 请假
+        await tg.wait_for(lambda: "赵师傅 请假" in message_text(tg.current(msg)))
+        crashed = crash_copy(settings, tmp_path / "after_crash")
+    async with running_bot(crashed, clock):
+        done = await tg.answer(await tg.tap(people.canteen, msg, "其余全部健康"))
+        assert "晨检记录已完成" in done["text"]
+        text = message_text(tg.current(msg))
+        assert "赵师傅 请假" in text and "张师傅 健康" in text
