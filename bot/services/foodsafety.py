@@ -18,7 +18,7 @@ from bot.domain import foodsafety as rules
 from bot.domain import patrols as patrol_rules
 from bot.domain.errors import DomainError
 from bot.domain.foodsafety import Duty, Entry, Health, Key, Kind, Method, Plan, Worker
-from bot.domain.menus import Meal, monday_of
+from bot.domain.menus import Meal, MenuWeek, monday_of
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import Overdue, RoundState
 from bot.domain.people import Person
@@ -114,24 +114,40 @@ async def reply_subject(svc: Services, chat_id: int, message_id: int) -> str | N
 # ---------------------------------------------------------------- what a day needs
 
 
-async def _served(db: Database | Tx, day: date) -> dict[Meal, tuple[str, ...]]:
-    """The meals of ``day`` on the published menu, with their dishes."""
-    week = await menu_repo.week(db, monday_of(day))
-    return week.day(day.weekday())
+class _Calendar:
+    """What the days need, read once: the published menus (a week at a time), the 陪餐
+    rota and who may lead it. A month or a year of /report is then a few queries, not a
+    few per day."""
 
+    def __init__(self, db: Database | Tx, svc: Services) -> None:
+        self.db = db
+        self.tz = svc.settings.timezone
+        self._weeks: dict[date, MenuWeek] = {}
+        self._rota: list[patrol_rules.RosterEntry] | None = None
+        self._allowed: set[int] = set()
 
-async def _leaders(db: Database | Tx, day: date) -> list[int]:
-    """The 陪餐 leaders on the rota for ``day`` who still hold the leader or admin role."""
-    rota = rules.rostered(day, await repo.roster(db, Duty.ACCOMPANY))
-    allowed = {p.user_id for r in (Role.LEADER, Role.ADMIN) for p in await people.with_role(db, r)}
-    return [u for u in rota if u in allowed]
+    async def served(self, day: date) -> dict[Meal, tuple[str, ...]]:
+        """The meals of ``day`` on the published menu, with their dishes."""
+        monday = monday_of(day)
+        if monday not in self._weeks:
+            self._weeks[monday] = await menu_repo.week(self.db, monday)
+        return self._weeks[monday].day(day.weekday())
 
+    async def leaders(self, day: date) -> list[int]:
+        """The 陪餐 leaders on the rota for ``day`` who still hold the leader or admin role."""
+        if self._rota is None:
+            self._rota = await repo.roster(self.db, Duty.ACCOMPANY)
+            self._allowed = {
+                p.user_id
+                for r in (Role.LEADER, Role.ADMIN)
+                for p in await people.with_role(self.db, r)
+            }
+        return [u for u in rules.rostered(day, self._rota) if u in self._allowed]
 
-async def _plans(db: Database | Tx, day: date, svc: Services) -> list[Plan]:
-    served = await _served(db, day)
-    return rules.day_plans(
-        day, served, tz=svc.settings.timezone, accompany=bool(await _leaders(db, day))
-    )
+    async def plans(self, day: date) -> list[Plan]:
+        served = await self.served(day)
+        accompany = bool(await self.leaders(day))
+        return rules.day_plans(day, served, tz=self.tz, accompany=accompany)
 
 
 async def _canteen_people(tx: Tx) -> list[int]:
@@ -154,7 +170,8 @@ async def send_due(svc: Services, now: datetime) -> list[int]:
     days = [local.date() - timedelta(days=1), local.date()]
     sent: list[int] = []
     async with svc.db.transaction() as tx:
-        plans = [p for d in days for p in await _plans(tx, d, svc)]
+        calendar = _Calendar(tx, svc)
+        plans = [p for d in days for p in await calendar.plans(d)]
         due = rules.due_plans(
             local,
             plans,
@@ -175,10 +192,10 @@ async def send_due(svc: Services, now: datetime) -> list[int]:
                     )
             elif plan.kind is Kind.SAMPLE:
                 assert plan.meal is not None
-                dishes = (await _served(tx, plan.day)).get(plan.meal, ())
+                dishes = (await calendar.served(plan.day)).get(plan.meal, ())
                 await repo.add_entries(tx, record_id, [(d, None) for d in dishes])
             duty = (
-                await _leaders(tx, plan.day)
+                await calendar.leaders(plan.day)
                 if plan.kind is Kind.ACCOMPANY
                 else await _canteen_people(tx)
             )
@@ -911,10 +928,11 @@ async def month(svc: Services, first: date, end: date) -> Month:
     today = svc.local_now().date()
     hols = await patrol_repo.holidays(svc.db)
     expected: list[Plan] = []
+    calendar = _Calendar(svc.db, svc)
     day = first
     while day < end:
         if not patrol_rules.is_holiday(day, hols):
-            expected += await _plans(svc.db, day, svc)
+            expected += await calendar.plans(day)
         day += timedelta(days=1)
     records = await repo.between(svc.db, first, end)
     entries = await repo.entries_for(svc.db, [r.id for r in records])
