@@ -92,7 +92,8 @@ def health_text(
 ) -> str:
     lines = [
         f"🩺 <b>{esc(title)}</b>",
-        "请逐人确认今天的身体状况（发热、腹泻、手部伤口等不得上岗）：",
+        "请逐人确认今天的身体状况（发热、腹泻、手部伤口等不得上岗）。\n"
+        "点姓名记为健康，有症状或请假点右侧按钮：",
     ]
     for e in entries:
         worker = workers.get(e.worker_id or 0)
@@ -177,7 +178,7 @@ def sample_buttons(record_id: int, entries: Sequence[Entry]) -> Buttons:
         rows.append(
             [
                 (
-                    f"{'📷' if e.has_photo else '📷?'} {e.position}. {_short(e.label)}",
+                    f"{'✅📷' if e.has_photo else '📷'} {e.position}. {_short(e.label)}",
                     callbacks.encode(NS, "p", record_id, e.position),
                 ),
                 (
