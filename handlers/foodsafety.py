@@ -159,7 +159,7 @@ async def on_form_reply(
 async def on_dish_text(
     update: Update, context: BotContext, person: Person, entry_id: int, text: str
 ) -> None:
-    await say(update, t.dish_prompt("留样", "这道菜"))
+    await say(update, t.DISH_NEEDS_PHOTO)
 
 
 class _ReplyToOurPrompt(filters.MessageFilter):

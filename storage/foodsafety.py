@@ -302,6 +302,12 @@ async def messages(db: Database | Tx, record_id: int) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------- entries
 
 
+_ENTRY_SELECT = (
+    "SELECT e.*, p.name AS updated_by_name FROM fs_entries e"
+    " LEFT JOIN people p ON p.user_id = e.updated_by"
+)
+
+
 def _entry(r: Row) -> Entry:
     return Entry(
         r["id"],
@@ -313,6 +319,8 @@ def _entry(r: Row) -> Entry:
         r["photo_file_id"],
         r["photo_path"],
         bool(r["weighed"]),
+        r["updated_by_name"],
+        _opt(r["updated_at"]),
     )
 
 
@@ -325,7 +333,7 @@ async def add_entries(tx: Tx, record_id: int, labels: list[tuple[str, int | None
 
 async def entries(db: Database | Tx, record_id: int) -> list[Entry]:
     rows = await db.fetchall(
-        "SELECT * FROM fs_entries WHERE record_id = ? ORDER BY position", (record_id,)
+        f"{_ENTRY_SELECT} WHERE e.record_id = ? ORDER BY e.position", (record_id,)
     )
     return [_entry(r) for r in rows]
 
@@ -335,7 +343,7 @@ async def entries_for(db: Database | Tx, record_ids: list[int]) -> dict[int, lis
         return {}
     marks = ", ".join("?" for _ in record_ids)
     rows = await db.fetchall(
-        f"SELECT * FROM fs_entries WHERE record_id IN ({marks}) ORDER BY record_id, position",
+        f"{_ENTRY_SELECT} WHERE e.record_id IN ({marks}) ORDER BY e.record_id, e.position",
         record_ids,
     )
     result: dict[int, list[Entry]] = {}
@@ -345,7 +353,7 @@ async def entries_for(db: Database | Tx, record_ids: list[int]) -> dict[int, lis
 
 
 async def get_entry(db: Database | Tx, entry_id: int) -> tuple[int, Entry] | None:
-    row = await db.fetchone("SELECT * FROM fs_entries WHERE id = ?", (entry_id,))
+    row = await db.fetchone(f"{_ENTRY_SELECT} WHERE e.id = ?", (entry_id,))
     return (row["record_id"], _entry(row)) if row else None
 
 

@@ -124,6 +124,9 @@ async def test_lunch_samples_list_the_menu_dishes_and_a_missing_photo_escalates(
     for dish in ("1. 红烧肉", "2. 清炒白菜"):
         await tg.answer(await tg.tap(people.canteen, msg, dish))
         prompt = await tg.message(people.canteen.id, "留样盒照片")
+        if dish.startswith("1."):  # words are not a photo
+            await tg.send_text(people.canteen, "已经留好了", reply_to=prompt)
+            await tg.message(people.canteen.id, "请回复一张留样盒的照片")
         await tg.send_photo(people.canteen, jpeg_bytes(), reply_to=prompt)
         await tg.message(people.canteen.id, "照片已记下")
     assert "已留样 2/3" in message_text(tg.current(msg))
@@ -284,6 +287,8 @@ async def test_month_export_has_a_sheet_per_record_with_gaps_in_red_and_a_photo_
     dishes = {r[2]: r for r in rows[1:] if r[2]}
     assert set(dishes) == {"红烧肉", "清炒白菜", "番茄蛋汤"}
     assert str(dishes["红烧肉"][4]).startswith("foodsafety/")
+    assert dishes["红烧肉"][5] == "陈食堂" and dishes["红烧肉"][6] is not None  # who and when
+    assert dishes["清炒白菜"][5] in (None, "")  # nobody touched it yet
     gap_rows = [i for i, r in enumerate(rows[1:], start=2) if r[-1]]
     gap_texts = [rows[i - 1][-1] for i in gap_rows]
     assert any("缺早餐留样" in str(g) for g in gap_texts)

@@ -295,6 +295,8 @@ class Entry:
     photo_file_id: str | None = None
     photo_path: str | None = None
     weighed: bool = False
+    updated_by_name: str | None = None  # who last filled this line, and when (aware UTC)
+    updated_at: datetime | None = None
 
     @property
     def has_photo(self) -> bool:

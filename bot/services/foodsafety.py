@@ -11,7 +11,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot.domain import foodsafety as rules
@@ -660,7 +660,7 @@ async def add_form_note(
     async with svc.db.transaction() as tx:
         rec = await _open_record(tx, record_id, by)
         if rec.kind is not Kind.ACCOMPANY:
-            raise DomainError(t.RECORD_GONE)
+            raise DomainError(t.USE_BUTTONS)
         # A text reply replaces the note (a correction); a photo's caption is added to it.
         if clean and photo is not None and rec.note:
             clean = rec.note if clean in rec.note else f"{rec.note}；{clean}"[:500]
@@ -969,8 +969,8 @@ async def export_sheets(svc: Services, m: Month) -> tuple[list[Sheet], int]:
                         w.cert_expires if w else None,
                         e.status.label,
                         e.note or "",
-                        who,
-                        done_at,
+                        e.updated_by_name or who,
+                        _local(e.updated_at, tz) or done_at,
                         "",
                     ]
                 )
@@ -983,8 +983,8 @@ async def export_sheets(svc: Services, m: Month) -> tuple[list[Sheet], int]:
                         e.label,
                         "是" if e.weighed else "否",
                         _photo_name(e.photo_path),
-                        who,
-                        done_at,
+                        e.updated_by_name or who,
+                        _local(e.updated_at, tz) or done_at,
                         r.discarded_by_name or "",
                         r.discarded_at.astimezone(tz) if r.discarded_at else None,
                         "",
@@ -1037,6 +1037,10 @@ async def export_sheets(svc: Services, m: Month) -> tuple[list[Sheet], int]:
     sheets.append(await _purchase_sheet(svc, m))
     purchase_gaps = len(sheets[-1].red_rows)
     return sheets, len(gaps) + purchase_gaps
+
+
+def _local(when: datetime | None, tz: tzinfo) -> datetime | None:
+    return when.astimezone(tz) if when else None
 
 
 def _row_day(row: Sequence[CellValue]) -> date:

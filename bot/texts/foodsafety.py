@@ -37,6 +37,8 @@ ALREADY_DISCARDED = "这些留样已经处理过了。"
 NOT_A_CHECKER = "今天的采购清点不是您值班。"
 RATINGS_MISSING = "请先给口味、份量、卫生各打一个分。"
 SAVED = "已记下。"
+USE_BUTTONS = "这份记录请直接点消息下方的按钮填写。"
+DISH_NEEDS_PHOTO = "请回复一张留样盒的照片（文字代替不了照片）。"
 PHOTO_SAVED = "照片已记下。"
 NOTE_SAVED = "备注已记下。"
 NOTHING_CHANGED = "没有需要改的。"
@@ -158,7 +160,7 @@ def sample_text(title: str, entries: Sequence[Entry], state_line: str) -> str:
     lines = [
         f"🥡 <b>{esc(title)}</b>",
         f"每样菜品留样 ≥{rules.SAMPLE_GRAMS} 克，贴好标签，冷藏 48 小时。"
-        "点菜名发送留样盒照片，点 ⚖️ 确认份量：",
+        "点菜名后按提示发照片，点 ⚖️ 确认份量：",
     ]
     for e in entries:
         photo = "📷" if e.has_photo else "▫️无照片"
