@@ -261,6 +261,18 @@ async def cmd_roster(update: Update, context: BotContext, person: Person) -> Non
     await say(update, t.roster_text(duties, names_by_id))
 
 
+@requires(Role.ADMIN)
+async def cmd_times(update: Update, context: BotContext, person: Person) -> None:
+    svc = context.services
+    arg = _args(update)
+    if not arg.strip():
+        await say(update, t.times_text(await foodsafety.times(svc)))
+        return
+    new = await foodsafety.set_times(svc, arg, by=person)
+    await fs_jobs.schedule(context.application, new)
+    await say(update, t.times_set(new))
+
+
 _EXPORT_FS = re.compile(r"^/export(?:@\w+)?\s+(?:食品安全|食安|foodsafety)\b\s*(.*)$", re.I | re.S)
 
 
@@ -295,6 +307,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
     app.add_handler(CommandHandler("canteen_staff", cmd_staff, filters=PRIVATE))
     app.add_handler(CommandHandler("canteen_roster", cmd_roster, filters=PRIVATE))
+    app.add_handler(CommandHandler("canteen_times", cmd_times, filters=PRIVATE))
     # /export is shared: this one answers only "/export 食品安全 …".
     app.add_handler(
         CommandHandler("export", cmd_export, filters=PRIVATE & filters.Regex(_EXPORT_FS))

@@ -31,17 +31,17 @@ WATCH_NAME = "foodsafety:watch"
 WATCH_SECONDS = 60
 
 
-def daily_times() -> dict[str, time]:
+def daily_times(times: rules.Times) -> dict[str, time]:
     """Job name → time of day: one job per record time of the day's schedule."""
     base = datetime(2000, 1, 3)
-    times = {"foodsafety:health": rules.HEALTH_CHECK_AT}
+    result = {"foodsafety:health": times.health}
     for meal in MEALS:
-        at = rules.MEAL_AT[meal]
-        times[f"foodsafety:sample:{meal.value}"] = at
-        times[f"foodsafety:disinfect:{meal.value}"] = (
+        at = times.meal(meal)
+        result[f"foodsafety:sample:{meal.value}"] = at
+        result[f"foodsafety:disinfect:{meal.value}"] = (
             datetime.combine(base, at) + rules.AFTER_MEAL
         ).time()
-    return times
+    return result
 
 
 def _markup(rows: Buttons) -> InlineKeyboardMarkup | None:
@@ -96,14 +96,12 @@ async def _job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     await run_due(services_of(context.application), context.bot)
 
 
-async def start(app: AnyApp) -> None:
-    """Called from post_init: (re)create the named jobs and catch up once on anything due
-    while the bot was down (only while still within its grace period)."""
+async def schedule(app: AnyApp, times: rules.Times) -> None:
+    """(Re)create the named daily jobs; at start and when an admin changes the times."""
     jq = job_queue(app)
-    svc = services_of(app)
-    tz = svc.settings.timezone
+    tz = services_of(app).settings.timezone
     grace = int(rules.GRACE.total_seconds())
-    for name, at in daily_times().items():
+    for name, at in daily_times(times).items():
         drop_jobs(jq, name)
         jq.run_daily(
             _job,
@@ -111,6 +109,14 @@ async def start(app: AnyApp) -> None:
             name=name,
             job_kwargs={"misfire_grace_time": grace, "coalesce": True},
         )
+
+
+async def start(app: AnyApp) -> None:
+    """Called from post_init: restore the schedule from the database and catch up once on
+    anything due while the bot was down (only while still within its grace period)."""
+    svc = services_of(app)
+    await schedule(app, await foodsafety.times(svc))
+    jq = job_queue(app)
     drop_jobs(jq, WATCH_NAME)
     jq.run_repeating(
         _job,

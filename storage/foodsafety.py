@@ -4,14 +4,37 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.clock import from_db, to_db
-from bot.domain.foodsafety import Duty, Entry, Health, Key, Kind, Worker
+from bot.domain.foodsafety import DEFAULT_TIMES, Duty, Entry, Health, Key, Kind, Times, Worker
 from bot.domain.menus import Meal
 from bot.domain.patrols import RosterEntry, RoundState
 from storage.db import Database, Row, Tx
+
+# ---------------------------------------------------------------- times
+
+_TIMES_KEY = "foodsafety.times"
+
+
+async def times(db: Database | Tx) -> Times:
+    """The admin-set times (settings_kv), else the defaults; a damaged value is ignored."""
+    raw = await db.fetchval("SELECT value FROM settings_kv WHERE key = ?", (_TIMES_KEY,))
+    try:
+        return Times(*(time.fromisoformat(v) for v in json.loads(raw))) if raw else DEFAULT_TIMES
+    except (ValueError, TypeError):
+        return DEFAULT_TIMES
+
+
+async def set_times(tx: Tx, value: Times, *, now: datetime) -> None:
+    text = json.dumps([t.isoformat(timespec="seconds") for t in value.as_list()])
+    await tx.execute(
+        "INSERT INTO settings_kv (key, value, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (_TIMES_KEY, text, to_db(now)),
+    )
+
 
 # ---------------------------------------------------------------- workers
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -423,3 +423,26 @@ async def test_morning_check_ticks_survive_an_abrupt_stop(
         assert "晨检记录已完成" in done["text"]
         text = message_text(tg.current(msg))
         assert "赵师傅 请假" in text and "张师傅 健康" in text
+
+
+async def test_admin_moves_the_meal_times_and_the_named_jobs_follow(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await publish_menu(services(bot))
+    await tg.send_text(people.admin, "/canteen_times")
+    await tg.message(people.admin.id, "午餐 11:30")
+    await tg.send_text(people.admin, "/canteen_times 06:30,07:10,12:00,17:40")
+    await tg.message(people.admin.id, "午餐 12:00")
+    lunch = job(bot, "foodsafety:sample:lunch")
+    assert lunch.next_t is not None and lunch.next_t.astimezone(SHANGHAI).time() == time(12)
+    disinfect = job(bot, "foodsafety:disinfect:lunch")
+    assert disinfect.next_t is not None
+    assert disinfect.next_t.astimezone(SHANGHAI).time() == time(13)
+    await run_job(bot, clock, at(11, 59), "foodsafety:watch")
+    assert not records(await tg.quiet(people.canteen.id, 0.3))
+    await run_job(bot, clock, at(12), "foodsafety:sample:lunch")
+    await tg.message(people.canteen.id, "午餐留样")
+    await tg.send_text(people.canteen, "/canteen_times 05:00,06:00,07:00,08:00")
+    assert "只有" in message_text(await tg.message(people.canteen.id))
+    await tg.send_text(people.admin, "/canteen_times 12:00,07:00,11:30,17:30")
+    assert "从早到晚" in message_text(await tg.message(people.admin.id))

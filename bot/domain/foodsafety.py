@@ -8,6 +8,7 @@ here is a pure function of dates and times in the school's time zone.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from bot.domain.patrols import (
     RoundState,
     is_holiday,
     parse_date,
+    parse_time_of_day,
     scheduled_at,
 )
 
@@ -233,12 +235,49 @@ class Plan:
         return Key(self.kind, self.day, self.meal)
 
 
+@dataclass(frozen=True)
+class Times:
+    """When the day's records go out: 晨检, then each meal (留样 at the meal, 消毒 and the
+    陪餐 form an hour later). Admins change them in chat; stored in the database."""
+
+    health: time = HEALTH_CHECK_AT
+    breakfast: time = MEAL_AT[Meal.BREAKFAST]
+    lunch: time = MEAL_AT[Meal.LUNCH]
+    dinner: time = MEAL_AT[Meal.DINNER]
+
+    def meal(self, meal: Meal) -> time:
+        return {Meal.BREAKFAST: self.breakfast, Meal.LUNCH: self.lunch, Meal.DINNER: self.dinner}[
+            meal
+        ]
+
+    def as_list(self) -> list[time]:
+        return [self.health, self.breakfast, self.lunch, self.dinner]
+
+
+DEFAULT_TIMES = Times()
+
+
+def parse_times(text: str) -> Times:
+    """``06:00,07:00,11:30,17:30``: 晨检, 早餐, 午餐, 晚餐, from early to late."""
+    parts = [p for p in re.split(r"[,，、;；\s]+", text.strip()) if p]
+    if len(parts) != 4:
+        raise DomainError(
+            "请写四个时间，依次是晨检、早餐、午餐、晚餐，"
+            "例如：/canteen_times 06:00,07:00,11:30,17:30"
+        )
+    times = [parse_time_of_day(p) for p in parts]
+    if any(a >= b for a, b in itertools.pairwise(times)):
+        raise DomainError("四个时间要按晨检、早餐、午餐、晚餐从早到晚排列。")
+    return Times(*times)
+
+
 def day_plans(
     day: date,
     meals_served: Iterable[Meal],
     *,
     tz: ZoneInfo,
     accompany: bool,
+    times: Times = DEFAULT_TIMES,
 ) -> list[Plan]:
     """The records ``day`` needs: a 晨检 if any meal is served, a 留样 and a 消毒 for
     each meal served (a meal with dishes on the published menu), and a 陪餐 after lunch
@@ -246,20 +285,14 @@ def day_plans(
     served = [m for m in MEALS if m in set(meals_served)]
     if not served:
         return []
-    plans = [Plan(Kind.HEALTH, day, None, scheduled_at(day, HEALTH_CHECK_AT, tz))]
+    plans = [Plan(Kind.HEALTH, day, None, scheduled_at(day, times.health, tz))]
     for meal in served:
-        at = scheduled_at(day, MEAL_AT[meal], tz)
+        at = scheduled_at(day, times.meal(meal), tz)
         plans.append(Plan(Kind.SAMPLE, day, meal, at))
         plans.append(Plan(Kind.DISINFECT, day, meal, at + AFTER_MEAL))
     if accompany and Meal.LUNCH in served:
-        plans.append(
-            Plan(
-                Kind.ACCOMPANY,
-                day,
-                Meal.LUNCH,
-                scheduled_at(day, MEAL_AT[Meal.LUNCH], tz) + AFTER_MEAL,
-            )
-        )
+        after_lunch = scheduled_at(day, times.lunch, tz) + AFTER_MEAL
+        plans.append(Plan(Kind.ACCOMPANY, day, Meal.LUNCH, after_lunch))
     return sorted(plans, key=lambda p: p.at)
 
 

@@ -125,6 +125,7 @@ class _Calendar:
         self._weeks: dict[date, MenuWeek] = {}
         self._rota: list[patrol_rules.RosterEntry] | None = None
         self._allowed: set[int] = set()
+        self._times: rules.Times | None = None
 
     async def served(self, day: date) -> dict[Meal, tuple[str, ...]]:
         """The meals of ``day`` on the published menu, with their dishes."""
@@ -145,9 +146,11 @@ class _Calendar:
         return [u for u in rules.rostered(day, self._rota) if u in self._allowed]
 
     async def plans(self, day: date) -> list[Plan]:
+        if self._times is None:
+            self._times = await repo.times(self.db)
         served = await self.served(day)
         accompany = bool(await self.leaders(day))
-        return rules.day_plans(day, served, tz=self.tz, accompany=accompany)
+        return rules.day_plans(day, served, tz=self.tz, accompany=accompany, times=self._times)
 
 
 async def _canteen_people(tx: Tx) -> list[int]:
@@ -762,6 +765,26 @@ async def checked_by_lines(db: Database | Tx, purchases: Sequence[Purchase]) -> 
         for p in purchases
         if p.id in checks
     ]
+
+
+# ---------------------------------------------------------------- times
+
+
+async def times(svc: Services) -> rules.Times:
+    return await repo.times(svc.db)
+
+
+async def set_times(svc: Services, text: str, *, by: Person) -> rules.Times:
+    """Stored in the database; the caller reschedules the named jobs with the result."""
+    if not by.has(Role.ADMIN):
+        raise DomainError("抱歉，只有管理员可以修改食品安全记录的时间。")
+    new = rules.parse_times(text)
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        await repo.set_times(tx, new, now=now)
+        await audit.record(tx, now=now, actor_id=by.user_id, actor_name=by.name,
+                           action="fs.times", detail=text.strip()[:60])  # fmt: skip
+    return new
 
 
 # ---------------------------------------------------------------- staff and rotas

@@ -61,7 +61,8 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/invite 角色 生成邀请链接（如 /invite 监督员）",
         "/users 人员和角色，/grant 用户ID 角色，/revoke 用户ID 角色，/remove 用户ID",
         "/suppliers 定点供应商，/patrol_items /patrol_times /roster /holiday 巡查设置",
-        "/canteen_roster 陪餐和采购清点轮值，/canteen_staff 食堂从业人员",
+        "/canteen_roster 陪餐和采购清点轮值，/canteen_staff 食堂从业人员，"
+        "/canteen_times 食品安全记录时间",
     ],
 }
 

@@ -20,7 +20,7 @@ from bot.domain.foodsafety import (
 )
 from bot.domain.menus import Meal
 from bot.domain.messages import Buttons
-from bot.domain.patrols import RosterEntry, RoundState
+from bot.domain.patrols import RosterEntry, RoundState, fmt_time
 from bot.texts.patrols import day_label, esc
 
 NS = "fs"  # fs:<action>:<record id>[:...]; replies and prompts use fs:<id> / fsdish:<entry id>
@@ -490,3 +490,16 @@ def report_lines(
     else:
         lines.append("　健康证均在有效期内")
     return lines
+
+
+def times_text(times: rules.Times) -> str:
+    return (
+        f"⏰ 食品安全记录时间：晨检 {fmt_time(times.health)}，"
+        f"早餐 {fmt_time(times.breakfast)}，午餐 {fmt_time(times.lunch)}，"
+        f"晚餐 {fmt_time(times.dinner)}（留样在开餐时，消毒和陪餐记录在一小时后）。\n"
+        "修改：/canteen_times 06:00,07:00,11:30,17:30"
+    )
+
+
+def times_set(times: rules.Times) -> str:
+    return "已修改。" + times_text(times).split("\n")[0]
