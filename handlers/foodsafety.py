@@ -288,6 +288,9 @@ async def cmd_export(update: Update, context: BotContext, person: Person) -> Non
     first, export = await foodsafety.export_month(
         context.services, month_text, by=person, with_photos=with_photos
     )
+    if export.empty:
+        await say(update, t.no_records(first))
+        return
     await message.reply_document(
         export.workbook, filename=t.export_name(first), caption=t.export_caption(first, export.gaps)
     )

@@ -446,3 +446,12 @@ async def test_admin_moves_the_meal_times_and_the_named_jobs_follow(
     assert "只有" in message_text(await tg.message(people.canteen.id))
     await tg.send_text(people.admin, "/canteen_times 12:00,07:00,11:30,17:30")
     assert "从早到晚" in message_text(await tg.message(people.admin.id))
+
+
+async def test_a_month_without_menus_or_records_says_so_and_leaders_are_invited_by_role_name(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.supervisor, "/export 食品安全 2026-10")
+    await tg.message(people.supervisor.id, "2026年10月没有食品安全记录")
+    await tg.send_text(people.admin, "/invite 校领导")
+    await tg.message(people.admin.id, "邀请校领导的链接")

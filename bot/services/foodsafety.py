@@ -1112,6 +1112,7 @@ class Export:
     gaps: int
     photos: bytes | None = None
     photo_count: int = 0
+    empty: bool = False  # nothing needed and nothing recorded that month
 
 
 def _zip(data_dir: Any, named: list[tuple[str, str]]) -> tuple[bytes, int]:
@@ -1164,7 +1165,8 @@ async def export_month(
             action="fs.export",
             detail=f"{first:%Y-%m}" + (" +photos" if with_photos else ""),
         )
-    return first, Export(data, gap_count, photos if count else None, count)
+    empty = not m.records and not gap_count and not any(sh.rows for sh in sheets)
+    return first, Export(data, gap_count, photos if count else None, count, empty)
 
 
 async def report_lines(svc: Services, first: date, last: date) -> list[str]:

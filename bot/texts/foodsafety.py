@@ -470,6 +470,10 @@ def photos_caption(first: date, count: int) -> str:
     return f"📷 {first.year}年{first.month}月 食品安全照片 {count} 张。"
 
 
+def no_records(first: date) -> str:
+    return f"{first.year}年{first.month}月没有食品安全记录（当月没有公布食谱，也没有记录）。"
+
+
 def no_photos(first: date) -> str:
     return f"{first.year}年{first.month}月没有食品安全照片。"
 
