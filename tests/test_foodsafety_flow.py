@@ -4,6 +4,7 @@ workbook and restarts."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from datetime import datetime, time, timedelta
@@ -70,8 +71,28 @@ def button_data(message: dict[str, Any], row: int, col: int) -> str:
 
 def records(messages: list[dict[str, Any]]) -> list[str]:
     """Food-safety messages among ``messages`` (the 06:30 menu push also reaches the canteen)."""
-    words = ("晨检", "留样", "消毒", "陪餐")
+    words = ("晨检", "留样", "消毒", "陪餐", "健康证")
     return [message_text(m) for m in messages if any(w in message_text(m) for w in words)]
+
+
+async def all_sent(app: App) -> None:
+    """Wait until every queued notification has been accepted by Telegram (the outbox
+    marks a row sent only then): a condition, not a pause for "nothing happened"."""
+    svc = services(app)
+    for _ in range(400):
+        pending = await svc.db.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        )
+        if not pending:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the outbox was not delivered")
+
+
+async def delivered(app: App, tg: FakeTelegram, chat_id: int, since: int) -> list[str]:
+    """Food-safety texts sent to ``chat_id`` after ``tg.sent[since]``, once all is out."""
+    await all_sent(app)
+    return records([m for m in tg.sent[since:] if m["chat"]["id"] == chat_id])
 
 
 WORKERS = ("张师傅 440301202400123 2027-06-30", "李阿姨 440301202400124 2027-06-30", "赵师傅")
@@ -105,6 +126,7 @@ async def test_morning_check_with_one_worker_unwell_asks_the_symptom_and_keeps_o
     assert "✅ 张师傅 健康" in message_text(final)
     # one checklist message, edited in place; a second firing sends nothing
     await run_job(bot, clock, at(6, 5), "foodsafety:watch")
+    await all_sent(bot)
     assert [
         (m["chat"]["id"], message_text(m)[:30]) for m in tg.sent if "请逐人确认" in message_text(m)
     ] == [(people.canteen.id, message_text(msg)[:30])]
@@ -139,6 +161,7 @@ async def test_lunch_samples_list_the_menu_dishes_and_a_missing_photo_escalates(
     assert "红烧肉" not in message_text(escalation)
     await tg.wait_for(lambda: "已超时" in message_text(tg.current(msg)))
     await run_job(bot, clock, at(13, 10), "foodsafety:watch")
+    await all_sent(bot)
     assert len([m for m in tg.sent if "提醒：午餐留样" in message_text(m)]) == 1
     # the last photo closes it, late
     await tg.answer(await tg.tap(people.canteen, msg, "3. 番茄蛋汤"))
@@ -148,7 +171,7 @@ async def test_lunch_samples_list_the_menu_dishes_and_a_missing_photo_escalates(
     final = tg.current(msg)
     assert "迟交" in message_text(final) and not buttons(final)
     # the photos went to the record, not into a repair report
-    assert await tg.quiet(people.supervisor.id, 0.2) == []
+    assert await services(bot).db.fetchval("SELECT COUNT(*) FROM repairs") == 0
 
 
 async def test_samples_may_be_discarded_48_hours_later_and_the_manager_ticks_it(
@@ -162,6 +185,7 @@ async def test_samples_may_be_discarded_48_hours_later_and_the_manager_ticks_it(
     await tg.send_photo(people.canteen, jpeg_bytes(), reply_to=prompt)
     await tg.message(people.canteen.id, "照片已记下")
     await run_job(bot, clock, at(11, 29, days=2), "foodsafety:watch")
+    await all_sent(bot)
     assert not [m for m in tg.sent if "已满 48 小时" in message_text(m)]
     await run_job(bot, clock, at(11, 30, days=2), "foodsafety:watch")
     notice = await tg.message(people.canteen.id, "已满 48 小时")
@@ -171,6 +195,7 @@ async def test_samples_may_be_discarded_48_hours_later_and_the_manager_ticks_it(
     await tg.wait_for(lambda: "已由 陈食堂" in message_text(tg.current(notice)))
     assert not buttons(tg.current(notice))
     await run_job(bot, clock, at(12, 0, days=2), "foodsafety:watch")
+    await all_sent(bot)
     assert len([m for m in tg.sent if "已满 48 小时" in message_text(m)]) == 1
     again = await tg.answer(await tg.tap_data(people.canteen, notice, discard_button))
     assert "已经处理过" in again["text"]
@@ -205,6 +230,7 @@ async def test_accompanied_meal_form_goes_to_the_rota_leader_and_problems_to_can
     assert "校领导里没有" in message_text(await tg.message(people.admin.id))
     await run_job(bot, clock, at(12, 30), "foodsafety:disinfect:lunch")
     form = await tg.message(LEADER.id, "午餐陪餐")
+    await all_sent(bot)
     assert not [
         m for m in tg.sent if "午餐陪餐 ·" in message_text(m) and m["chat"]["id"] != LEADER.id
     ]
@@ -237,8 +263,9 @@ async def test_expiring_health_certificates_are_reminded_at_30_and_7_days_and_ma
     for user in (people.canteen, people.admin):
         await tg.message(user.id, "张师傅 的健康证将于 2026-12-23 到期（还有 30 天）")
         await tg.message(user.id, "李阿姨 的健康证已于 2026-11-20 过期")
+    mark = len(tg.sent)
     await run_job(bot, clock, at(9, 1), "foodsafety:watch")
-    assert await tg.quiet(people.canteen.id, 0.3) == []
+    assert await delivered(bot, tg, people.canteen.id, mark) == []
     # the next morning check marks her
     await run_job(bot, clock, at(6, days=1), "foodsafety:health")
     msg = await tg.message(people.canteen.id, "晨检")
@@ -366,26 +393,37 @@ async def test_all_schedules_survive_restarts_without_sending_twice(
     async with running_bot(settings, clock):
         await tg.message(people.canteen.id, "晨检")
     clock.set(at(6, 40))
-    async with running_bot(settings, clock):
-        assert not records(await tg.quiet(people.canteen.id, 0.5))
+    mark = len(tg.sent)
+    async with running_bot(settings, clock) as app:
+        assert await delivered(app, tg, people.canteen.id, mark) == []
     clock.set(at(7, 10))  # breakfast samples, and the 晨检 reminder (06:00 + 1 h)
     async with running_bot(settings, clock):
         await tg.message(people.canteen.id, "早餐留样")
         await tg.message(people.canteen.id, "提醒：晨检")
     clock.set(at(7, 20))
-    async with running_bot(settings, clock):
-        assert not records(await tg.quiet(people.canteen.id, 0.5))
+    mark = len(tg.sent)
+    async with running_bot(settings, clock) as app:
+        assert await delivered(app, tg, people.canteen.id, mark) == []
     clock.set(at(7, 40))  # 晨检 escalated to the admin once
     async with running_bot(settings, clock):
         await tg.message(people.admin.id, "超时未完成")
     clock.set(at(7, 50))
-    async with running_bot(settings, clock):
-        assert not records(await tg.quiet(people.admin.id, 0.5))
+    mark = len(tg.sent)
+    async with running_bot(settings, clock) as app:
+        assert await delivered(app, tg, people.admin.id, mark) == []
     clock.set(at(14, 0))  # down all lunch: past the grace, nothing stale is sent
-    async with running_bot(settings, clock):
-        assert not [t for t in records(await tg.quiet(people.canteen.id, 0.5)) if "午餐" in t]
-    for title in ("请逐人确认", "早餐留样 ·", "提醒：晨检", "晨检 · 11月23日（周一） 超时"):
-        assert len([m for m in tg.sent if title in message_text(m)]) == 1, title
+    mark = len(tg.sent)
+    async with running_bot(settings, clock) as app:
+        assert not [t for t in await delivered(app, tg, people.canteen.id, mark) if "午餐" in t]
+    for chat, title in (
+        (people.canteen.id, "请逐人确认"),
+        (people.canteen.id, "早餐留样 ·"),
+        (people.canteen.id, "提醒：晨检"),
+        (people.admin.id, "晨检 · 11月23日（周一） 超时"),
+        (people.admin.id, "早餐留样 · 11月23日（周一） 仍未完成"),  # at 14:00, once
+    ):
+        sent = [m for m in tg.sent if m["chat"]["id"] == chat and title in message_text(m)]
+        assert len(sent) == 1, title
 
 
 async def test_a_sample_photo_sent_after_a_restart_still_reaches_its_dish(
@@ -438,8 +476,9 @@ async def test_admin_moves_the_meal_times_and_the_named_jobs_follow(
     disinfect = job(bot, "foodsafety:disinfect:lunch")
     assert disinfect.next_t is not None
     assert disinfect.next_t.astimezone(SHANGHAI).time() == time(13)
+    mark = len(tg.sent)
     await run_job(bot, clock, at(11, 59), "foodsafety:watch")
-    assert not records(await tg.quiet(people.canteen.id, 0.3))
+    assert await delivered(bot, tg, people.canteen.id, mark) == []
     await run_job(bot, clock, at(12), "foodsafety:sample:lunch")
     await tg.message(people.canteen.id, "午餐留样")
     await tg.send_text(people.canteen, "/canteen_times 05:00,06:00,07:00,08:00")
