@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,21 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 JOB_NAME = "outbox:poll"
 MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retrying
-_lock = asyncio.Lock()
+# One sender at a time per event loop. Not a single module-level Lock: an asyncio.Lock
+# binds to the loop it is first contended in, and a second Application on another loop
+# (every test, a restart in the same process) then fails with "bound to a different event
+# loop" and its poll never delivers.
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
 
 
 async def _photo_inputs(
@@ -122,7 +137,7 @@ async def _deliver(bot: ExtBot[Any], svc: Services, item: PendingMessage) -> lis
 async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
     """Send everything due now. Returns how many were sent."""
     sent_count = 0
-    async with _lock:  # the poll and a kick must not send the same row twice
+    async with _lock():  # the poll and a kick must not send the same row twice
         for item in await outbox.due(svc.db, svc.now()):
             try:
                 ids = await _deliver(bot, svc, item)
