@@ -19,6 +19,7 @@ from handlers import (
     admin,
     backup,
     errors,
+    foodsafety,
     gate,
     groups,
     menus,
@@ -31,6 +32,7 @@ from handlers import (
     start,
 )
 from jobs import backup as backup_jobs
+from jobs import foodsafety as foodsafety_jobs
 from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
 from jobs import outbox as outbox_jobs
@@ -54,7 +56,7 @@ COMMANDS = [
     BotCommand("purchases", "查看当天采购"),
     BotCommand("menu", "本周食谱"),
     BotCommand("patrols", "巡查记录"),
-    BotCommand("export", "导出表格（报修 / 采购 / 巡查 / 全部）"),
+    BotCommand("export", "导出表格（报修 / 采购 / 巡查 / 全部 / 食品安全）"),
     BotCommand("suppliers", "定点供应商"),
     BotCommand("report", "年度 / 月度工作统计"),
     BotCommand("backup", "下载数据库备份（管理员）"),
@@ -122,6 +124,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await inbox_jobs.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs, report_jobs):
             await feature_jobs.start(app)
+        # Food-safety records (issue 17): 晨检, 留样, 消毒, 陪餐, 健康证 reminders.
+        await foodsafety_jobs.start(app)
         # Updates received but not handled before the last stop go first, before polling.
         await receiving.replay(app)
         log.info("后勤助手 started as @%s", app.bot.username)
@@ -176,6 +180,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     # draft is open is its receipt, not a new repair report (repairs takes every other photo).
     purchases.register(app)
     patrols.register(app)
+    # Food-safety records (issue 17): its /export 食品安全 must come before the other
+    # /export handlers' usage answers; its photo replies run in group -1 like patrol notes.
+    foodsafety.register(app)
     menus.register(app)
     repairs.register(app)
     reports.register(app)

@@ -14,6 +14,7 @@ class Role(StrEnum):
     REPAIRER = "repairer"
     CANTEEN = "canteen"
     PATROL = "patrol"
+    LEADER = "leader"
     STAFF = "staff"
 
     @property
@@ -28,6 +29,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.REPAIRER: "维修工",
     Role.CANTEEN: "食堂管理员",
     Role.PATROL: "巡查员",
+    Role.LEADER: "校领导",
     Role.STAFF: "教职工",
 }
 
@@ -39,6 +41,7 @@ _ALIASES: dict[str, Role] = {
     "维修": Role.REPAIRER,
     "食堂": Role.CANTEEN,
     "巡查": Role.PATROL,
+    "领导": Role.LEADER,
     "教师": Role.STAFF,
     "老师": Role.STAFF,
 }

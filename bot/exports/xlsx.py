@@ -46,6 +46,7 @@ DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 MIN_COLUMN_WIDTH = 6
 MAX_COLUMN_WIDTH = 60
 HEADER_FILL = PatternFill("solid", fgColor="E2EAF4")
+RED = "FFFF0000"
 WRAP = Alignment(wrap_text=True, vertical="top")
 _SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
@@ -60,6 +61,8 @@ class Sheet:
     rows: Sequence[Sequence[CellValue]]
     totals: Sequence[CellValue] | None = None
     number_formats: Mapping[int, str] = field(default_factory=dict)
+    # Rows (0-based indexes into ``rows``) written in red: gaps an inspector must see.
+    red_rows: Sequence[int] = ()
 
 
 def display_width(text: str) -> int:
@@ -167,8 +170,13 @@ def write_xlsx(sheets: list[Sheet], *, tz: tzinfo = DEFAULT_TZ) -> bytes:
             cell.font = bold
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center")
+        red_rows = set(sheet.red_rows)
+        red = Font(color=RED)
         for r, row in enumerate(sheet.rows, start=2):
             _write_row(ws, r, row, sheet, tz)
+            if r - 2 in red_rows:
+                for c in range(width):
+                    ws.cell(row=r, column=c + 1).font = red
         last = len(sheet.rows) + 1
         if sheet.totals is not None:
             last += 1

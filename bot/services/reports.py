@@ -20,6 +20,7 @@ from bot.domain.roles import Role
 from bot.exports.docx import write_docx
 from bot.exports.xlsx import CellValue, Formula, Sheet, column_sum, write_xlsx
 from bot.render.charts import report_png
+from bot.services import foodsafety
 from bot.services.container import Services
 from bot.texts import reports as t
 from bot.texts.common import role_required
@@ -102,7 +103,9 @@ async def report(svc: Services, text: str, *, by: Person) -> ReportReply:
         draft = t.draft(rep, svc.local_now().date())
         document = await asyncio.to_thread(write_docx, draft)
         name = t.document_name(period)
-    return ReportReply(rep, t.summary(rep), chart, document, name)
+    # The food-safety section (晨检, 留样, 健康证) is counted by its own service.
+    food = await foodsafety.report_lines(svc, period.first, period.last)
+    return ReportReply(rep, "\n".join([t.summary(rep), *food]), chart, document, name)
 
 
 # ---------------------------------------------------------------- /export
