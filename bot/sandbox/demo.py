@@ -148,7 +148,7 @@ async def seed_demo(settings: Settings, db: Database, clock: Clock | None = None
         day += timedelta(days=1)
 
     for story in STORIES:
-        await _repair(svc, at, story, people, photos, today)
+        await _repair(svc, at, story, people, today)
 
     # The weeks are history: their notifications count as delivered.
     later = real_now + timedelta(days=1)
@@ -241,7 +241,6 @@ async def _repair(
     clock: PastClock,
     story: Story,
     people: dict[int, Person],
-    photos: dict[str, Photo],
     today: date,
 ) -> None:
     clock.at(today - timedelta(days=story.days_ago), story.hour, 10)
@@ -251,7 +250,9 @@ async def _repair(
         location=story.location,
         description=story.description,
         urgency=story.urgency,
-        photos=(photos[story.photo],) if story.photo else (),
+        # Each report has its own stored photo, as a received one would: a photo already in
+        # a report means that report was made already (the restart guard in the service).
+        photos=(await _photo(svc, story.photo),) if story.photo else (),
     )
     rid = reported.ticket.id
     supervisor = people[cast.SUPERVISOR.user_id]
