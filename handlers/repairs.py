@@ -374,32 +374,47 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
         await _act(update, context, person, _BUTTONS[action], repair_id, ask=True)
     elif action == "cat" and len(cb.args) == 2:
         await _recategorise(update, context, person, repair_id, cb.args[1])
+    elif action == "urg" and len(cb.args) == 2:
+        await _recategorise(update, context, person, repair_id, cb.args[1], urgency=True)
     else:
         await answer(update, t.STALE)
 
 
 async def _recategorise(
-    update: Update, context: BotContext, person: Person, repair_id: int, value: str
+    update: Update,
+    context: BotContext,
+    person: Person,
+    repair_id: int,
+    value: str,
+    *,
+    urgency: bool = False,
 ) -> None:
+    """The reporter's corrections on the confirmation: the category, or (``urgency``)
+    改为紧急 / 改为一般. The service checks who taps and the report's state."""
     query = update.callback_query
     assert query is not None
+    svc = context.services
     try:
-        category = Category(value)
+        if urgency:
+            level = Urgency(value)
+            if level is Urgency.LOW:
+                raise ValueError(value)
+            ticket = await service.set_urgency(svc, repair_id, by=person, urgency=level)
+        else:
+            ticket = await service.set_category(svc, repair_id, by=person, category=Category(value))
     except ValueError:
         await answer(update, t.STALE)
         return
-    svc = context.services
-    ticket = await service.set_category(svc, repair_id, by=person, category=category)
     detail = await service.detail(svc, repair_id, viewer=person)
     try:
         await query.edit_message_text(
             t.submitted(ticket, len(detail.before)),
-            reply_markup=markup(t.category_buttons(ticket.id, ticket.category)),
+            reply_markup=markup(t.category_buttons(ticket.id, ticket.category, ticket.urgency)),
         )
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
-    await answer(update, t.category_changed(ticket))
+    await answer(update, t.urgency_changed(ticket) if urgency else t.category_changed(ticket))
 
 
 async def _prompt(update: Update, text: str, buttons: Any = None) -> None:

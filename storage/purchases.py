@@ -238,20 +238,18 @@ async def confirmed_between(db: Db, first: date, last: date) -> list[Purchase]:
     )
 
 
-async def average_unit_price(
-    db: Db, item: str, unit_key: str, *, first: date, last: date, exclude_id: int
-) -> Decimal | None:
-    """Weighted average (money paid / quantity bought) over confirmed purchases."""
+async def price_history(
+    db: Db, item: str, *, first: date, last: date, exclude_id: int
+) -> list[tuple[Decimal, str, Decimal]]:
+    """(quantity, unit key, amount) of the item's confirmed lines in [first, last], in any
+    unit: the domain converts weights (斤, 公斤, 克, 两) to compare them."""
     rows = await db.fetchall(
-        "SELECT l.quantity, l.amount FROM purchase_lines l JOIN purchases p"
-        " ON p.id = l.purchase_id WHERE p.state = 'confirmed' AND l.item = ? AND l.unit_key = ?"
+        "SELECT l.quantity, l.unit_key, l.amount FROM purchase_lines l JOIN purchases p"
+        " ON p.id = l.purchase_id WHERE p.state = 'confirmed' AND l.item = ?"
         " AND p.purchase_date BETWEEN ? AND ? AND p.id != ?",
-        (item, unit_key, first.isoformat(), last.isoformat(), exclude_id),
+        (item, first.isoformat(), last.isoformat(), exclude_id),
     )
-    quantity = sum((Decimal(r["quantity"]) for r in rows), Decimal(0))
-    if not rows or quantity <= 0:
-        return None
-    return sum((Decimal(r["amount"]) for r in rows), Decimal(0)) / quantity
+    return [(Decimal(r["quantity"]), r["unit_key"], Decimal(r["amount"])) for r in rows]
 
 
 # ---------------------------------------------------------------- public posting

@@ -199,6 +199,23 @@ async def count_same_place(
     return int(value or 0)
 
 
+async def open_same_place(
+    db: Database | Tx, location: str, category: Category, *, exclude_id: int
+) -> int | None:
+    """The oldest report still open at this location in this category (a likely
+    duplicate of a new one), if any."""
+    key = location_key(location)
+    if not key:
+        return None
+    marks = ", ".join("?" for _ in OPEN_STATES)
+    value = await db.fetchval(
+        "SELECT id FROM repairs WHERE location_key = ? AND category = ? AND id != ?"
+        f" AND state IN ({marks}) ORDER BY created_at, id LIMIT 1",
+        (key, category.value, exclude_id, *OPEN_STATES),
+    )
+    return int(value) if value is not None else None
+
+
 async def list_open(db: Database | Tx) -> list[RepairTicket]:
     marks = ", ".join("?" for _ in OPEN_STATES)
     rows = await db.fetchall(

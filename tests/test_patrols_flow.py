@@ -127,6 +127,7 @@ async def test_abnormal_items_with_note_and_photo_become_repair_reports_on_submi
     ticket = await repair_repo.get(services(bot).db, repair_id)
     assert ticket is not None and ticket.patrol_round_id is not None
     assert "滴水" in ticket.description
+    assert ticket.location == "二楼男厕"  # where the patroller said, not 「晚间巡查」
     assert len(await repair_repo.photos(services(bot).db, repair_id)) == 1
     final = tg.current(msg)
     assert not buttons(final) and f"#{repair_id}" in message_text(final)

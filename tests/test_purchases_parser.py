@@ -22,7 +22,7 @@ from bot.domain.purchases import (
     total,
 )
 
-SAMPLES = Path(__file__).parents[2] / "shared" / "samples"
+SAMPLES = Path(__file__).parent / "data"  # copies of the shared sample lines
 CERT_ITEMS = ("猪肉", "牛肉", "肉", "鸡", "蛋", "鱼")
 
 

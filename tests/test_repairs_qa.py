@@ -65,7 +65,7 @@ async def test_a_few_reminders_still_come_one_by_one_with_buttons(
     bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
 ) -> None:
     for place in ("食堂", "操场"):
-        await fast_report(tg, people, f"{place} 水管爆了")
+        await fast_report(tg, people, f"{place} 水龙头漏水")
         await tg.message(people.supervisor.id, "新报修")
     clock.advance(timedelta(hours=25))
     await repair_jobs.run(services(bot))

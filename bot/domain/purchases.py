@@ -148,10 +148,16 @@ class ParsedLines:
 
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
-_QTY_RE = re.compile(rf"^(?P<num>{_NUM}|[{_CN_CHARS}]+)(?P<unit>{_UNIT_RE})(?P<half>半)?$", re.I)
+_PACK_RE = rf"\((?P<pack>\d+(?:\.\d+)?(?:{_UNIT_RE}|ml|毫升))\)"  # 2桶(5L): five litres each
+_QTY_RE = re.compile(
+    rf"^(?P<num>{_NUM}|[{_CN_CHARS}]+)(?P<unit>{_UNIT_RE})(?P<half>半)?(?:{_PACK_RE})?$", re.I
+)
 _QTY_NO_UNIT_RE = re.compile(rf"^(?:{_NUM}|[{_CN_CHARS}]+)$")
 _NAME_QTY_RE = re.compile(rf"^(?P<name>.*?[^\d.+\-{_CN_CHARS}])(?P<qty>(?:{_NUM}|[{_CN_CHARS}]+)"
-                          rf"(?:{_UNIT_RE})半?)$", re.I)  # fmt: skip
+                          rf"(?:{_UNIT_RE})半?(?:{_PACK_RE})?)$", re.I)  # fmt: skip
+# 五斤姜: the quantity first, then the item (as said aloud at the market).
+_QTY_NAME_RE = re.compile(rf"^(?P<qty>(?:\d+(?:\.\d+)?|[{_CN_CHARS}]+)(?:{_UNIT_RE})半?)"
+                          rf"(?P<name>[^\d{_CN_CHARS}].*)$", re.I)  # fmt: skip
 _PRICE_RE = re.compile(
     rf"^(?P<total>共|总价|总计|合计)?[¥￥]?(?P<num>{_NUM})(?P<yuan>元|块钱|块)?"
     rf"(?:/(?P<unit>{_UNIT_RE}))?$",
@@ -196,6 +202,8 @@ def parse_quantity(token: str) -> tuple[Decimal, str]:
             raise DomainError(f"数量「{token}」缺少单位（如 斤、公斤、个、袋）")
         raise DomainError(f"数量「{token}」看不懂，应写成数字加单位，如 20斤")
     raw, unit = m["num"], _canonical_unit(m["unit"])
+    if m["pack"]:
+        unit = f"{unit}({m['pack']})"
     if raw[0] in "+-" or raw[0].isdigit() or raw[0] == ".":
         quantity = _number(raw, "数量")
     else:
@@ -292,30 +300,160 @@ def _join_split_tokens(tokens: list[str]) -> list[str]:
     return joined
 
 
+# ---------------------------------------------------------------- everyday wording
+
+RECEIPT_TOLERANCE = Decimal("0.05")  # a receipt's amount may differ by rounding, no more
+MAX_DIGITS = 12  # a longer run of digits is a slip of the thumb, never a quantity or price
+_CN_DIGITS_RE = "零〇一二两三四五六七八九"
+_PLAIN = r"\d+(?:\.\d+)?"
+_ANY_NUMBER = rf"(?:{_PLAIN}|[{_CN_CHARS}]+)"
+_YUAN = r"(?:元钱|元|块钱|块)"
+_LEADING_WORDS = re.compile(r"^(?:今天|今日|早上|上午|中午|下午)?(?:买了|买|采购了|采购|进了|进货)")
+_ITEM_LABEL = re.compile(r"(?:品名|名称|品种|菜名)[:：]?")
+_QTY_LABEL = re.compile(r"(?:数量|重量)[:：]?")
+_PRICE_LABEL = re.compile(r"(?:单价|价格|价钱|单位价格)[:：]?")
+_TOTAL_LABEL = re.compile(r"(?:金额|总价|总计|合计|一共|总共|共计|小计)[:：]?")
+# 2块5, 两块四, 1块2毛: yuan and jiao.
+_YUAN_JIAO = re.compile(
+    rf"(?P<yuan>{_ANY_NUMBER})块钱?(?P<jiao>[\d{_CN_DIGITS_RE}])[毛角]?(?![\d.]|{_UNIT_RE})", re.I
+)  # but not 六块一斤 (一 is "per")
+# 每斤2.4, 每公斤 5元: the unit first.
+_EACH_UNIT = re.compile(rf"每(?P<unit>{_UNIT_RE})\s*(?P<price>{_ANY_NUMBER}){_YUAN}?", re.I)
+# 2.4元/斤, 2.4元一斤, 六块一斤, 13.5/斤: the unit after.
+_PER_UNIT = re.compile(
+    rf"(?P<price>{_ANY_NUMBER})(?:{_YUAN}\s*(?:/|一|每)|/)\s*(?P<unit>{_UNIT_RE})(?![a-zA-Z])", re.I
+)
+_GLUED_NAME = re.compile(rf"(?<=[^\s\dA-Za-z.+\-/(@¥￥:：])(?={_PLAIN}(?:{_UNIT_RE}))", re.I)
+_GLUED_PRICE = re.compile(rf"(\d(?:{_UNIT_RE})半?(?:{_PACK_RE})?)(?=[\d¥￥])", re.I)
+_SPACED_PACK = re.compile(rf"(\S)\s+(?={_PACK_RE})", re.I)
+_CN_PRICE = re.compile(rf"^(?P<num>[{_CN_CHARS}]+){_YUAN}$")
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+_UNIT_PRICE_ONLY = re.compile(rf"(?P<price>{_PLAIN})元/(?P<unit>{_UNIT_RE})", re.I)
+
+
+def _digits(text: str) -> str:
+    """A number as digits: ``六`` -> ``6``, ``2.4`` stays (Chinese numerals converted)."""
+    if re.fullmatch(_PLAIN, text):
+        return text
+    try:
+        return fmt_number(chinese_number(text))
+    except ValueError:
+        return text
+
+
+def _cn_digit(ch: str) -> str:
+    return ch if ch.isdigit() else str(_CN_DIGITS[ch])
+
+
+def _rewrite(body: str) -> str:
+    """The ways people write a line, rewritten to ``品名 数量单位 单价``: labels of a
+    receipt (品名：… 数量：… 单价：… 金额：…), 2块5, 每斤2.4, 2块4一斤, 买了五斤姜,
+    猪肝5斤12 (no spaces), 2桶 (5L)."""
+    text = _LEADING_WORDS.sub("", body.strip())
+    text = _ITEM_LABEL.sub(" ", text)
+    text = _QTY_LABEL.sub(" ", text)
+    text = _PRICE_LABEL.sub(" ", text)
+    text = _TOTAL_LABEL.sub(" 共", text)
+    text = _YUAN_JIAO.sub(lambda m: f"{_digits(m['yuan'])}.{_cn_digit(m['jiao'])}元", text)
+    text = _EACH_UNIT.sub(lambda m: f" {_digits(m['price'])}元/{m['unit']}", text)
+    text = _PER_UNIT.sub(lambda m: f"{_digits(m['price'])}元/{m['unit']}", text)
+    text = _SPACED_PACK.sub(r"\1", text)
+    text = _GLUED_NAME.sub(" ", text)
+    text = _GLUED_PRICE.sub(r"\1 ", text)
+    text = re.sub(r"共\s+", "共", text)
+    tokens = text.split()
+    if tokens and (m := _CN_PRICE.match(tokens[-1])) and len(tokens) > 2:
+        tokens[-1] = f"{_digits(m['num'])}元"  # 六十块 at the end: the price
+    return " ".join(tokens)
+
+
+def _check_receipt(quantity: Decimal, unit_price: Decimal, written: str) -> Decimal:
+    """A receipt gives 单价 and 金额: they must agree (to a few fen of rounding)."""
+    m = _PRICE_RE.match(written)
+    if m is None or not m["total"]:
+        raise DomainError(f"最后的「{written}」看不懂，金额请写成 金额：72元")
+    amount = _number(m["num"], "金额")
+    expected = money(quantity * unit_price)
+    if abs(amount - expected) > RECEIPT_TOLERANCE:
+        raise DomainError(
+            f"金额 {fmt_number(amount)} 元与 数量×单价（{fmt_money(expected)} 元）对不上，"
+            "请核对金额或单价"
+        )
+    return money(amount)
+
+
+def _price_then_amount(qty_token: str, first: str, second: str) -> bool:
+    """After a quantity, two numbers: a price and the amount paid (``30斤 2.4 72``), or two
+    prices by mistake (``20斤 13.5 14``)? An amount is marked 共, or agrees with the price,
+    or is well above it."""
+    price, paid = _PRICE_RE.match(first), _PRICE_RE.match(second)
+    if price is None or paid is None or price["total"] or paid["unit"]:
+        return False
+    if paid["total"]:
+        return True
+    quantity, _ = parse_quantity(qty_token)
+    each, amount = _number(price["num"], "单价"), _number(paid["num"], "金额")
+    return abs(money(quantity * each) - amount) <= RECEIPT_TOLERANCE or amount > each * 2
+
+
 def parse_line(raw: str) -> PurchaseLine:
     """Parse one line or raise DomainError with the reason in Chinese."""
     text = normalise(raw)
     if not text:
         raise DomainError("空行")
+    if m := _LONG_DIGITS.search(text):
+        digits = m.group() if len(m.group()) <= 16 else m.group()[:16] + "…"
+        raise DomainError(f"数字「{digits}」位数太多，请检查数量和单价")
     body, supplier = _split_supplier(text)
-    tokens = _join_split_tokens(body.split())
+    tokens = _join_split_tokens(_rewrite(body).split())
     if not tokens:
         raise DomainError("只写了供应商，缺少品名、数量和单价")
+    if not any(_QTY_RE.match(t) or _NAME_QTY_RE.match(t) or _QTY_NAME_RE.match(t) for t in tokens):
+        joined = " ".join(tokens)
+        if price := _UNIT_PRICE_ONLY.search(joined):  # 白菜1块2一斤
+            unit = _canonical_unit(price["unit"])
+            item = joined[: price.start()].strip() or "品名"
+            raise DomainError(
+                f"缺少数量：单价 {price['price']}元/{unit}，买了多少{unit}？"
+                f"请写成：{item} 20{unit} {price['price']}"
+            )
+        if _PRICE_LABEL.search(body) and len(tokens) == 2:  # 白菜 单价1.2
+            raise DomainError(f"缺少数量：买了多少？请写成：{tokens[0]} 20斤 {tokens[1]}")
     if len(tokens) == 1:
         if _NAME_QTY_RE.match(tokens[0]):
             raise DomainError(f"缺少单价，请写成：{EXAMPLE}")
         raise DomainError(f"看不懂这一行，请写成「品名 数量单位 单价」，如：{EXAMPLE}")
     if len(tokens) == 2:
         name_qty = _NAME_QTY_RE.match(tokens[0])
+        qty_name = _QTY_NAME_RE.match(tokens[0])
         if _QTY_RE.match(tokens[1]) and not _QTY_RE.match(tokens[0]):
             raise DomainError(f"缺少单价，请写成：{EXAMPLE}")
         if name_qty is not None:  # 猪肉20斤 13.5
             tokens = [name_qty["name"], name_qty["qty"], tokens[1]]
+        elif qty_name is not None and not _QTY_RE.match(tokens[0]):  # 五斤姜 6元/斤
+            tokens = [qty_name["name"], qty_name["qty"], tokens[1]]
         elif _QTY_RE.match(tokens[0]) or _QTY_NO_UNIT_RE.match(tokens[0]):
             raise DomainError(f"缺少品名，请写成：{EXAMPLE}")
         else:
             raise DomainError(f"缺少数量或单价，请写成「品名 数量单位 单价」，如：{EXAMPLE}")
+    written_total: str | None = None
+    if (
+        len(tokens) >= 4
+        and tokens[-1].startswith("共")
+        and _QTY_RE.match(tokens[-3])
+        and _PRICE_RE.match(tokens[-2])
+    ):  # a receipt: 数量 单价 金额
+        *tokens, written_total = tokens
     *name_parts, qty_token, price_token = tokens
+    if _QTY_NO_UNIT_RE.match(qty_token) and _QTY_RE.match(price_token):  # 土豆 2.4 30斤
+        qty_token, price_token = price_token, qty_token
+    if len(name_parts) > 1 and _QTY_RE.match(name_parts[-1]) and _PRICE_RE.match(qty_token):
+        if written_total is None and _price_then_amount(name_parts[-1], qty_token, price_token):
+            # 土豆 30斤 2.4 72: the price and the amount paid, as on a receipt
+            written_total = price_token if price_token.startswith("共") else f"共{price_token}"
+            price_token, qty_token = qty_token, name_parts.pop()
+        else:
+            raise DomainError(f"单价写了两个（{qty_token}、{price_token}），请只写一个")
     item = " ".join(name_parts)
     if _QTY_RE.match(item) or _QTY_NO_UNIT_RE.match(item):
         raise DomainError(f"缺少品名，请写成：{EXAMPLE}")
@@ -323,6 +461,8 @@ def parse_line(raw: str) -> PurchaseLine:
         raise DomainError(f"品名太长（最多 {MAX_ITEM_CHARS} 个字）")
     quantity, unit = parse_quantity(qty_token)
     unit_price, amount, is_total = _price(price_token, quantity, unit)
+    if written_total is not None and not is_total:
+        amount = _check_receipt(quantity, unit_price, written_total)
     return PurchaseLine(item, quantity, unit, unit_price, amount, supplier, is_total)
 
 
@@ -357,6 +497,52 @@ def total(lines: list[PurchaseLine]) -> Decimal:
 def needs_certificate(item: str, certificate_items: tuple[str, ...]) -> bool:
     """Meat, poultry, eggs, aquatic products (a configurable list) need 索证索票."""
     return any(word and word in item for word in certificate_items)
+
+
+# How many 斤 one unit weighs. Meat and vegetables are bought by 斤, 公斤 or 克; their prices
+# are compared (and weights totalled) per 斤, whatever unit the line was written in.
+_JIN_PER_UNIT = {"斤": Decimal(1), "kg": Decimal(2), "g": Decimal("0.002"), "两": Decimal("0.1")}
+
+
+def jin_per(unit: str) -> Decimal | None:
+    """``公斤`` -> 2, ``克`` -> 0.002, ``斤`` -> 1; None for a unit that is no weight."""
+    return _JIN_PER_UNIT.get(unit_key(unit))
+
+
+def comparable_price(unit_price: Decimal, unit: str) -> tuple[Decimal, str]:
+    """The price in the unit prices are compared in: ``40 元/公斤`` -> ``(20, "斤")``."""
+    per = jin_per(unit)
+    if per is None:
+        return unit_price, unit
+    return unit_price / per, "斤"
+
+
+def average_price(history: list[tuple[Decimal, str, Decimal]], unit: str) -> Decimal | None:
+    """The weighted average price (money paid / quantity bought) of earlier lines given as
+    (quantity, unit, amount), in the unit of ``comparable_price`` (per 斤 for weights)."""
+    per = jin_per(unit)
+    paid, bought = Decimal(0), Decimal(0)
+    for quantity, row_unit, amount in history:
+        row_per = jin_per(row_unit)
+        if per is not None and row_per is not None:
+            bought += quantity * row_per
+        elif per is None and unit_key(row_unit) == unit_key(unit):
+            bought += quantity
+        else:
+            continue
+        paid += amount
+    return paid / bought if bought > 0 else None
+
+
+def weight_total(lines: list[tuple[Decimal, str]]) -> Decimal | None:
+    """The total weight in 斤 of (quantity, unit) pairs, if every one is a weight."""
+    total_jin = Decimal(0)
+    for quantity, unit in lines:
+        per = jin_per(unit)
+        if per is None:
+            return None
+        total_jin += quantity * per
+    return total_jin
 
 
 def price_warning(unit_price: Decimal, average: Decimal | None, percent: int) -> str | None:
@@ -546,16 +732,28 @@ def parse_day(text: str, today: date) -> date:
         raise DomainError(f"没有这一天：{text}") from None
 
 
+_EXPIRY_AT_END = re.compile(
+    r"(?:(?:证照|许可证|合格证)?(?:有效期|到期)?(?:至|到)?[:：]?)\s*"
+    r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号]?(?:到期)?$"
+)
+
+
 def parse_supplier_args(text: str) -> tuple[str, date | None]:
-    """``王记肉铺 2027-06-30`` -> (王记肉铺, 2027-06-30); the date may be left out."""
-    tokens = normalise(text).split()
-    if not tokens:
+    """``王记肉铺 2027-06-30`` -> (王记肉铺, 2027-06-30); also ``2027年6月30日``,
+    ``有效期至2027.6.30``. The date may be left out."""
+    value = " ".join(normalise(text).split())
+    if not value:
         raise DomainError("请写供应商名称，例如：/suppliers add 王记肉铺 2027-06-30")
     expires: date | None = None
-    if len(tokens) > 1 and re.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$", tokens[-1]):
-        expires = parse_supplier_expiry(tokens[-1].replace(".", "-"))
-        tokens = tokens[:-1]
-    name = " ".join(tokens).lstrip("@")
+    m = _EXPIRY_AT_END.search(value)
+    if m is not None and value[: m.start()].strip():
+        try:
+            expires = date(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            day = m.group().strip()
+            raise DomainError(f"日期「{day}」看不懂（没有这一天），请写成 2027-06-30") from None
+        value = value[: m.start()]
+    name = " ".join(value.split()).lstrip("@")
     if not name or len(name) > MAX_SUPPLIER_CHARS:
         raise DomainError(f"供应商名称请写 1 到 {MAX_SUPPLIER_CHARS} 个字")
     return name, expires

@@ -9,6 +9,7 @@ button changes nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -121,116 +122,92 @@ _CATEGORY_LABELS = {
 }
 
 # Keywords from the year-end summaries (门窗, 门锁, 课桌椅, 水电, 灯管, 阀门水嘴, 下水道,
-# 电器设备 ...). Listed in priority order: when two keywords of the same length match, the
-# earlier category wins (空调漏水 is an appliance fault, not plumbing).
+# 电器设备 ...) and from everyday repair tickets. The text is read left to right taking the
+# longest keyword at each place, so a longer word hides the short ones inside it (电梯 is
+# not 电, 衣柜门 is not 门, 热水器 is not 水). Then the longest keyword found wins; on a tie
+# the earlier category here wins (空调漏水 is an appliance fault, not plumbing).
 CATEGORY_KEYWORDS: tuple[tuple[Category, tuple[str, ...]], ...] = (
-    (Category.LOCK, ("门锁", "锁芯", "锁头", "锁", "钥匙", "门把手", "把手", "插销")),
+    (Category.LOCK, ("门锁", "锁芯", "锁头", "锁", "钥匙", "门把手", "把手", "插销", "门禁",
+                     "锁舌", "挂锁")),
     (
         Category.APPLIANCE,
         (
-            "空调",
-            "风扇",
-            "电扇",
-            "投影仪",
-            "投影",
-            "电脑",
-            "电视",
-            "一体机",
-            "白板",
-            "打印机",
-            "音响",
-            "话筒",
-            "饮水机",
-            "热水器",
-            "冰箱",
-            "消毒柜",
-            "电器",
-            "显示器",
-            "广播",
+            "空调", "风扇", "电扇", "吊扇", "排风扇", "排气扇", "换气扇", "投影仪", "投影",
+            "幕布", "电脑", "电视", "一体机", "白板", "电子白板", "打印机", "复印机", "音响",
+            "话筒", "麦克风", "功放", "饮水机", "热水器", "开水器", "电开水器", "净水器",
+            "冰箱", "冰柜", "冷柜", "冷藏柜", "冷冻柜", "保鲜柜", "消毒柜", "蒸饭车", "蒸饭柜",
+            "蒸柜", "蒸箱", "油烟机", "抽油烟机", "和面机", "绞肉机", "切菜机", "洗碗机",
+            "烤箱", "微波炉", "电饭锅", "电磁炉", "电炸炉", "电器", "显示器", "广播", "监控",
+            "摄像头", "洗衣机", "烘干机", "电热水壶", "门铃", "燃气灶", "灶台", "炉灶",
         ),
     ),
     (
         Category.WATER,
         (
-            "水龙头",
-            "龙头",
-            "水嘴",
-            "阀门",
-            "漏水",
-            "渗水",
-            "下水道",
-            "水管",
-            "马桶",
-            "便池",
-            "堵塞",
-            "堵了",
-            "不出水",
-            "没水",
-            "停水",
-            "水箱",
-            "冲水",
-            "洗手池",
-            "水池",
-            "水",
+            "水龙头", "龙头", "水嘴", "阀门", "漏水", "渗水", "滴水", "积水", "下水道", "下水",
+            "排水", "水管", "管道", "马桶", "坐便", "蹲坑", "蹲便", "便池", "小便池", "小便斗",
+            "堵塞", "堵了", "不出水", "没水", "停水", "水箱", "冲水", "洗手池", "洗手盆",
+            "洗菜池", "水槽", "水池", "花洒", "淋浴", "喷头", "地漏", "水表", "反水", "冒水",
+            "返水", "水",
         ),
     ),
     (
         Category.ELECTRIC,
         (
-            "灯管",
-            "电灯",
-            "灯泡",
-            "路灯",
-            "灯",
-            "插座",
-            "开关",
-            "跳闸",
-            "电线",
-            "线路",
-            "停电",
-            "没电",
-            "漏电",
-            "电闸",
-            "电箱",
-            "电",
+            "灯管", "电灯", "灯泡", "日光灯", "吸顶灯", "应急灯", "路灯", "灯", "插座", "插头",
+            "开关", "空开", "跳闸", "电线", "线路", "电路", "停电", "没电", "漏电", "电闸",
+            "电箱", "配电箱", "保险丝", "电表", "电",
         ),
     ),
     (
         Category.FURNITURE,
         (
-            "课桌椅",
-            "课桌",
-            "桌椅",
-            "椅子",
-            "凳子",
-            "讲台",
-            "桌",
-            "椅",
-            "凳",
-            "柜子",
-            "书柜",
-            "床",
-            "黑板",
+            "课桌椅", "课桌", "桌椅", "椅子", "凳子", "讲台", "讲桌", "桌", "椅", "凳", "柜子",
+            "书柜", "衣柜", "柜门", "衣柜门", "柜门锁", "抽屉", "床", "床板", "床架", "黑板",
+            "书架", "储物柜", "更衣柜", "文件柜", "铁皮柜", "沙发",
         ),
     ),
     (
         Category.DOOR_WINDOW,
-        ("门窗", "窗户", "窗框", "纱窗", "窗帘", "玻璃", "合页", "门", "窗"),
+        ("门窗", "窗户", "窗框", "纱窗", "窗帘", "玻璃", "合页", "门", "窗", "卷帘门",
+         "伸缩门", "电动门", "自动门", "防盗门", "铁门", "闭门器", "推拉门"),
     ),
-)
+    # Words that name no fault of ours but hide the keywords inside them (电梯 is no 电/灯,
+    # 门口 no 门): they are read, and count for nothing.
+    (
+        Category.OTHER,
+        ("电梯", "电梯门", "电话", "门口", "门卫", "门卫室", "大门口", "校门口", "门前", "电教",
+         "电子屏", "电脑室", "电教室", "配电房", "配电室", "水房", "开水房", "水泥", "水渍", "墙",
+         "地砖", "瓷砖", "天花板", "吊顶", "屋顶", "楼顶", "防水", "燃气", "煤气", "天然气"),
+    ),
+)  # fmt: skip
+_KEYWORD_CATEGORY = {w: c for c, words in CATEGORY_KEYWORDS for w in words}
+_KEYWORD_PRIORITY = {c: i for i, (c, _) in enumerate(CATEGORY_KEYWORDS)}
+_LONGEST_KEYWORD = max(map(len, _KEYWORD_CATEGORY))
+
+
+def category_words(text: str) -> list[tuple[str, Category]]:
+    """The keywords read in ``text``, left to right, the longest at each place."""
+    found: list[tuple[str, Category]] = []
+    i = 0
+    while i < len(text):
+        for size in range(min(_LONGEST_KEYWORD, len(text) - i), 0, -1):
+            word = text[i : i + size]
+            if word in _KEYWORD_CATEGORY:
+                found.append((word, _KEYWORD_CATEGORY[word]))
+                i += size
+                break
+        else:
+            i += 1
+    return found
 
 
 def guess_category(text: str) -> Category:
-    """The category whose longest keyword occurs in ``text``; 其他 when none does."""
-    best: tuple[int, int] | None = None  # (-length, priority)
-    found = Category.OTHER
-    for priority, (category, words) in enumerate(CATEGORY_KEYWORDS):
-        for word in words:
-            if word in text:
-                key = (-len(word), priority)
-                if best is None or key < best:
-                    best, found = key, category
-    return found
+    """The category of the longest keyword read in ``text``; 其他 when none does."""
+    words = [(w, c) for w, c in category_words(text) if c is not Category.OTHER]
+    if not words:
+        return Category.OTHER
+    return min(words, key=lambda wc: (-len(wc[0]), _KEYWORD_PRIORITY[wc[1]]))[1]
 
 
 def parse_category(text: str) -> Category:
@@ -288,96 +265,152 @@ def parse_urgency(text: str) -> Urgency:
     raise DomainError("紧急程度请选 紧急、一般 或 不急。")
 
 
+# Dangers: urgent even if the reporter adds 不急 (a sparking socket is never 不急).
+HAZARD_WORDS = (
+    "冒烟", "起火", "失火", "火苗", "冒火", "火花", "打火", "烧焦", "焦味", "糊味", "漏电",
+    "触电", "电到人", "电人", "燃气味", "煤气味", "天然气味", "燃气泄漏", "煤气泄漏", "漏气",
+    "爆炸", "塌", "坍", "困人", "被困", "砸到", "砸伤", "危险", "快来",
+)  # fmt: skip
+# What the fault does: urgent unless the reporter says it can wait.
+IMPACT_WORDS = (
+    "紧急", "急", "爆", "漫水", "水漫", "满地", "一地水", "全是水", "不停", "止不住",
+    "关不住", "喷水", "严重", "立即", "马上", "立刻", "赶紧", "无法使用", "没法用", "用不了了",
+    "停电", "进水", "淹", "断电", "全楼", "整栋", "整层",
+)  # fmt: skip
+# 着火 but not 打不着火 (a stove that will not light), and three exclamation marks.
+_HAZARD = re.compile(r"(?<!不)着火|[!！]{3}")
+LOW_WORDS = ("不急", "不着急", "不用急", "别急", "不紧急", "不太急", "不是很急", "不很急", "有空",
+             "方便时", "方便的时候")  # fmt: skip
+_NOT_SERIOUS = re.compile(r"不(?:太|是很|很|算)?严重")
+
+
 def guess_urgency(text: str) -> Urgency:
-    """不急 → 不急; 紧急 or 急 (着急, 急修 ...) → 紧急; otherwise 一般."""
-    if "不急" in text or "不着急" in text:
+    """Urgent from a danger (冒烟, 漏电, 燃气味, 塌, 「!!!」…) or from what the fault does
+    (爆, 不停, 严重, 停电, 进水, 淹…) or the word 急; 不急 / 有空 → 不急; otherwise 一般."""
+    value = normalise_caption(text).replace("应急", "")  # 应急灯 is no emergency
+    if any(word in value for word in HAZARD_WORDS) or _HAZARD.search(value):
+        return Urgency.URGENT
+    if any(word in value for word in LOW_WORDS):
         return Urgency.LOW
-    if "急" in text:
+    value = _NOT_SERIOUS.sub("", value)  # 漏水不严重 is no emergency
+    if any(word in value for word in IMPACT_WORDS):
         return Urgency.URGENT
     return Urgency.NORMAL
 
 
+def urgency_raised(text: str) -> bool:
+    """Whether a later note about a report makes it urgent ("补充：地上全是水，挺急的")."""
+    return guess_urgency(text) is Urgency.URGENT
+
+
+# Full-width letters and digits as typed on a phone's Chinese keyboard, and the
+# ideographic space: one character for one, so positions in the text stay the same.
+_FULL_WIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
+_FULL_WIDTH.update({0xFF21 + i: 0x41 + i for i in range(26)})
+_FULL_WIDTH.update({0xFF41 + i: 0x61 + i for i in range(26)})
+_FULL_WIDTH.update({0x3000: 0x20, 0xFF0D: 0x2D, 0xFF03: 0x23})
+
+
+def normalise_caption(text: str) -> str:
+    """「３０２教室」 → 「302教室」; Chinese punctuation is kept as typed."""
+    return text.translate(_FULL_WIDTH)
+
+
+# Words that name a place by themselves (longest tried first) ...
 PLACE_WORDS = (
-    "办公室",
-    "实验室",
-    "教学楼",
-    "教室",
-    "宿舍",
-    "食堂",
-    "后厨",
-    "厨房",
-    "操场",
-    "厕所",
-    "卫生间",
-    "走廊",
-    "楼梯",
-    "大厅",
-    "礼堂",
-    "图书馆",
-    "机房",
-    "仓库",
-    "车棚",
-    "大门",
-    "门口",
-    "门卫",
-    "楼",
-    "室",
-    "馆",
-    "厅",
-    "层",
-    "号",
-    "栋",
-    "幢",
-    "座",
-    "班",
-    "房",
+    "办公室", "实验室", "会议室", "阅览室", "医务室", "保健室", "广播室", "档案室", "资料室",
+    "值班室", "门卫室", "传达室", "电脑室", "微机室", "电教室", "计算机房", "配电房", "配电室",
+    "锅炉房", "开水房", "水房", "洗衣房", "浴室", "澡堂", "教学楼", "实验楼", "行政楼", "办公楼",
+    "综合楼", "科技楼", "艺术楼", "宿舍楼", "图书楼", "教室", "宿舍", "寝室", "食堂", "餐厅",
+    "后厨", "厨房", "操作间", "仓库", "库房", "操场", "跑道", "球场", "篮球场", "足球场",
+    "体育馆", "风雨操场", "厕所", "男厕所", "女厕所", "男厕", "女厕", "卫生间", "洗手间",
+    "盥洗室", "走廊", "楼道", "楼梯间", "楼梯口", "楼梯", "大厅", "门厅", "礼堂", "报告厅",
+    "图书馆", "机房", "车棚", "车库", "停车场", "大门", "校门口", "门口", "门卫", "围墙边",
+    "花坛", "围墙", "天台", "楼顶", "屋顶", "地下室", "小卖部", "超市", "年级", "校区", "院子",
+)  # fmt: skip
+# ... and the ones that need a name or a number before them (三楼, 5号, A栋, 二班).
+_SUFFIXES = "楼室馆厅层号栋幢座班房厕舍区"
+# Characters that start the fault or the request, never part of a place: "302教室的门锁",
+# "水管爆了", "电梯停在三楼", "宿舍5-302修一下灯".
+_FAULT_CHARS = "的坏漏不没掉破裂断堵爆松冒了关碎歪响闪在修有是和也又还很太好"
+_SEPARATORS = r"\s，,：:；;。！!？?、~～…"
+_SEPARATOR_CHARS = " \t\n，,：:；;。！!？?、~～…"
+_NOT_PLACE = rf"[^\d{_SEPARATORS}{_FAULT_CHARS}]"
+# 宿舍楼梯口 is 宿舍 + 楼梯口, not 宿舍楼 + 梯口: a 楼 followed by 梯/道/顶 starts a word.
+_MULTI = "|".join(
+    re.escape(w) + ("(?![梯道顶])" if w.endswith("楼") else "")
+    for w in sorted(PLACE_WORDS, key=len, reverse=True)
 )
-_SPLIT = re.compile(r"[\s，,：:；;。！!]+")
-_PLACES = "|".join(sorted(map(re.escape, PLACE_WORDS), key=len, reverse=True))
-# Characters that start the fault, never part of a place: "302教室的门锁", "水管爆了".
-_FAULT_CHARS = "的坏漏不没掉破裂断堵爆松冒了"
+_SUFFIX = rf"(?:楼(?![梯道顶])|[{_SUFFIXES.replace('楼', '')}])"
+_NUMBER = r"[(（]?[A-Za-z]?\d+(?:[-—－]\d+)*[A-Za-z]?[)）]?"
 _PLACE_PART = re.compile(
-    rf"(?:[^\d{_FAULT_CHARS}]{{0,8}}?(?:{_PLACES})"  # 教学楼, 三楼, 男厕所, A座
-    rf"|[^\d{_FAULT_CHARS}]{{0,3}}?[(（]?[A-Za-z]?\d+[A-Za-z]?[)）]?)"  # 302, 高一(3), 5栋
+    rf"(?:{_NOT_PLACE}{{0,8}}?(?:{_MULTI})"  # 教学楼, 男生宿舍, 二楼教师办公室
+    rf"|{_NOT_PLACE}{{1,8}}?{_SUFFIX}"  # 三楼, A栋, 三年级二班
+    rf"|(?P<number>{_NOT_PLACE}{{0,3}}?{_NUMBER})(?P<after>{_MULTI}|{_SUFFIX})?)"  # 302, 高一(3)班
 )
-_LEADING_FILLER = re.compile(r"^(?:[上里内外旁边]*的|[，,：:；;。\s])+")
+# A number alone is a place only when it looks like a room (302, A12, 5-302); "3盏灯",
+# "2个" are counts.
+_ROOM_NUMBER = re.compile(r"\d{3,}|[A-Za-z]\d|\d[A-Za-z]|\d[-—－]\d")
+_COUNTED = re.compile(r"\d+\s*[个只根盏张把块扇处次天台套条组间位名米]")
+_CLAUSE = re.compile(rf"[^{_SEPARATORS}]+")
+# What people put before the place: "紧急!", "请到", "在", "麻烦师傅去".
+_LEAD_WORDS = re.compile(
+    r"(?:紧急|特急|很急|急|报修|您好|你好|老师好|老师|师傅|麻烦|您|你|请|帮忙|快来|快|在|到|去"
+    r"|位于|地点|位置|地址|就在|是)+"
+)
+_AT = re.compile(r"在|到|位于")
+_LEADING_FILLER = re.compile(rf"^(?:[上下里内外旁边前后面对附近]*的|[{_SEPARATORS}])+")
+_TRAILING_AT = re.compile(rf"(?:在|到|去|位于|地点|位置|地址|[{_SEPARATORS}])+$")
 MAX_LOCATION = 40
 MAX_DESCRIPTION = 500
 
 
 def looks_like_place(token: str) -> bool:
-    return bool(token) and (
-        any(ch.isdigit() for ch in token) or any(w in token for w in PLACE_WORDS)
+    return (
+        bool(token)
+        and not _COUNTED.search(token)
+        and (
+            any(ch.isdigit() for ch in token)
+            or any(w in token for w in PLACE_WORDS)
+            or any(ch in _SUFFIXES for ch in token[1:])
+        )
     )
 
 
 def _place_prefix(text: str) -> str:
     """The longest run of place parts at the start:
-    "教学楼三楼男厕所水龙头漏水" → "教学楼三楼男厕所"."""
+    "教学楼三楼男厕所水龙头漏水" → "教学楼三楼男厕所"; never a count ("3盏灯")."""
     end = 0
     while m := _PLACE_PART.match(text, end):
         if m.end() == end:
             break
+        if m["number"] and not m["after"] and not _ROOM_NUMBER.search(m["number"]):
+            break  # a short bare number: a count or a size, not a room
+        if _names_a_thing(m.group()):
+            break  # "302插座": 插座 is the broken thing, not a room
         end = m.end()
     return text[:end]
+
+
+def _names_a_thing(text: str) -> bool:
+    """Whether ``text`` names a broken thing ("空调遥控器型号"), so it is not a place."""
+    return any(
+        len(w) > 1 and c is not Category.OTHER and w not in PLACE_WORDS
+        for w, c in category_words(text)
+    )
 
 
 def _whole_place(token: str, *, first: bool) -> bool:
     """A token that is nothing but a place: "教学楼302教室", "初二3班"; the first token
     may also be a looser place ("教学楼西侧") if it names no fault ("走廊灯" does)."""
-    if _place_prefix(token) == token:
+    if _place_prefix(token) == token and not _names_a_thing(token):
         return True
     return (
         first
         and looks_like_place(token)
         and not any(ch in _FAULT_CHARS for ch in token)
-        and guess_category(token) is Category.OTHER
+        and not any(len(w) > 1 and w not in PLACE_WORDS for w, _ in category_words(token))
     )
-
-
-def _names_a_thing(text: str) -> bool:
-    """Whether ``text`` names a broken thing ("空调遥控器型号"), so it is not a place."""
-    return any(len(w) > 1 and w in text for _, words in CATEGORY_KEYWORDS for w in words)
 
 
 def has_words(caption: str) -> bool:
@@ -385,36 +418,102 @@ def has_words(caption: str) -> bool:
     return any(ch.isalnum() for ch in caption)
 
 
+def _place_span(text: str) -> tuple[int, int, bool] | None:
+    """Where the place is in ``text``: (start, end, inside a sentence). Looked for at the
+    start of each phrase (after "紧急!", "请到", "在"), then after 在/到 inside one."""
+    clauses = list(_CLAUSE.finditer(text))
+    first = True
+    for index, m in enumerate(clauses):
+        clause = m.group()
+        lead = _LEAD_WORDS.match(clause)
+        skip = lead.end() if lead else 0
+        body = clause[skip:]
+        if not body:
+            continue
+        start = m.start() + skip
+        if _whole_place(body, first=first):
+            end = m.end()
+            for later in clauses[index + 1 :]:  # "教学楼 302教室 门锁坏了"
+                if text[end : later.start()].isspace() and _whole_place(later.group(), first=False):
+                    end = later.end()
+                else:
+                    break
+            return start, end, False
+        first = False
+        prefix = _place_prefix(body)
+        if prefix and not _names_a_thing(prefix):
+            return start, start + len(prefix), False
+        for at in _AT.finditer(body):  # "电梯停在三楼不动"
+            prefix = _place_prefix(body[at.end() :])
+            if prefix and not _names_a_thing(prefix):
+                begin = start + at.end()
+                return begin, begin + len(prefix), True
+    return None
+
+
 def split_caption(caption: str) -> tuple[str, str]:
     """``"教学楼302教室 门锁坏了，关不上"`` → ``("教学楼302教室", "门锁坏了，关不上")``.
 
-    The leading tokens that are places make the location ("教学楼 302教室 门锁坏了");
-    without a separator, the leading place phrase is taken ("教学楼三楼男厕所水龙头漏水",
-    "二楼办公室的灯坏了"). If nothing looks like a place, the location is empty and the
-    whole caption is the description; a caption that is only a place leaves it empty.
+    The place may be anywhere: at the start ("三楼女厕水龙头关不紧"), after what people
+    put first ("紧急!实验楼二楼走廊电线冒火花", "请到宿舍5-302修一下灯") or after the
+    fault ("水管爆了，在实验楼三楼"). The description is the rest. If nothing looks like a
+    place, the location is empty and the whole caption is the description; a caption that
+    is only a place leaves it empty. Full-width digits and letters are read as ASCII.
     """
-    text = caption.strip()
-    places: list[str] = []
-    pos = 0
-    for m in re.finditer(r"[^\s，,：:；;。！!]+", text):
-        if not _whole_place(m.group(), first=not places):
-            break
-        places.append(m.group())
-        pos = m.end()
-    if not places:
-        prefix = _place_prefix(text)
-        if prefix and not _names_a_thing(prefix):
-            places, pos = [prefix], len(prefix)
-    rest = _LEADING_FILLER.sub("", text[pos:]).strip()
-    location = " ".join(places)
+    text = normalise_caption(caption).strip()
+    span = _place_span(text)
+    if span is None:
+        return "", text
+    start, end, inside = span
+    location = " ".join(text[start:end].split())
     if len(location) > MAX_LOCATION:
         return "", text
-    return location, rest
+    if inside:  # "电梯停在三楼不动": the sentence reads best whole
+        return location, text
+    before = _TRAILING_AT.sub("", text[:start])
+    after = _LEADING_FILLER.sub("", text[end:]).strip()
+    if not before:
+        return location, after
+    if _LEAD_WORDS.fullmatch(re.sub(rf"[{_SEPARATORS}]", "", before)):
+        raw = text[:start]  # "紧急!" + "电线冒火花", "请" + "修一下灯"
+        return location, (raw if after and raw[-1] in _SEPARATOR_CHARS else before) + after
+    return location, f"{before}，{after}" if after else before
+
+
+@dataclass(frozen=True)
+class CaptionReading:
+    """What a caption says: where, what, which category, how urgent."""
+
+    location: str
+    description: str
+    category: Category
+    urgency: Urgency
+
+
+def read_caption(caption: str) -> CaptionReading:
+    """The whole reading of a report's caption; the category comes from the fault when it
+    names one, else from the whole caption ("电脑室" alone is no 电器 fault)."""
+    location, description = split_caption(caption)
+    category = guess_category(description)
+    if category is Category.OTHER:
+        category = guess_category(normalise_caption(caption))
+    return CaptionReading(location, description, category, guess_urgency(caption))
 
 
 def location_key(location: str) -> str:
-    """How two locations are compared for repeated faults: no spaces, no case."""
-    return re.sub(r"\s+", "", location).lower()
+    """How two locations are compared for repeated faults and duplicates: full-width
+    characters as ASCII, no spaces, no case ("３０２ 教室" = "302教室")."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", location)).lower()
+
+
+def patrol_place(item: str, note: str | None) -> str:
+    """Where a patrol finding is: the place in the patroller's note ("二楼男厕水龙头关不紧"),
+    else the place the checklist item names ("食堂卫生：操作间…" → 食堂), else none."""
+    for text in (note or "", item):
+        location, _ = split_caption(text)
+        if location:
+            return location
+    return ""
 
 
 REPEAT_WINDOW = timedelta(days=90)
@@ -590,6 +689,12 @@ class RepairTicket:
         if not self.state.is_open:
             raise self._decided()
         self.category = category
+
+    def change_urgency(self, urgency: Urgency) -> None:
+        """改为紧急 / 改为一般: while the job is still to be done (the deadlines follow)."""
+        if not self.state.is_open or self.state is RepairState.DONE:
+            raise self._decided()
+        self.urgency = urgency
 
     # ---- deadlines ----------------------------------------------------------------
     def overdue(self, now: datetime, rules: RepairEscalation) -> Overdue | None:

@@ -15,6 +15,7 @@ from bot.domain.ids import parse_id
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import Check, ItemState, RoundState, Slot
 from bot.domain.people import Person
+from bot.domain.repairs import patrol_place
 from bot.domain.roles import Role
 from bot.services import repairs
 from bot.services.container import Services
@@ -316,7 +317,7 @@ async def submit(
                 tx,
                 svc,
                 reporter=actor,
-                location=t.repair_location(rnd.slot),
+                location=patrol_place(c.item, c.note),
                 description=t.repair_description(c.item, c.note),
                 photos=photos,
                 round_id=round_id,
@@ -353,6 +354,9 @@ async def checklist_messages(svc: Services, round_id: int) -> list[tuple[int, in
 # ---------------------------------------------------------------- records
 
 
+UNSTAFFED = "未排班"
+
+
 @dataclass(frozen=True)
 class RoundRecord:
     round: repo.Round
@@ -363,6 +367,8 @@ class RoundRecord:
     @property
     def result(self) -> str:
         bad = sum(c.state is ItemState.ABNORMAL for c in self.checks)
+        if not self.people and self.round.state not in (RoundState.SUBMITTED, RoundState.LATE):
+            return UNSTAFFED  # sent to nobody: not a round anyone missed
         label = self.round.state.label
         if self.round.state is RoundState.LATE and self.round.missed_at:
             label = "迟交（曾记漏检）"
@@ -374,7 +380,7 @@ class RoundRecord:
     def who(self) -> str:
         if self.round.submitted_by_name:
             return self.round.submitted_by_name
-        return "、".join(self.people) or "无人值班"
+        return "、".join(self.people) or UNSTAFFED
 
 
 async def records(svc: Services, first: date, end: date) -> list[RoundRecord]:

@@ -20,6 +20,8 @@ from bot.domain.purchases import (
     Purchase,
     PurchaseState,
     Supplier,
+    average_price,
+    comparable_price,
     normalise,
     parse_line,
     parse_lines,
@@ -180,12 +182,15 @@ async def _price_notes(tx: Tx, svc: Services, purchase: Purchase, day: date) -> 
     notes: dict[int, str] = {}
     first = day - timedelta(days=PRICE_WINDOW_DAYS)
     for number, line in enumerate(purchase.lines, start=1):
-        average = await repo.average_unit_price(
-            tx, line.item, line.unit_key, first=first, last=day, exclude_id=purchase.id
+        history = await repo.price_history(
+            tx, line.item, first=first, last=day, exclude_id=purchase.id
         )
-        warning = price_warning(line.unit_price, average, svc.settings.price_alert_percent)
+        # 40 元/公斤 is compared as 20 元/斤 with every weight bought before.
+        price, unit = comparable_price(line.unit_price, line.unit)
+        average = average_price(history, line.unit)
+        warning = price_warning(price, average, svc.settings.price_alert_percent)
         if warning:
-            notes[number] = f"单价 {line.unit_price} 元/{line.unit}，{warning}"
+            notes[number] = t.price_note(line, price, unit, warning)
     return notes
 
 

@@ -23,8 +23,9 @@ from bot.domain.repairs import (
     guess_category,
     guess_urgency,
     has_words,
+    normalise_caption,
+    read_caption,
     repeat_note,
-    split_caption,
 )
 from bot.domain.roles import Role
 from bot.services.container import Services
@@ -121,6 +122,7 @@ class Reported:
     photo_count: int
     repeat_count: int
     notified: int
+    duplicate_of: int | None = None  # an open report for the same place and category
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ async def _create(
     reporter: Actor,
     new: NewReport,
     round_id: int | None = None,
-    ack: Callable[[RepairTicket, int], OutMessage] | None = None,
+    ack: Callable[[RepairTicket, int, int | None], OutMessage] | None = None,
 ) -> Reported:
     now = svc.now()
     if len(new.photos) > MAX_PHOTOS:
@@ -169,32 +171,41 @@ async def _create(
     if round_id is not None:
         detail += f"（巡查 {round_id}）"
     await _audit(tx, svc, reporter, "repair.create", ticket, detail)
+    count = await repo.count_same_place(tx, new.location, new.category, now - REPEAT_WINDOW)
+    duplicate = await repo.open_same_place(tx, new.location, new.category, exclude_id=repair_id)
     if ack is not None:
         # 「报修单 #N 已提交」 is queued with the report (first, so it goes out first): a
         # crash after the commit cannot lose it, and the user never resends a duplicate.
-        await notify_person(tx, svc, reporter.user_id, ack(ticket, len(new.photos)), ref=None)
-    count = await repo.count_same_place(tx, new.location, new.category, now - REPEAT_WINDOW)
+        answer = ack(ticket, len(new.photos), duplicate)
+        await notify_person(tx, svc, reporter.user_id, answer, ref=None)
+    notes = [repeat_note(count), t.duplicate_note(duplicate) if duplicate else None]
     msg = OutMessage(
-        t.new_to_supervisor(ticket, repeat_note(count), from_patrol=round_id is not None),
+        t.new_to_supervisor(
+            ticket, "；".join(n for n in notes if n) or None, from_patrol=round_id is not None
+        ),
         t.supervisor_buttons(repair_id),
         photos,
     )
     notified = await _notify_supervisors(tx, svc, msg, ticket, exclude={reporter.user_id})
-    return Reported(ticket, len(photos), count, notified)
+    return Reported(ticket, len(photos), count, notified, duplicate)
 
 
-def _caption_ack(ticket: RepairTicket, photo_count: int) -> OutMessage:
+def _caption_ack(ticket: RepairTicket, photo_count: int, duplicate_of: int | None) -> OutMessage:
     return OutMessage(
-        t.submitted(ticket, photo_count), t.category_buttons(ticket.id, ticket.category)
+        t.submitted(ticket, photo_count, duplicate_of),
+        t.category_buttons(ticket.id, ticket.category, ticket.urgency),
     )
 
 
-def _guided_ack(ticket: RepairTicket, photo_count: int) -> OutMessage:
-    return OutMessage(t.guided_submitted(ticket, photo_count))
+def _guided_ack(ticket: RepairTicket, photo_count: int, duplicate_of: int | None) -> OutMessage:
+    return OutMessage(t.guided_submitted(ticket, photo_count, duplicate_of))
 
 
 async def _report(
-    svc: Services, reporter: Actor, new: NewReport, ack: Callable[[RepairTicket, int], OutMessage]
+    svc: Services,
+    reporter: Actor,
+    new: NewReport,
+    ack: Callable[[RepairTicket, int, int | None], OutMessage],
 ) -> Reported:
     async with svc.db.transaction() as tx:
         result = await _create(tx, svc, reporter, new, ack=ack)
@@ -213,7 +224,7 @@ async def report(
     photos: Sequence[Photo] = (),
 ) -> Reported:
     """The guided path: every field given (category and urgency guessed when missing)."""
-    location = " ".join(location.split())
+    location = " ".join(normalise_caption(location).split())
     description = clean_description(description)
     category = category or guess_category(description + location)
     new = NewReport(location, description, category, urgency or Urgency.NORMAL, photos)
@@ -226,13 +237,10 @@ async def report_caption(
     """The fast path: photo(s) with a caption like "教学楼302教室 门锁坏了，关不上"."""
     if not has_words(caption):  # only emoji: nothing to go on
         raise DomainError(t.CAPTION_NO_WORDS)
-    location, description = split_caption(caption)
+    reading = read_caption(caption)
     # Only a place ("教学楼302教室"): the photo shows what is broken.
-    description = clean_description(description or t.SEE_PHOTO)
-    category = guess_category(description)
-    if category is Category.OTHER:
-        category = guess_category(caption)
-    new = NewReport(location, description, category, guess_urgency(caption), photos)
+    description = clean_description(reading.description or t.SEE_PHOTO)
+    new = NewReport(reading.location, description, reading.category, reading.urgency, photos)
     return await _report(svc, reporter, new, _caption_ack)
 
 
@@ -248,7 +256,7 @@ async def report_from_patrol(
 ) -> int:
     """A patrol item found abnormal becomes a report, in the patrol's own transaction.
     Queues the supervisors' notification (the caller kicks the outbox after commit)."""
-    location = " ".join(location.split())
+    location = " ".join(normalise_caption(location).split())
     description = clean_description(description)
     category = guess_category(description)
     if category is Category.OTHER:
@@ -270,6 +278,29 @@ async def set_category(
             ticket.recategorise(category)
             change = f"{old.label} → {category.label}"
             await _record(tx, svc, ticket, Actor.of(by), "category", change, clear=False)
+    return ticket
+
+
+async def set_urgency(
+    svc: Services, repair_id: int, *, by: Person, urgency: Urgency
+) -> RepairTicket:
+    """改为紧急 / 改为一般 from the reporter (or a supervisor). Whoever has the report in
+    hand (the supervisors before it is accepted, then the repairer) hears of the change."""
+    async with _changing(svc, repair_id) as (tx, ticket):
+        if by.user_id != ticket.reporter_id and not _is_supervisor(by):
+            raise DomainError(t.URGENCY_NOT_YOURS)
+        if ticket.urgency is urgency:
+            return ticket
+        old = ticket.urgency
+        ticket.change_urgency(urgency)
+        actor = Actor.of(by)
+        await _record(tx, svc, ticket, actor, "urgency", f"{old.label} → {urgency.label}",
+                      clear=False)  # fmt: skip
+        msg = OutMessage(t.urgency_changed_to_handler(ticket, by=by.name))
+        if ticket.state is RepairState.NEW:
+            await _notify_supervisors(tx, svc, msg, ticket, exclude={by.user_id})
+        elif ticket.assignee_id not in (None, by.user_id):
+            await _tell(tx, svc, ticket.assignee_id, ticket, msg.text)
     return ticket
 
 

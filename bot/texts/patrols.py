@@ -123,12 +123,6 @@ def submitted_answer(state: RoundState, repair_ids: Sequence[int]) -> str:
     return base
 
 
-def repair_location(slot: Slot) -> str:
-    """Where the patroller said the fault is goes into the note; the report's location
-    names the round so the repair shows where it came from."""
-    return f"{slot.short}巡查"
-
-
 def repair_description(item: str, note: str | None) -> str:
     return f"{note}（检查项：{item}）" if note else item
 
@@ -156,7 +150,10 @@ def reminder(title: str, minutes: int) -> str:
 
 
 def missed_alert(title: str, people: Sequence[str]) -> str:
-    who = "、".join(esc(p) for p in people) or "（无人值班）"
+    if not people:  # nobody was sent the round: no one missed it
+        head = f"❗ <b>{esc(title)}</b> 无人值班（未排班），这一轮没有人检查。"
+        return head + "请用 /roster 安排巡查员。"
+    who = "、".join(esc(p) for p in people)
     return f"❗ <b>{esc(title)}</b> 超时未提交，已记为漏检。值班：{who}"
 
 

@@ -17,6 +17,7 @@ from bot.domain.purchases import (
     Supplier,
     fmt_money,
     fmt_number,
+    money,
 )
 
 
@@ -353,3 +354,12 @@ def supplier_expiring(s: Supplier, today: date) -> str:
                 "请尽快索取新证照，更新后发送 /suppliers add 名称 新日期。")  # fmt: skip
     return (f"⏰ 定点供应商 {esc(s.name)} 的证照将于 {s.certificate_expires} 到期"
             f"（还剩 {left} 天），请提前索取新证照。")  # fmt: skip
+
+
+def price_note(line: PurchaseLine, price: Decimal, unit: str, warning: str) -> str:
+    """「单价 14 元/斤，较近30天均价…」; a line bought in another weight unit also shows its
+    price per 斤: 「单价 20 元/斤（40 元/公斤），…」."""
+    if unit == line.unit:
+        return f"单价 {line.unit_price} 元/{esc(line.unit)}，{warning}"
+    typed = f"{line.unit_price} 元/{esc(line.unit)}"
+    return f"单价 {fmt_number(money(price))} 元/{unit}（{typed}），{warning}"

@@ -107,10 +107,16 @@ def _category_rows(button: Callable[[Category], tuple[str, str]]) -> Buttons:
     return [[button(c) for c in cats[:4]], [button(c) for c in cats[4:]]]
 
 
-def category_buttons(repair_id: int, current: Category) -> Buttons:
-    return _category_rows(
+def category_buttons(repair_id: int, current: Category, urgency: Urgency | None = None) -> Buttons:
+    """The reporter's corrections: the category, and (given the current urgency)
+    改为紧急 / 改为一般 beside it."""
+    rows = _category_rows(
         lambda c: (("✓ " if c is current else "") + c.label, encode(NS, "cat", repair_id, c.value))
     )
+    if urgency is not None:
+        choices = [u for u in (Urgency.URGENT, Urgency.NORMAL) if u is not urgency]
+        rows.append([(f"改为{u.label}", encode(NS, "urg", repair_id, u.value)) for u in choices])
+    return rows
 
 
 def guided_category_buttons() -> Buttons:
@@ -126,7 +132,7 @@ GUIDED_SUMMARY_BUTTONS = [[("✅ 提交", encode(NS, "gok")), ("取消", encode(
 
 
 # ---- what the reporter sees -----------------------------------------------------------
-def submitted(ticket: RepairTicket, photo_count: int) -> str:
+def submitted(ticket: RepairTicket, photo_count: int, duplicate_of: int | None = None) -> str:
     lines = [
         f"✅ 报修单 {ticket.number} 已提交，后勤会尽快处理。",
         f"位置：{place(ticket)}",
@@ -137,7 +143,25 @@ def submitted(ticket: RepairTicket, photo_count: int) -> str:
         lines.append(f"照片：{photo_count}张")
     if not ticket.location:
         lines.append("没认出位置。下次可以这样写：教学楼302教室 门锁坏了")
+    if duplicate_of:
+        lines.append(f"⚠️ {duplicate_note(duplicate_of)}，后勤会一并处理。")
     return "\n".join(lines)
+
+
+def duplicate_note(repair_id: int) -> str:
+    return f"同一位置、同一类别的报修单 #{repair_id} 还没处理完，可能是重复报修"
+
+
+def urgency_changed(ticket: RepairTicket) -> str:
+    return f"报修单 {ticket.number} 的紧急程度已改为「{ticket.urgency.label}」。"
+
+
+def urgency_changed_to_handler(ticket: RepairTicket, *, by: str) -> str:
+    icon = "🚨" if ticket.urgency is Urgency.URGENT else "ℹ️"
+    return f"{icon} {e(by)} 把{about(ticket)}改为「{ticket.urgency.label}」。"
+
+
+URGENCY_NOT_YOURS = "只有报修人或监督员可以修改紧急程度。"
 
 
 def category_changed(ticket: RepairTicket) -> str:
@@ -462,10 +486,14 @@ def guided_done(ticket: RepairTicket) -> str:
     return f"报修单 {ticket.number} 已提交"
 
 
-def guided_submitted(ticket: RepairTicket, photo_count: int) -> str:
+def guided_submitted(
+    ticket: RepairTicket, photo_count: int, duplicate_of: int | None = None
+) -> str:
     lines = [f"✅ 报修单 {ticket.number} 已提交，后勤会尽快处理。"]
     if photo_count:
         lines.append(f"照片：{photo_count}张")
+    if duplicate_of:
+        lines.append(f"⚠️ {duplicate_note(duplicate_of)}，后勤会一并处理。")
     lines.append("进度会通知您，也可以发送 /repairs 查看。")
     return "\n".join(lines)
 
