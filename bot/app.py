@@ -19,6 +19,7 @@ from handlers import (
     gate,
     menus,
     patrols,
+    places,
     purchases,
     repairs,
     replies,
@@ -50,6 +51,7 @@ COMMANDS = [
     BotCommand("export", "导出表格（采购 / 巡查）"),
     BotCommand("suppliers", "定点供应商"),
     BotCommand("report", "年度 / 月度工作统计"),
+    BotCommand("places", "地点清单"),
     BotCommand("cancel", "取消当前操作"),
 ]
 GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
@@ -127,6 +129,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
 
     # Note: order matters! The gate (group -100) turns strangers away before anything else.
     gate.register(app)
+    # issue 16 (places): before start (a QR sticker's link is "/start p<code>") and before
+    # the photo flows (a photo right after scanning a sticker is the report at that place).
+    places.register(app)
     # Group 0, first match wins: commands and feature flows, then replies to
     # notifications, then the catch-all that answers anything nobody understood.
     start.register(app)

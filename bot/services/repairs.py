@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.errors import DomainError
@@ -28,6 +28,7 @@ from bot.domain.repairs import (
     repeat_note,
 )
 from bot.domain.roles import Role
+from bot.services import places as places_service  # issue 16: canonical place names
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
 from bot.texts import common as tc
@@ -142,6 +143,8 @@ async def _create(
     now = svc.now()
     if len(new.photos) > MAX_PHOTOS:
         raise DomainError(f"一次最多{MAX_PHOTOS}张照片。")
+    # issue 16 (places): a listed place is stored by its canonical name; others as typed.
+    new = replace(new, location=await places_service.canonical_location(tx, svc, new.location))
     repair_id = await repo.insert(
         tx,
         reporter_id=reporter.user_id,
