@@ -81,6 +81,14 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
         await context.bot.send_message(query.message.chat.id, t.imported(added))
 
 
+@requires()
+async def on_place(update: Update, context: BotContext, person: Person) -> None:
+    svc = context.services
+    found = await service.history(svc, " ".join(context.args or []))
+    text = t.place_history(found.place, found.repairs, found.advice, svc.settings.timezone)
+    await say(update, text)
+
+
 # ---- QR stickers ----------------------------------------------------------------------
 @requires(Role.ADMIN)
 async def on_qr(update: Update, context: BotContext, person: Person) -> None:
@@ -156,6 +164,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         )
     )
     app.add_handler(CommandHandler("places", on_places, filters=private))
+    app.add_handler(CommandHandler("place", on_place, filters=private))
     app.add_handler(CommandHandler("qr", on_qr, filters=private))
     sheet = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
     caption = filters.CaptionRegex(rf"^\s*{t.IMPORT_CAPTION}\s*$")

@@ -8,8 +8,12 @@ from datetime import datetime
 
 from bot.clock import to_db
 from bot.domain.places import NewPlace, Place
-from bot.domain.repairs import location_key
+from bot.domain.repairs import RepairTicket, location_key
 from storage.db import Database, Row, Tx
+
+# The repairs repository's own row mapping, so a ticket reads the same everywhere.
+from storage.repairs import _COLUMNS as REPAIR_COLUMNS
+from storage.repairs import _ticket as repair_ticket
 
 _COLUMNS = "id, code, building, floor, room"
 
@@ -109,3 +113,21 @@ async def take_import(tx: Tx, import_id: int, now: datetime) -> list[NewPlace] |
         return None
     await tx.execute("UPDATE place_imports SET done_at = ? WHERE id = ?", (to_db(now), import_id))
     return [NewPlace(b, f, r) for b, f, r in json.loads(row["rows_json"])]
+
+
+async def repair_locations(db: Database | Tx) -> list[str]:
+    rows = await db.fetchall("SELECT DISTINCT location FROM repairs WHERE location != ''")
+    return [r["location"] for r in rows]
+
+
+async def repairs_at(db: Database | Tx, locations: list[str]) -> list[RepairTicket]:
+    """Every repair filed under one of ``locations``, newest first."""
+    if not locations:
+        return []
+    marks = ", ".join("?" for _ in locations)
+    rows = await db.fetchall(
+        f"SELECT {REPAIR_COLUMNS} FROM repairs WHERE location IN ({marks})"
+        " ORDER BY created_at DESC, id DESC",
+        locations,
+    )
+    return [repair_ticket(r) for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import openpyxl
 import pypdfium2 as pdfium
@@ -10,6 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from bot.app import App
+from bot.clock import FrozenClock
 from bot.services import places as place_service
 from storage import places as place_repo
 from storage import repairs as repair_repo
@@ -210,3 +212,39 @@ async def test_unmatched_places_are_not_noted_without_a_place_list(bot: App) -> 
     async with svc.db.transaction() as tx:
         assert await place_service.canonical_location(tx, svc, "三楼") == "三楼"
     assert await place_repo.unmatched(svc.db) == []
+
+
+async def test_place_history_lists_every_repair_and_suggests_replacing_after_the_third(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    start = clock.now()
+    clock.set(start - timedelta(days=120))  # long ago, before there was a place list
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="教学楼302教室 门锁坏了")
+    await tg.message(people.teacher.id, "已提交")
+    clock.set(start - timedelta(days=60))
+    await add_places(tg, people, "教学楼 302教室", "教学楼 303教室")
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="302 门锁又坏了")
+    await tg.message(people.teacher.id, "已提交")
+    clock.set(start - timedelta(days=10))
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="３０２室 门锁关不上")
+    await tg.message(people.teacher.id, "已提交")
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="303 门锁坏了")  # next door
+    await tg.message(people.teacher.id, "已提交")
+    clock.set(start)
+    await tg.send_text(people.teacher, "/place 302")
+    text = message_text(await tg.message(people.teacher.id, "教学楼 302教室"))
+    assert "共 3 次" in text and "#1" in text and "#4" not in text
+    assert "建议更换" not in text  # only two in the last 90 days
+
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="教学楼三楼302教室 门锁锁不上")
+    await tg.message(people.teacher.id, "已提交")
+    await tg.send_text(people.teacher, "/place 教学楼302")
+    text = message_text(await tg.message(people.teacher.id, "教学楼 302教室"))
+    assert "近90天门锁报修3次，建议更换" in text
+    assert "共 4 次" in text
+
+
+async def test_place_history_of_an_unknown_place(bot: App, tg: FakeTelegram, people: Cast) -> None:
+    await add_places(tg, people, "教学楼 302教室")
+    await tg.send_text(people.teacher, "/place 999")
+    await tg.message(people.teacher.id, "找不到「999」")

@@ -12,9 +12,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.domain.errors import DomainError
-from bot.domain.repairs import location_key, normalise_caption
+from bot.domain.repairs import Category, location_key, normalise_caption
 
 MAX_NAME = 20
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read off paper
@@ -282,3 +283,22 @@ def parse_start_payload(payload: str) -> str | None:
     if payload.startswith("p") and CODE_RE.match(payload[1:]):
         return payload[1:]
     return None
+
+
+# ---- a place's history ----------------------------------------------------------------
+REPLACE_WINDOW = timedelta(days=90)
+REPLACE_THRESHOLD = 3
+
+
+def replacement_advice(
+    faults: Iterable[tuple[Category, datetime]], now: datetime
+) -> list[tuple[Category, int]]:
+    """Kinds of fault reported ``REPLACE_THRESHOLD`` or more times at one place in the last
+    90 days, most first: repairing the same thing a third time suggests replacing it.
+    「其他」 is no kind: three different odd faults say nothing about one thing."""
+    counts: dict[Category, int] = {}
+    for category, when in faults:
+        if category is not Category.OTHER and now - when <= REPLACE_WINDOW:
+            counts[category] = counts.get(category, 0) + 1
+    advice = [(c, n) for c, n in counts.items() if n >= REPLACE_THRESHOLD]
+    return sorted(advice, key=lambda item: -item[1])

@@ -24,8 +24,9 @@ from bot.domain.places import (
     match_place,
     parse_add,
     read_rows,
+    replacement_advice,
 )
-from bot.domain.repairs import has_words, read_caption
+from bot.domain.repairs import Category, RepairState, RepairTicket, has_words, read_caption
 from bot.services.container import Services
 from bot.services.people import Actor
 from bot.texts import places as t
@@ -244,3 +245,29 @@ async def report_at(
         urgency=reading.urgency if reading else None,
         photos=photos,
     )
+
+
+# ---- a place's history ----------------------------------------------------------------
+@dataclass(frozen=True)
+class PlaceHistory:
+    place: Place
+    repairs: list[RepairTicket]
+    advice: list[tuple[Category, int]]  # kinds of fault seen 3+ times in 90 days
+
+
+async def history(svc: Services, typed: str) -> PlaceHistory:
+    """``/place 302``: every repair at the place, whatever way its location was typed."""
+    if not typed.strip():
+        raise DomainError(t.PLACE_USAGE)
+    place = await find(svc, typed)
+    places = await repo.all_places(svc.db)
+    locations = [
+        location
+        for location in await repo.repair_locations(svc.db)
+        if location == place.name
+        or (await repo.alias_place(svc.db, location)) == place.id
+        or match_place(location, places) == place
+    ]
+    tickets = await repo.repairs_at(svc.db, locations)
+    faults = [(r.category, r.created_at) for r in tickets if r.state is not RepairState.REJECTED]
+    return PlaceHistory(place, tickets, replacement_advice(faults, svc.now()))

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import html
+from datetime import tzinfo
 from itertools import groupby
 
 from bot.domain.places import NewPlace, Place
+from bot.domain.repairs import Category, RepairTicket
+
+MAX_HISTORY = 30
 
 NS = "pl"  # callback namespace
 IMPORT_CAPTION = "地点"
@@ -107,3 +111,30 @@ def start_at_place(place: Place) -> str:
 
 
 UNKNOWN_PLACE_CODE = "这个二维码对应的地点已不在清单里，请直接发照片并写上地点。"
+
+
+def place_history(
+    place: Place,
+    repairs: list[RepairTicket],
+    advice: list[tuple[Category, int]],
+    tz: tzinfo,
+) -> str:
+    floor = f"（{esc(place.floor)}）" if place.floor else ""
+    lines = [f"📍 <b>{esc(place.name)}</b>{floor}"]
+    for category, count in advice:
+        lines.append(f"⚠️ 近90天{category.label}报修{count}次，建议更换")
+    if not repairs:
+        lines.append("还没有报修记录。")
+        return "\n".join(lines)
+    lines.append(f"报修记录（共 {len(repairs)} 次）：")
+    for r in repairs[:MAX_HISTORY]:
+        when = r.created_at.astimezone(tz).strftime("%Y-%m-%d")
+        who = f"，{esc(r.assignee_name)}" if r.assignee_name else ""
+        lines.append(
+            f"• #{r.id} {when} {r.category.label}：{esc(r.description)} — {r.state.label}{who}"
+        )
+        if r.done_note:
+            lines.append(f"  维修说明：{esc(r.done_note)}")
+    if len(repairs) > MAX_HISTORY:
+        lines.append(f"……更早的 {len(repairs) - MAX_HISTORY} 次未列出")
+    return "\n".join(lines)
