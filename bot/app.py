@@ -25,6 +25,7 @@ from handlers import (
     replies,
     reports,
     start,
+    stock,
 )
 from jobs import backup as backup_jobs
 from jobs import menus as menu_jobs
@@ -52,6 +53,7 @@ COMMANDS = [
     BotCommand("suppliers", "定点供应商"),
     BotCommand("report", "年度 / 月度工作统计"),
     BotCommand("places", "地点清单"),
+    BotCommand("stock", "仓库库存"),
     BotCommand("cancel", "取消当前操作"),
 ]
 GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
@@ -132,6 +134,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     # issue 16 (places): before start (a QR sticker's link is "/start p<code>") and before
     # the photo flows (a photo right after scanning a sticker is the report at that place).
     places.register(app)
+    stock.register(app)  # issue 16: /stock, /领用 (not a Telegram command: a text pattern)
     # Group 0, first match wins: commands and feature flows, then replies to
     # notifications, then the catch-all that answers anything nobody understood.
     start.register(app)

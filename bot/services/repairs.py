@@ -29,6 +29,7 @@ from bot.domain.repairs import (
 )
 from bot.domain.roles import Role
 from bot.services import places as places_service  # issue 16: canonical place names
+from bot.services import stock as stock_service  # issue 16: parts used at a repair
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
 from bot.texts import common as tc
@@ -502,6 +503,8 @@ async def complete(
             t.reporter_check_buttons(ticket.id),
             after,
         )
+        # issue 16 (storeroom): ask the repairer which parts went in.
+        await stock_service.offer_parts(tx, svc, ticket)
     return ticket
 
 

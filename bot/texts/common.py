@@ -35,6 +35,8 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "📷 报修：直接发照片并配上说明（如“教学楼302教室 门锁坏了”），或发送 /repair 按步骤填写",
         "/repairs 查看我的报修单，/repair 编号 查看详情",
         "/menu 本周食谱（/menu next 下周，/menu today 今天）",
+        "/领用 作业本 40本 三年级二班 申请领用物品，/stock 查看库存",
+        "/places 地点清单，/place 302 某地点的报修记录",
     ],
     Role.SUPERVISOR: [
         "受理或驳回报修单、确认或驳回采购单：点通知里的按钮，或直接回复通知",
@@ -50,6 +52,10 @@ _ROLE_HELP: dict[Role, list[str]] = {
     Role.REPAIRER: ["/repairs 我的维修任务，点任务里的“开始”“完成”"],
     Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 把本周食谱复制到下周", "/menu 查看食谱"],
     Role.PATROL: ["按时收到巡查清单，逐项点选后提交", "/patrols 巡查记录"],
+    Role.STOREKEEPER: [
+        "/stock 库存，/stock in 灯管 50根 6.5 入库，/stock min 灯管 20 设最低库存",
+        "领用申请：点通知里的“同意”或“不同意”",
+    ],
     Role.ADMIN: [
         "/invite 角色 生成邀请链接（如 /invite 监督员）",
         "/users 人员和角色，/grant 用户ID 角色，/revoke 用户ID 角色，/remove 用户ID",

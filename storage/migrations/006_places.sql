@@ -28,3 +28,45 @@ CREATE TABLE place_imports (
     created_at  TEXT NOT NULL,
     done_at     TEXT
 );
+
+-- The storeroom (仓库). Quantities and money are Decimal, stored as text.
+CREATE TABLE stock_items (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    unit        TEXT NOT NULL DEFAULT '',
+    quantity    TEXT NOT NULL DEFAULT '0',
+    unit_cost   TEXT,                         -- average cost of what is on hand
+    minimum     TEXT NOT NULL DEFAULT '0',
+    alerted     INTEGER NOT NULL DEFAULT 0,   -- the low-stock alert went out (once)
+    created_at  TEXT NOT NULL
+);
+
+-- Every movement in or out: who, when, why (the 物品领用 ledger).
+CREATE TABLE stock_moves (
+    id             INTEGER PRIMARY KEY,
+    item_id        INTEGER NOT NULL REFERENCES stock_items(id),
+    delta          TEXT NOT NULL,             -- +50, -2
+    unit_cost      TEXT,
+    reason         TEXT NOT NULL,
+    by_id          INTEGER,
+    by_name        TEXT,
+    repair_id      INTEGER REFERENCES repairs(id),
+    requisition_id INTEGER,
+    at             TEXT NOT NULL
+);
+CREATE INDEX stock_moves_repair ON stock_moves (repair_id);
+
+CREATE TABLE requisitions (
+    id              INTEGER PRIMARY KEY,
+    item_id         INTEGER NOT NULL REFERENCES stock_items(id),
+    quantity        TEXT NOT NULL,
+    purpose         TEXT NOT NULL,
+    requester_id    INTEGER NOT NULL,
+    requester_name  TEXT NOT NULL,
+    state           TEXT NOT NULL,            -- pending, approved, refused, received
+    decided_by_id   INTEGER,
+    decided_by_name TEXT,
+    decided_at      TEXT,
+    received_at     TEXT,
+    created_at      TEXT NOT NULL
+);
