@@ -85,7 +85,9 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
 async def on_place(update: Update, context: BotContext, person: Person) -> None:
     svc = context.services
     found = await service.history(svc, " ".join(context.args or []))
-    text = t.place_history(found.place, found.repairs, found.advice, svc.settings.timezone)
+    text = t.place_history(
+        found.place, found.repairs, found.advice, svc.settings.timezone, found.parts
+    )
     await say(update, text)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.clock import from_db, to_db
-from bot.domain.stock import StockItem
+from bot.domain.stock import StockItem, StockMove
 from storage.db import Database, Row, Tx
 
 _ITEM = "id, name, unit, quantity, unit_cost, minimum, alerted"
@@ -89,18 +89,7 @@ async def add_move(
     )
 
 
-@dataclass(frozen=True)
-class Move:
-    item: str
-    unit: str
-    delta: Decimal
-    unit_cost: Decimal | None
-    reason: str
-    by_name: str | None
-    at: datetime
-
-
-async def moves(db: Database | Tx, *, repair_id: int | None = None) -> list[Move]:
+async def moves(db: Database | Tx, *, repair_id: int | None = None) -> list[StockMove]:
     where, params = ("WHERE m.repair_id = ?", (repair_id,)) if repair_id else ("", ())
     rows = await db.fetchall(
         "SELECT i.name, i.unit, m.delta, m.unit_cost, m.reason, m.by_name, m.at"
@@ -108,7 +97,7 @@ async def moves(db: Database | Tx, *, repair_id: int | None = None) -> list[Move
         params,
     )
     return [
-        Move(
+        StockMove(
             r["name"],
             r["unit"],
             Decimal(r["delta"]),

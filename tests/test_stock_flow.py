@@ -178,3 +178,18 @@ async def test_only_the_repairer_of_the_job_records_parts(
     forged = await tg.answer(await tg.tap(people.teacher, question, "灯管 +1"))
     assert "维修工" in forged["text"]
     assert await quantity(bot, "灯管") == 10
+
+
+async def test_place_history_shows_the_parts_and_their_cost(
+    bot: App, tg: FakeTelegram, people: Cast, keeper: TgUser
+) -> None:
+    await tg.send_text(people.admin, "/places add 教学楼 302教室")
+    await tg.message(people.admin.id, "已添加地点")
+    await stock_in(tg, keeper, "灯管 10根 6.5")
+    question = await _repair_done(tg, people)
+    await tg.send_text(people.repairer, "换灯管两根", reply_to=question)
+    await tg.message(people.repairer.id, "已记入报修单 #1")
+    await tg.send_text(people.teacher, "/place 302")
+    text = message_text(await tg.message(people.teacher.id, "教学楼 302教室"))
+    assert "已完成" in text and "刘师傅" in text
+    assert "用料：灯管 2根，13.00 元" in text and "用料合计 13.00 元" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from bot.domain.errors import DomainError
@@ -41,6 +42,24 @@ class StockItem:
         ordered in halves."""
         gap = self.minimum * 2 - self.quantity
         return max(gap, self.minimum).to_integral_value(ROUND_CEILING)
+
+
+@dataclass(frozen=True)
+class StockMove:
+    """One movement in or out of the storeroom: who, when, why."""
+
+    item: str
+    unit: str
+    delta: Decimal  # +50 in, -2 out
+    unit_cost: Decimal | None  # the average cost at the time
+    reason: str
+    by_name: str | None
+    at: datetime
+
+    @property
+    def cost(self) -> Decimal:
+        """What a part taken out cost, at the average cost when it was taken."""
+        return (-self.delta * (self.unit_cost or Decimal(0))).quantize(CENT, ROUND_HALF_UP)
 
 
 def quantity_text(quantity: Decimal, unit: str) -> str:

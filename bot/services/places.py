@@ -27,12 +27,14 @@ from bot.domain.places import (
     replacement_advice,
 )
 from bot.domain.repairs import Category, RepairState, RepairTicket, has_words, read_caption
+from bot.domain.stock import StockMove
 from bot.services.container import Services
 from bot.services.people import Actor
 from bot.texts import places as t
 from bot.texts import repairs as repair_texts
 from storage import audit
 from storage import places as repo
+from storage import stock as stock_repo
 from storage.db import Tx
 
 if TYPE_CHECKING:
@@ -253,6 +255,7 @@ class PlaceHistory:
     place: Place
     repairs: list[RepairTicket]
     advice: list[tuple[Category, int]]  # kinds of fault seen 3+ times in 90 days
+    parts: dict[int, list[StockMove]]  # repair id -> parts used at it
 
 
 async def history(svc: Services, typed: str) -> PlaceHistory:
@@ -270,4 +273,5 @@ async def history(svc: Services, typed: str) -> PlaceHistory:
     ]
     tickets = await repo.repairs_at(svc.db, locations)
     faults = [(r.category, r.created_at) for r in tickets if r.state is not RepairState.REJECTED]
-    return PlaceHistory(place, tickets, replacement_advice(faults, svc.now()))
+    parts = {r.id: await stock_repo.moves(svc.db, repair_id=r.id) for r in tickets}
+    return PlaceHistory(place, tickets, replacement_advice(faults, svc.now()), parts)

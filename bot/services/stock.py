@@ -14,6 +14,7 @@ from bot.domain.repairs import RepairState, RepairTicket
 from bot.domain.roles import Role
 from bot.domain.stock import (
     StockItem,
+    StockMove,
     check_unit,
     new_unit_cost,
     parse_amount,
@@ -259,5 +260,5 @@ async def use_parts(
     return PartsUsed(repair_id, used)
 
 
-async def repair_parts(svc: Services, repair_id: int) -> list[repo.Move]:
+async def repair_parts(svc: Services, repair_id: int) -> list[StockMove]:
     return await repo.moves(svc.db, repair_id=repair_id)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 from datetime import tzinfo
+from decimal import Decimal
 from itertools import groupby
 
 from bot.domain.places import NewPlace, Place
 from bot.domain.repairs import Category, RepairTicket
+from bot.domain.stock import StockMove, quantity_text
 
 MAX_HISTORY = 30
 
@@ -118,6 +121,7 @@ def place_history(
     repairs: list[RepairTicket],
     advice: list[tuple[Category, int]],
     tz: tzinfo,
+    parts: Mapping[int, Sequence[StockMove]],
 ) -> str:
     floor = f"（{esc(place.floor)}）" if place.floor else ""
     lines = [f"📍 <b>{esc(place.name)}</b>{floor}"]
@@ -135,6 +139,14 @@ def place_history(
         )
         if r.done_note:
             lines.append(f"  维修说明：{esc(r.done_note)}")
+        used = parts.get(r.id, [])
+        if used:
+            cost = sum((m.cost for m in used), Decimal(0))
+            names = "、".join(f"{esc(m.item)} {quantity_text(-m.delta, m.unit)}" for m in used)
+            lines.append(f"  用料：{names}，{cost:.2f} 元")
+    total = sum((m.cost for ms in parts.values() for m in ms), Decimal(0))
+    if total:
+        lines.append(f"用料合计 {total:.2f} 元")
     if len(repairs) > MAX_HISTORY:
         lines.append(f"……更早的 {len(repairs) - MAX_HISTORY} 次未列出")
     return "\n".join(lines)
