@@ -232,14 +232,14 @@ async def test_place_history_lists_every_repair_and_suggests_replacing_after_the
     await tg.message(people.teacher.id, "已提交")
     clock.set(start)
     await tg.send_text(people.teacher, "/place 302")
-    text = message_text(await tg.message(people.teacher.id, "教学楼 302教室"))
-    assert "共 3 次" in text and "#1" in text and "#4" not in text
+    text = message_text(await tg.message(people.teacher.id, "报修记录"))
+    assert "教学楼 302教室" in text and "共 3 次" in text and "#1" in text and "#4" not in text
     assert "建议更换" not in text  # only two in the last 90 days
 
     await tg.send_photo(people.teacher, jpeg_bytes(), caption="教学楼三楼302教室 门锁锁不上")
     await tg.message(people.teacher.id, "已提交")
     await tg.send_text(people.teacher, "/place 教学楼302")
-    text = message_text(await tg.message(people.teacher.id, "教学楼 302教室"))
+    text = message_text(await tg.message(people.teacher.id, "报修记录"))
     assert "近90天门锁报修3次，建议更换" in text
     assert "共 4 次" in text
 

@@ -190,6 +190,6 @@ async def test_place_history_shows_the_parts_and_their_cost(
     await tg.send_text(people.repairer, "换灯管两根", reply_to=question)
     await tg.message(people.repairer.id, "已记入报修单 #1")
     await tg.send_text(people.teacher, "/place 302")
-    text = message_text(await tg.message(people.teacher.id, "教学楼 302教室"))
-    assert "已完成" in text and "刘师傅" in text
+    text = message_text(await tg.message(people.teacher.id, "报修记录"))
+    assert "教学楼 302教室" in text and "已完成" in text and "刘师傅" in text
     assert "用料：灯管 2根，13.00 元" in text and "用料合计 13.00 元" in text
