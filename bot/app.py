@@ -15,6 +15,7 @@ from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
 from handlers import (
     admin,
+    assets,
     errors,
     gate,
     menus,
@@ -135,6 +136,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     # the photo flows (a photo right after scanning a sticker is the report at that place).
     places.register(app)
     stock.register(app)  # issue 16: /stock, /领用 (not a Telegram command: a text pattern)
+    assets.register(app)  # issue 16: /assets, /asset, /stocktake, /export assets|stocktake
     # Group 0, first match wins: commands and feature flows, then replies to
     # notifications, then the catch-all that answers anything nobody understood.
     start.register(app)

@@ -70,3 +70,40 @@ CREATE TABLE requisitions (
     received_at     TEXT,
     created_at      TEXT NOT NULL
 );
+
+-- The asset register (资产台账) and stocktakes (盘点).
+CREATE TABLE assets (
+    id          INTEGER PRIMARY KEY,
+    tag         TEXT NOT NULL UNIQUE,         -- 编号, e.g. KT-017
+    name        TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    place       TEXT NOT NULL,                -- a listed place's name, or as typed
+    bought      TEXT,                         -- YYYY-MM or YYYY-MM-DD
+    value       TEXT,                         -- Decimal yuan
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX assets_place ON assets (place);
+
+CREATE TABLE asset_repairs (
+    asset_id    INTEGER NOT NULL REFERENCES assets(id),
+    repair_id   INTEGER NOT NULL REFERENCES repairs(id),
+    PRIMARY KEY (asset_id, repair_id)
+);
+
+CREATE TABLE stocktakes (
+    id          INTEGER PRIMARY KEY,
+    building    TEXT NOT NULL,
+    by_id       INTEGER NOT NULL,
+    by_name     TEXT NOT NULL,
+    started_at  TEXT NOT NULL
+);
+
+CREATE TABLE stocktake_items (
+    stocktake_id INTEGER NOT NULL REFERENCES stocktakes(id),
+    asset_id     INTEGER NOT NULL REFERENCES assets(id),
+    result       TEXT NOT NULL,               -- present, missing, damaged
+    repair_id    INTEGER REFERENCES repairs(id),
+    by_name      TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    PRIMARY KEY (stocktake_id, asset_id)
+);
