@@ -15,7 +15,7 @@ from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
 from bot.domain.people import Person
-from bot.domain.places import parse_start_payload
+from bot.domain.places import START_AT_PLACE, parse_start_payload
 from bot.domain.roles import Role
 from bot.services import places as service
 from bot.texts import places as t
@@ -161,9 +161,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     (a photo right after scanning a sticker is the report at that place)."""
     private = filters.ChatType.PRIVATE
     app.add_handler(
-        CommandHandler(
-            "start", on_start_at_place, filters=private & filters.Regex(r"^/start(@\w+)? p\w+$")
-        )
+        CommandHandler("start", on_start_at_place, filters=private & filters.Regex(START_AT_PLACE))
     )
     app.add_handler(CommandHandler("places", on_places, filters=private))
     app.add_handler(CommandHandler("place", on_place, filters=private))

@@ -12,7 +12,9 @@ from PIL import Image
 
 from bot.app import App
 from bot.clock import FrozenClock
+from bot.domain.roles import Role
 from bot.services import places as place_service
+from storage import invites
 from storage import places as place_repo
 from storage import repairs as repair_repo
 from tests.conftest import Cast
@@ -248,3 +250,17 @@ async def test_place_history_of_an_unknown_place(bot: App, tg: FakeTelegram, peo
     await add_places(tg, people, "教学楼 302教室")
     await tg.send_text(people.teacher, "/place 999")
     await tg.message(people.teacher.id, "找不到「999」")
+
+
+async def test_an_invite_code_starting_with_p_is_still_an_invite(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    svc = services(bot)
+    code = "pabcdefghijkmnpqrstuvwxyz2345678"  # 32 characters, like token_urlsafe(24)
+    async with svc.db.transaction() as tx:
+        await invites.create(
+            tx, code, Role.STAFF, by=people.admin.id, now=svc.now(),
+            expires_at=svc.now() + timedelta(days=1),
+        )  # fmt: skip
+    await tg.send_text(people.stranger, f"/start {code}")
+    await tg.message(people.stranger.id, "欢迎")

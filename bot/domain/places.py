@@ -21,6 +21,8 @@ MAX_NAME = 20
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read off paper
 CODE_LENGTH = 6
 CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+# The whole /start message of a sticker's link; an invite code (32 characters) never fits.
+START_AT_PLACE = re.compile(rf"^/start(@\w+)? p[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
 @dataclass(frozen=True)
