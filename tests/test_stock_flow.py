@@ -193,3 +193,22 @@ async def test_place_history_shows_the_parts_and_their_cost(
     text = message_text(await tg.message(people.teacher.id, "报修记录"))
     assert "教学楼 302教室" in text and "已完成" in text and "刘师傅" in text
     assert "用料：灯管 2根，13.00 元" in text and "用料合计 13.00 元" in text
+
+
+async def test_the_year_report_counts_the_parts_used_at_repairs(
+    bot: App, tg: FakeTelegram, people: Cast, keeper: TgUser
+) -> None:
+    await stock_in(tg, keeper, "灯管 100根 6.5")
+    await stock_in(tg, keeper, "水龙头 30个 25")
+    await stock_in(tg, keeper, "作业本 100本")
+    question = await _repair_done(tg, people)
+    await tg.send_text(people.repairer, "换灯管3根 水龙头1个", reply_to=question)
+    await tg.message(people.repairer.id, "已记入报修单 #1")
+    await tg.answer(await tg.tap(people.repairer, question, "灯管 +1"))
+    await tg.send_text(people.teacher, "/领用 作业本 40本 三年级二班")  # not a repair part
+    asked = await tg.message(keeper.id, "领用申请 #1")
+    await tg.answer(await tg.tap(keeper, asked, "同意"))
+    await tg.send_text(people.supervisor, "/report 2026")
+    report = message_text(await tg.message(people.supervisor.id, "后勤工作统计"))
+    assert "更换用料：灯管 4根、水龙头 1个" in report
+    assert "作业本" not in report

@@ -103,3 +103,5 @@ class Summary:
     purchases: PurchaseNumbers
     patrols: PatrolNumbers
     menu_weeks: int
+    # issue 16: parts taken from the storeroom for repairs: (item, quantity, unit), most first
+    parts_used: tuple[tuple[str, Decimal, str], ...] = ()

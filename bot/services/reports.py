@@ -12,6 +12,7 @@ from bot.domain.roles import Role
 from bot.services.container import Services
 from bot.texts.common import role_required
 from storage import reports as repo
+from storage import stock as stock_repo
 
 
 async def summary(svc: Services, text: str, *, by: Person) -> Summary:
@@ -27,4 +28,5 @@ async def summary(svc: Services, text: str, *, by: Person) -> Summary:
         purchases=await repo.purchase_numbers(svc.db, period.first, period.last),
         patrols=await repo.patrol_numbers(svc.db, period.first, period.last),
         menu_weeks=await repo.menu_weeks(svc.db, period.first, period.span_last),
+        parts_used=await stock_repo.parts_used(svc.db, to_db(start), to_db(end)),  # issue 16
     )

@@ -7,6 +7,7 @@ import html
 from bot.domain.purchases import fmt_money, fmt_number
 from bot.domain.repairs import Category
 from bot.domain.reports import Summary
+from bot.domain.stock import quantity_text
 
 USAGE_HINT = "可写 /report 2026（全年）、/report 2026-11 或 /report 上月。"
 
@@ -50,6 +51,12 @@ def summary(s: Summary) -> str:
         )
     if r.from_patrols:
         lines.append(f"　其中巡查发现 {r.from_patrols} 单")
+    if s.parts_used:  # issue 16: 「更换灯管 84根、水龙头 18个」
+        lines.append(
+            "　更换用料："
+            + "、".join(f"{html.escape(name, quote=False)} {quantity_text(q, unit)}"
+                       for name, q, unit in s.parts_used)
+        )  # fmt: skip
     lines.append("")
     lines.append(
         f"🧾 <b>采购</b> 确认 {p.confirmed} 单、{p.lines} 项，合计 {fmt_money(p.amount)} 元"
