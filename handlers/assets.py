@@ -67,6 +67,14 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     query = update.callback_query
     assert query is not None
     data = callbacks.decode(query.data)
+    if data is not None and data.action == "ln":
+        repair_id, asset_id = data.int_arg(0), data.int_arg(1)
+        if repair_id is None or asset_id is None:
+            await answer(update, t.NO_SUCH_REPAIR, alert=True)
+            return
+        asset = await service.link(context.services, "", repair_id, by=person, asset_id=asset_id)
+        await answer(update, t.linked(asset, repair_id))
+        return
     stocktake_id = data.int_arg(0) if data else None
     asset_id = data.int_arg(1) if data else None
     code = data.args[2] if data and len(data.args) == 3 else ""

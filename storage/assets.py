@@ -53,6 +53,11 @@ async def by_id(db: Database | Tx, asset_id: int) -> Asset | None:
     return _asset(row) if row else None
 
 
+async def at_place(db: Database | Tx, place: str) -> list[Asset]:
+    rows = await db.fetchall(f"SELECT {_ASSET} FROM assets WHERE place = ? ORDER BY tag", (place,))
+    return [_asset(r) for r in rows]
+
+
 async def in_building(db: Database | Tx, building: str) -> list[Asset]:
     """Assets whose place is in ``building`` (「教学楼 302教室」 or typed 「教学楼302」)."""
     rows = await db.fetchall(

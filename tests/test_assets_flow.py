@@ -14,8 +14,9 @@ from storage import repairs as repair_repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
 from tests.fakebot.running import services
-from tests.fakebot.server import message_text
+from tests.fakebot.server import buttons, message_text
 from tests.images import jpeg_bytes
+from tests.test_stock_flow import _repair_done
 
 
 async def setup_assets(tg: FakeTelegram, people: Cast) -> None:
@@ -115,3 +116,21 @@ async def test_a_repair_linked_to_an_asset_counts_in_its_record(
     await tg.send_text(people.teacher, "/asset KT-017")
     record = message_text(await tg.message(people.teacher.id, "维修 1 次"))
     assert "空调不制冷" in record and "用料费用合计 0.00 元" in record
+
+
+async def test_the_repairer_links_a_done_repair_to_an_asset_of_its_place(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await setup_assets(tg, people)
+    question = await _repair_done(tg, people, "修的是哪件资产")  # at 教学楼302教室, no stock
+    assert "🏷 KT-017 空调" in buttons(question) and "🏷 TY-003 投影仪" in buttons(question)
+    assert "🏷 YS-001 饮水机" not in buttons(question)  # another place
+    forged = await tg.answer(await tg.tap(people.teacher, question, "KT-017"))
+    assert "维修工" in forged["text"]
+    kt = await asset_repo.by_tag(services(bot).db, "KT-017")
+    assert kt is not None and await asset_repo.repairs_of(services(bot).db, kt.id) == []
+    answered = await tg.answer(await tg.tap(people.repairer, question, "KT-017"))
+    assert "已把报修单 #1 记到 KT-017" in answered["text"]
+    await tg.send_text(people.repairer, "/asset KT-017")
+    record = message_text(await tg.message(people.repairer.id, "维修 1 次"))
+    assert "灯管不亮" in record

@@ -120,7 +120,9 @@ async def test_a_second_tap_on_a_decided_requisition_changes_nothing(
     assert await quantity(bot, "粉笔") == 8
 
 
-async def _repair_done(tg: FakeTelegram, people: Cast) -> dict[str, object]:
+async def _repair_done(
+    tg: FakeTelegram, people: Cast, ask: str = "用了哪些材料"
+) -> dict[str, object]:
     """A report accepted, started and completed; the repairer's parts question."""
     await tg.send_photo(people.teacher, jpeg_bytes(), caption="教学楼302教室 灯管不亮")
     await tg.message(people.teacher.id, "已提交")
@@ -133,7 +135,7 @@ async def _repair_done(tg: FakeTelegram, people: Cast) -> dict[str, object]:
     await tg.message(people.repairer.id, "修好后的照片")
     await tg.send_text(people.repairer, "换了灯管和启辉器")
     await tg.message(people.repairer.id, "已标记完成")
-    return await tg.message(people.repairer.id, "用了哪些材料")
+    return await tg.message(people.repairer.id, ask)
 
 
 async def test_parts_used_at_a_repair_lower_stock_exactly_and_alert_once(

@@ -86,13 +86,20 @@ async def record(svc: Services, tag: str) -> AssetRecord:
     return AssetRecord(asset, tickets, cost)
 
 
-async def link(svc: Services, tag: str, repair_id: int, *, by: Person) -> Asset:
-    """``/asset KT-017 link 12``: repair #12 was on this asset."""
+async def link(
+    svc: Services, tag: str, repair_id: int, *, by: Person, asset_id: int | None = None
+) -> Asset:
+    """``/asset KT-017 link 12`` or a tap under the parts question: repair #12 was on this
+    asset. A repairer links only their own jobs."""
     _require(by, Role.ADMIN, Role.SUPERVISOR, Role.REPAIRER)
-    asset = await _asset(svc, tag)
+    found = await repo.by_id(svc.db, asset_id) if asset_id is not None else None
+    asset = found or await _asset(svc, tag)
     async with svc.db.transaction() as tx:
-        if await repairs_repo.get(tx, repair_id) is None:
+        ticket = await repairs_repo.get(tx, repair_id)
+        if ticket is None:
             raise DomainError(t.NO_SUCH_REPAIR)
+        if not by.has(Role.SUPERVISOR) and ticket.assignee_id != by.user_id:
+            raise DomainError(t.NOT_YOUR_REPAIR)
         await repo.link_repair(tx, asset.id, repair_id)
         await _audit(tx, svc, by, "asset.link", f"{asset.tag} ← #{repair_id}")
     return asset

@@ -24,8 +24,10 @@ from bot.domain.stock import (
 )
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
+from bot.texts import assets as asset_texts
 from bot.texts import common as tc
 from bot.texts import stock as t
+from storage import assets as assets_repo
 from storage import audit
 from storage import repairs as repairs_repo
 from storage import stock as repo
@@ -213,13 +215,16 @@ async def confirm_receipt(svc: Services, req_id: int, *, by: Person) -> Decided:
 # ---- parts used at a repair -----------------------------------------------------------
 async def offer_parts(tx: Tx, svc: Services, ticket: RepairTicket) -> None:
     """Called by the repair service when a repairer marks a repair done (same transaction):
-    ask which parts went in, with buttons for those used most at this kind of repair."""
-    if ticket.assignee_id is None or not await repo.all_items(tx):
+    ask which parts went in, with buttons for those used most at this kind of repair, and
+    which of the place's assets it was (one tap links the repair to it)."""
+    at_place = await assets_repo.at_place(tx, ticket.location) if ticket.location else []
+    if ticket.assignee_id is None or not (await repo.all_items(tx) or at_place):
         return
     common = await repo.most_used(tx, ticket.category.value)
     if not common:
         common = (await repo.all_items(tx))[:4]
-    msg = OutMessage(t.ask_parts(ticket.id), t.parts_buttons(ticket.id, common))
+    buttons = t.parts_buttons(ticket.id, common) + asset_texts.link_buttons(ticket.id, at_place)
+    msg = OutMessage(t.ask_parts(ticket.id, bool(common), bool(at_place)), buttons)
     await notify_person(tx, svc, ticket.assignee_id, msg, ref=t.parts_ref(ticket.id))
 
 

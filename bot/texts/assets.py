@@ -20,6 +20,7 @@ USAGE = (
 STOCKTAKE_USAGE = "请写上楼栋，例如：/stocktake 教学楼"
 NO_STOCKTAKE = "还没有盘点记录。"
 NO_SUCH_REPAIR = "没有这张报修单。"
+NOT_YOUR_REPAIR = "只有负责这张报修单的维修工或监督员可以这样做。"
 ASSET_USAGE = "请写上资产编号，例如：/asset KT-017"
 EMPTY = "还没有登记资产。管理员可用 /assets add 空调 教学楼302 编号 KT-017 2019-09 3200元 登记。"
 _MARK = {None: "⬜", Check.PRESENT: "✅", Check.MISSING: "❓", Check.DAMAGED: "🔧"}
@@ -125,3 +126,10 @@ def stocktake_started(building: str, places: int) -> str:
 
 def export_caption(what: str) -> str:
     return f"{what}，可直接用 Excel 打开。"
+
+
+def link_buttons(repair_id: int, assets: list[Asset]) -> Buttons:
+    """Under the repairer's "which parts?" question: the assets at the repair's place."""
+    return [
+        [(f"🏷 {a.tag} {a.name}", callbacks.encode(NS, "ln", repair_id, a.id))] for a in assets[:6]
+    ]

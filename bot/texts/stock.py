@@ -144,11 +144,16 @@ def reason_repair(repair_id: int) -> str:
     return f"维修 #{repair_id}"
 
 
-def ask_parts(repair_id: int) -> str:
-    return (
-        f"报修单 #{repair_id} 用了哪些材料？点下面的按钮（每点一次记1个），"
-        "或直接回复这条消息，例如：换灯管2根 启辉器1个"
-    )
+def ask_parts(repair_id: int, parts: bool = True, assets: bool = False) -> str:
+    lines = []
+    if parts:
+        lines.append(
+            f"报修单 #{repair_id} 用了哪些材料？点下面的按钮（每点一次记1个），"
+            "或直接回复这条消息，例如：换灯管2根 启辉器1个"
+        )
+    if assets:
+        lines.append(f"报修单 #{repair_id} 修的是哪件资产？点带 🏷 的按钮记到它的台账。")
+    return "\n".join(lines)
 
 
 def parts_buttons(repair_id: int, items: list[StockItem]) -> Buttons:
