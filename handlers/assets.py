@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.context import BotContext
@@ -18,6 +18,7 @@ from bot.services import assets as service
 from bot.texts import assets as t
 from handlers.common import answer, requires, say
 from handlers.keyboards import markup
+from handlers.media import ImageSource, download
 
 
 @requires()
@@ -67,6 +68,13 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     query = update.callback_query
     assert query is not None
     data = callbacks.decode(query.data)
+    if data is not None and data.action == "imp" and (import_id := data.int_arg()) is not None:
+        added = await service.confirm_import(context.services, import_id, by=person)
+        await answer(update)
+        await query.edit_message_reply_markup(reply_markup=None)
+        if query.message is not None:
+            await context.bot.send_message(query.message.chat.id, t.imported(added))
+        return
     if data is not None and data.action == "ln":
         repair_id, asset_id = data.int_arg(0), data.int_arg(1)
         if repair_id is None or asset_id is None:
@@ -98,6 +106,18 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
 
 
 @requires()
+async def on_import_file(update: Update, context: BotContext, person: Person) -> None:
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    data = await download(ImageSource(message.document, None))
+    draft = await service.preview_import(
+        context.services, message.document.file_name or "", data, by=person
+    )
+    text = t.import_preview(draft.new, draft.total, draft.skipped)
+    await say(update, text, t.import_button(draft.import_id) if draft.new else [])
+
+
+@requires()
 async def on_export(update: Update, context: BotContext, person: Person) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -120,4 +140,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         re.compile(r"^/export(@\w+)?\s+(assets?|stocktake|资产|盘点)(?![a-z])", re.I)
     )
     app.add_handler(CommandHandler("export", on_export, filters=export_filter))
+    sheet = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
+    caption = filters.CaptionRegex(rf"^\s*{t.IMPORT_CAPTION}\s*$")
+    app.add_handler(MessageHandler(private & sheet & caption, on_import_file))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))

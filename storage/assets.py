@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -136,3 +137,27 @@ async def checks(db: Database | Tx, stocktake_id: int) -> dict[int, Checked]:
         )
         for r in rows
     }
+
+
+async def save_import(tx: Tx, by: int, assets: list[NewAsset], now: datetime) -> int:
+    rows = [
+        [a.tag, a.name, a.category.value, a.place, a.bought, str(a.value) if a.value else None]
+        for a in assets
+    ]
+    return await tx.execute(
+        "INSERT INTO asset_imports (by_id, rows_json, created_at) VALUES (?, ?, ?)",
+        (by, json.dumps(rows, ensure_ascii=False), to_db(now)),
+    )
+
+
+async def take_import(tx: Tx, import_id: int, now: datetime) -> list[NewAsset] | None:
+    row = await tx.fetchone(
+        "SELECT rows_json FROM asset_imports WHERE id = ? AND done_at IS NULL", (import_id,)
+    )
+    if row is None:
+        return None
+    await tx.execute("UPDATE asset_imports SET done_at = ? WHERE id = ?", (to_db(now), import_id))
+    return [
+        NewAsset(tag, name, Category(category), place, bought, Decimal(value) if value else None)
+        for tag, name, category, place, bought, value in json.loads(row["rows_json"])
+    ]

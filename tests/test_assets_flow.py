@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from decimal import Decimal
 
 import openpyxl
@@ -134,3 +135,35 @@ async def test_the_repairer_links_a_done_repair_to_an_asset_of_its_place(
     await tg.send_text(people.repairer, "/asset KT-017")
     record = message_text(await tg.message(people.repairer.id, "维修 1 次"))
     assert "灯管不亮" in record
+
+
+async def test_admin_imports_the_register_kept_in_excel(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.admin, "/places add 教学楼 302教室")
+    await tg.message(people.admin.id, "已添加地点")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["学校资产登记表"])  # a title row above the header
+    sheet.append(["资产编号", "名称", "存放地点", "购置日期", "原值"])
+    sheet.append(["KT-017", "空调", "教学楼302", datetime(2019, 9, 1), 3200])
+    sheet.append(["TY-003", "投影仪", "302", "2021-03", "4500.5"])
+    sheet.append(["", "无编号的桌子", "教学楼302", "", ""])
+    buf = io.BytesIO()
+    book.save(buf)
+    await tg.send_document(
+        people.admin, buf.getvalue(), file_name="资产.xlsx",
+        mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        caption="资产",
+    )  # fmt: skip
+    preview = await tg.message(people.admin.id, "读到 2 件资产")
+    assert "第 5 行没读懂" in message_text(preview)
+    assert await asset_repo.all_assets(services(bot).db) == []
+    await tg.answer(await tg.tap(people.admin, preview, "导入"))
+    await tg.message(people.admin.id, "已导入 2 件资产")
+    kt = await asset_repo.by_tag(services(bot).db, "KT-017")
+    ty = await asset_repo.by_tag(services(bot).db, "TY-003")
+    assert kt is not None and (kt.place, kt.bought, kt.value) == (
+        "教学楼 302教室", "2019-09-01", Decimal("3200.00"),
+    )  # fmt: skip
+    assert ty is not None and (ty.place, ty.value) == ("教学楼 302教室", Decimal("4500.50"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import groupby
 
-from bot.domain.assets import Asset, Check, clean_tag, parse_add
+from bot.domain.assets import Asset, Check, NewAsset, clean_tag, parse_add, read_asset_rows
 from bot.domain.errors import DomainError
 from bot.domain.people import Person
 from bot.domain.repairs import RepairTicket
@@ -227,3 +227,42 @@ async def export_stocktake(svc: Services, *, by: Person) -> tuple[str, bytes]:
     ]
     data = await asyncio.to_thread(write_xlsx, sheets, tz=svc.settings.timezone)
     return building, data
+
+
+# ---- import from the register kept in Excel ---------------------------------------------
+@dataclass(frozen=True)
+class AssetImport:
+    import_id: int
+    new: list[NewAsset]  # tags not registered yet
+    total: int
+    skipped: tuple[int, ...]
+
+
+async def preview_import(svc: Services, file_name: str, data: bytes, *, by: Person) -> AssetImport:
+    _require(by, Role.ADMIN)
+    if len(data) > places_service.MAX_IMPORT_BYTES:
+        raise DomainError(t.IMPORT_TOO_LARGE)
+    rows = await asyncio.to_thread(places_service.read_table, file_name, data)
+    sheet = read_asset_rows(rows)
+    if not sheet.assets:
+        raise DomainError(t.IMPORT_EMPTY)
+    async with svc.db.transaction() as tx:
+        known = {a.tag for a in await repo.all_assets(tx)}
+        new = [a for a in sheet.assets if a.tag not in known]
+        import_id = await repo.save_import(tx, by.user_id, new, svc.now())
+    return AssetImport(import_id, new, len(sheet.assets), sheet.skipped)
+
+
+async def confirm_import(svc: Services, import_id: int, *, by: Person) -> int:
+    _require(by, Role.ADMIN)
+    async with svc.db.transaction() as tx:
+        rows = await repo.take_import(tx, import_id, svc.now())
+        if rows is None:
+            raise DomainError(t.IMPORT_DONE_ALREADY)
+        added = 0
+        for new in rows:
+            place = await places_service.canonical_location(tx, svc, new.place)
+            if await repo.insert(tx, replace(new, place=place), svc.now()) is not None:
+                added += 1
+        await _audit(tx, svc, by, "asset.import", f"{added} 件")
+    return added

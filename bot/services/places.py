@@ -133,7 +133,8 @@ async def map_typed(svc: Services, args: list[str], *, by: Person) -> tuple[str,
 
 
 # ---- import ---------------------------------------------------------------------------
-def _read_table(file_name: str, data: bytes) -> list[list[str]]:
+def read_table(file_name: str, data: bytes) -> list[list[str]]:
+    """The first sheet of an .xlsx, or a .csv (UTF-8 or GBK), as rows of text."""
     suffix = PurePosixPath(file_name.lower()).suffix
     if suffix == ".csv":
         for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
@@ -172,7 +173,7 @@ class ImportDraft:
 async def preview_import(svc: Services, file_name: str, data: bytes, *, by: Person) -> ImportDraft:
     if len(data) > MAX_IMPORT_BYTES:
         raise DomainError(t.IMPORT_TOO_LARGE)
-    rows = await asyncio.to_thread(_read_table, file_name, data)
+    rows = await asyncio.to_thread(read_table, file_name, data)
     preview = read_rows(rows)
     if not preview.places:
         raise DomainError(t.IMPORT_EMPTY)

@@ -7,7 +7,7 @@ from datetime import tzinfo
 from decimal import Decimal
 
 from bot import callbacks
-from bot.domain.assets import Asset, Check
+from bot.domain.assets import Asset, Check, NewAsset
 from bot.domain.messages import Buttons
 from bot.domain.repairs import RepairTicket
 
@@ -20,6 +20,11 @@ USAGE = (
 STOCKTAKE_USAGE = "请写上楼栋，例如：/stocktake 教学楼"
 NO_STOCKTAKE = "还没有盘点记录。"
 NO_SUCH_REPAIR = "没有这张报修单。"
+IMPORT_CAPTION = "资产"
+IMPORT_TOO_LARGE = "表格太大了，请控制在 2MB 以内。"
+IMPORT_EMPTY = "表格里没有读到资产。请确认有「编号」「名称」「地点」三列。"
+IMPORT_DONE_ALREADY = "这批资产已经导入过了。"
+IMPORT_BUTTON = "✅ 导入"
 NOT_YOUR_REPAIR = "只有负责这张报修单的维修工或监督员可以这样做。"
 ASSET_USAGE = "请写上资产编号，例如：/asset KT-017"
 EMPTY = "还没有登记资产。管理员可用 /assets add 空调 教学楼302 编号 KT-017 2019-09 3200元 登记。"
@@ -133,3 +138,26 @@ def link_buttons(repair_id: int, assets: list[Asset]) -> Buttons:
     return [
         [(f"🏷 {a.tag} {a.name}", callbacks.encode(NS, "ln", repair_id, a.id))] for a in assets[:6]
     ]
+
+
+def import_preview(new: list[NewAsset], total: int, skipped: tuple[int, ...]) -> str:
+    lines = [f"表格里读到 {total} 件资产，其中 {len(new)} 件未登记过："]
+    lines.extend(
+        f"• {esc(a.tag)} {esc(a.name)} — {esc(a.place)}"
+        + (f"，{a.value:.2f} 元" if a.value is not None else "")
+        for a in new[:30]
+    )
+    if len(new) > 30:
+        lines.append(f"……等 {len(new)} 件")
+    if skipped:
+        lines.append(f"第 {'、'.join(str(n) for n in skipped[:10])} 行没读懂，已跳过。")
+    lines.append("确认无误请点「导入」。" if new else "没有新资产需要导入。")
+    return "\n".join(lines)
+
+
+def imported(count: int) -> str:
+    return f"已导入 {count} 件资产。用 /assets 查看，/stocktake 楼栋 开始盘点。"
+
+
+def import_button(import_id: int) -> Buttons:
+    return [[(IMPORT_BUTTON, callbacks.encode(NS, "imp", import_id))]]

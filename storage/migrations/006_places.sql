@@ -107,3 +107,12 @@ CREATE TABLE stocktake_items (
     at           TEXT NOT NULL,
     PRIMARY KEY (stocktake_id, asset_id)
 );
+
+-- An asset sheet waiting for the admin's 导入 tap.
+CREATE TABLE asset_imports (
+    id          INTEGER PRIMARY KEY,
+    by_id       INTEGER NOT NULL,
+    rows_json   TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    done_at     TEXT
+);
