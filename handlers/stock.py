@@ -4,19 +4,24 @@ the parts a repairer used (a reply to the question, or a tap). Thin: every decis
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.context import BotContext
+from bot.clock import from_db, to_db
+from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
 from bot.domain.people import Person
 from bot.services import stock as service
 from bot.texts import stock as t
 from handlers.common import answer, requires, say, say_error
 from handlers.replies import route
+
+CHOSEN = "st_item"  # user_data key: {"item": name, "at": when it was tapped}
+CHOSEN_TTL = timedelta(minutes=15)
 
 
 @requires()
@@ -38,10 +43,45 @@ async def on_request(update: Update, context: BotContext, person: Person) -> Non
     message = update.effective_message
     assert message is not None and message.text is not None
     words = message.text.split()[1:]  # after /领用 (not a Telegram command: not ASCII)
-    if not words:
-        await say(update, t.STOCK_USAGE)
+    if not words:  # pick the item from buttons, then say how many and what for
+        items = [i for i in await service.items(context.services) if i.quantity > 0]
+        await say(update, t.PICK_ITEM if items else t.EMPTY, t.item_buttons(items))
         return
     await say(update, t.requested(await service.request(context.services, words, by=person)))
+
+
+class _ChoseItem(filters.MessageFilter):
+    """True while the sender tapped an item to requisition and owes how many / what for."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        super().__init__(name="requisition_item_chosen")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        data = self._app.user_data.get(user.id) if user else None
+        pending = data.get(CHOSEN) if isinstance(data, dict) else None
+        if not isinstance(pending, dict):
+            return False
+        try:
+            return services_of(self._app).now() - from_db(str(pending["at"])) < CHOSEN_TTL
+        except (KeyError, ValueError, RuntimeError):
+            return False
+
+
+@requires()
+async def on_amount(update: Update, context: BotContext, person: Person) -> None:
+    """「40本 三年级二班」 after tapping 作业本."""
+    message = update.effective_message
+    assert message is not None and message.text is not None and context.user_data is not None
+    pending = context.user_data.pop(CHOSEN, None) or {}
+    words = [str(pending.get("item", "")), *message.text.split()]
+    try:
+        req_id = await service.request(context.services, words, by=person)
+    except DomainError:
+        context.user_data[CHOSEN] = pending  # let them try again
+        raise
+    await say(update, t.requested(req_id))
 
 
 @requires()
@@ -54,7 +94,14 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
         await answer(update, t.NOT_FOUND, alert=True)
         return
     svc = context.services
-    if data.action in ("ok", "no"):
+    if data.action == "rq":
+        item = await service.item(svc, target)
+        assert context.user_data is not None
+        context.user_data[CHOSEN] = {"item": item.name, "at": to_db(svc.now())}
+        await answer(update)
+        if query.message is not None:
+            await context.bot.send_message(query.message.chat.id, t.ask_amount(item))
+    elif data.action in ("ok", "no"):
         done = await service.decide(svc, target, approve=data.action == "ok", by=person)
         await answer(update, t.decided(done.req_id, data.action == "ok"))
         await query.edit_message_reply_markup(reply_markup=None)
@@ -86,6 +133,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("stock", on_stock, filters=private))
     app.add_handler(
         MessageHandler(private & filters.Regex(r"^/(领用|lingyong|requisition)(\s|$)"), on_request)
+    )
+    app.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND & _ChoseItem(app), on_amount)
     )
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
     route(t.PARTS_REF, on_parts_reply)

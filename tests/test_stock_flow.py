@@ -214,3 +214,21 @@ async def test_the_year_report_counts_the_parts_used_at_repairs(
     report = message_text(await tg.message(people.supervisor.id, "后勤工作统计"))
     assert "更换用料：灯管 4根、水龙头 1个" in report
     assert "作业本" not in report
+
+
+async def test_a_teacher_taps_the_item_then_says_how_many_and_what_for(
+    bot: App, tg: FakeTelegram, people: Cast, keeper: TgUser
+) -> None:
+    await stock_in(tg, keeper, "作业本 100本")
+    await stock_in(tg, keeper, "粉笔 20盒")
+    await tg.send_text(people.teacher, "/领用")
+    menu = await tg.message(people.teacher.id, "要领什么")
+    assert "作业本（100本）" in buttons(menu)
+    await tg.answer(await tg.tap(people.teacher, menu, "作业本"))
+    await tg.message(people.teacher.id, "请写数量和用途")
+    await tg.send_text(people.teacher, "500本 三年级二班")  # more than there is: try again
+    await tg.message(people.teacher.id, "库存不足")
+    await tg.send_text(people.teacher, "40本 三年级二班")
+    await tg.message(people.teacher.id, "领用申请 #1 已提交")
+    asked = await tg.message(keeper.id, "领用申请 #1")
+    assert "作业本 40本" in message_text(asked) and "三年级二班" in message_text(asked)

@@ -52,6 +52,13 @@ async def items(svc: Services) -> list[StockItem]:
     return await repo.all_items(svc.db)
 
 
+async def item(svc: Services, item_id: int) -> StockItem:
+    found = await repo.by_id(svc.db, item_id)
+    if found is None:
+        raise DomainError(t.NOT_FOUND)
+    return found
+
+
 async def _item(tx: Tx, name: str) -> StockItem:
     item = await repo.by_name(tx, name)
     if item is None:

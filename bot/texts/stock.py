@@ -26,6 +26,7 @@ NOT_YOUR_REPAIR = "只有负责这张报修单的维修工可以登记用料。"
 REPAIR_NOT_DONE = "这张报修单还没开始维修，暂不能登记用料。"
 REASON_IN = "入库"
 EMPTY = "仓库里还没有物品。仓库管理员可用 /stock in 灯管 50根 6.5 入库。"
+PICK_ITEM = "要领什么？点一下物品，再告诉我数量和用途。"
 _STATES = {"approved": "已同意", "refused": "未同意", "received": "已领取", "pending": "待审批"}
 
 
@@ -164,3 +165,18 @@ def parts_used(repair_id: int, used: list[tuple[StockItem, Decimal]]) -> str:
     parts = "、".join(f"{esc(i.name)} {quantity_text(q, i.unit)}" for i, q in used)
     left = "，".join(f"{esc(i.name)}还剩 {quantity_text(i.quantity, i.unit)}" for i, _ in used)
     return f"已记入报修单 #{repair_id}：{parts}。{left}。"
+
+
+def item_buttons(items: list[StockItem]) -> Buttons:
+    buttons = [
+        (f"{i.name}（{quantity_text(i.quantity, i.unit)}）", callbacks.encode(NS, "rq", i.id))
+        for i in items[:24]
+    ]
+    return [buttons[n : n + 2] for n in range(0, len(buttons), 2)]
+
+
+def ask_amount(item: StockItem) -> str:
+    return (
+        f"领{esc(item.name)}：请写数量和用途，例如：10{esc(item.unit)} 三年级二班"
+        f"（现有 {quantity_text(item.quantity, item.unit)}）"
+    )
