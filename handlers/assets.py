@@ -5,20 +5,26 @@ checklist taps, /export assets and /export stocktake. Thin: the rules are in
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.context import BotContext
+from bot.clock import from_db, to_db
+from bot.context import BotContext, services_of
+from bot.domain.assets import Check
 from bot.domain.people import Person
 from bot.services import assets as service
 from bot.texts import assets as t
 from handlers.common import answer, requires, say
 from handlers.keyboards import markup
-from handlers.media import ImageSource, download
+from handlers.media import ImageSource, download, receive_image
+
+NOTE = "as_note"  # user_data key: {"st", "asset", "at"}: the asset a note or photo is for
+NOTE_TTL = timedelta(minutes=10)
 
 
 @requires()
@@ -95,6 +101,15 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     )
     tag = next((a.tag for a, _, _ in one.assets if a.id == asset_id), "")
     await answer(update, t.checked(tag, result, repair_id))
+    assert context.user_data is not None
+    if result is Check.PRESENT:
+        context.user_data.pop(NOTE, None)
+    else:  # 缺失 / 损坏: the next text or photo is its note
+        context.user_data[NOTE] = {
+            "st": stocktake_id, "asset": asset_id, "at": to_db(context.services.now()),
+        }  # fmt: skip
+        if query.message is not None:
+            await context.bot.send_message(query.message.chat.id, t.ask_note(tag, result))
     try:
         await query.edit_message_text(
             t.checklist(one.stocktake_id, one.place, one.assets),
@@ -103,6 +118,40 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     except BadRequest as exc:  # the same tick twice: nothing to change
         if "not modified" not in str(exc).lower():
             raise
+
+
+class _OwesNote(filters.MessageFilter):
+    """True while the sender ticked 缺失/损坏 in the last minutes and may add a note."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        super().__init__(name="stocktake_note")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        data = self._app.user_data.get(user.id) if user else None
+        pending = data.get(NOTE) if isinstance(data, dict) else None
+        if not isinstance(pending, dict):
+            return False
+        try:
+            return services_of(self._app).now() - from_db(str(pending["at"])) < NOTE_TTL
+        except (KeyError, ValueError, RuntimeError):
+            return False
+
+
+@requires()
+async def on_note(update: Update, context: BotContext, person: Person) -> None:
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    pending = context.user_data.pop(NOTE, None) or {}
+    photo = None
+    if message.photo or message.document:
+        photo = await receive_image(update, context, folder="stocktakes")
+    asset = await service.add_note(
+        context.services, int(pending.get("st", 0)), int(pending.get("asset", 0)), by=person,
+        note=message.text or message.caption or "", photo=photo,
+    )  # fmt: skip
+    await say(update, t.note_saved(asset.tag))
 
 
 @requires()
@@ -143,4 +192,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     sheet = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
     caption = filters.CaptionRegex(rf"^\s*{t.IMPORT_CAPTION}\s*$")
     app.add_handler(MessageHandler(private & sheet & caption, on_import_file))
+    notes = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.IMAGE
+    app.add_handler(MessageHandler(private & notes & _OwesNote(app), on_note))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))

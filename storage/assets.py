@@ -116,6 +116,17 @@ async def record_check(
     )
 
 
+async def add_note(
+    tx: Tx, stocktake_id: int, asset_id: int, note: str | None, photo: str | None
+) -> bool:
+    changed = await tx.rowcount(
+        "UPDATE stocktake_items SET note = COALESCE(?, note), photo = COALESCE(?, photo)"
+        " WHERE stocktake_id = ? AND asset_id = ?",
+        (note, photo, stocktake_id, asset_id),
+    )
+    return changed == 1
+
+
 @dataclass(frozen=True)
 class Checked:
     asset_id: int
@@ -123,17 +134,25 @@ class Checked:
     repair_id: int | None
     by_name: str
     at: datetime
+    note: str | None = None
+    photo: str | None = None
 
 
 async def checks(db: Database | Tx, stocktake_id: int) -> dict[int, Checked]:
     rows = await db.fetchall(
-        "SELECT asset_id, result, repair_id, by_name, at FROM stocktake_items"
+        "SELECT asset_id, result, repair_id, by_name, at, note, photo FROM stocktake_items"
         " WHERE stocktake_id = ?",
         (stocktake_id,),
     )
     return {
         r["asset_id"]: Checked(
-            r["asset_id"], Check(r["result"]), r["repair_id"], r["by_name"], from_db(r["at"])
+            r["asset_id"],
+            Check(r["result"]),
+            r["repair_id"],
+            r["by_name"],
+            from_db(r["at"]),
+            r["note"],
+            r["photo"],
         )
         for r in rows
     }

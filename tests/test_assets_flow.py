@@ -79,8 +79,8 @@ async def test_a_stocktake_turns_a_damaged_asset_into_a_repair(
     assert "🔧 KT-017 空调 损坏（已报修 #1）" in now and "❓ TY-003 投影仪 缺失" in now
 
     await tg.send_text(people.admin, "/asset KT-017")
-    record = message_text(await tg.message(people.admin.id, "KT-017"))
-    assert "维修 1 次" in record and "#1" in record
+    record = message_text(await tg.message(people.admin.id, "用料费用合计"))
+    assert "KT-017" in record and "维修 1 次" in record and "#1" in record
 
     await tg.send_text(people.admin, "/export stocktake")
     sent = await tg.message(people.admin.id, "盘点结果")
@@ -167,3 +167,31 @@ async def test_admin_imports_the_register_kept_in_excel(
         "教学楼 302教室", "2019-09-01", Decimal("3200.00"),
     )  # fmt: skip
     assert ty is not None and (ty.place, ty.value) == ("教学楼 302教室", Decimal("4500.50"))
+
+
+async def test_a_missing_or_damaged_asset_takes_a_note_and_a_photo(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await setup_assets(tg, people)
+    await tg.send_text(people.admin, "/stocktake 教学楼")
+    room = await tg.message(people.admin.id, "盘点 · 教学楼 302教室")
+    await tg.answer(await tg.tap(people.admin, room, "TY-003 缺失"))
+    await tg.message(people.admin.id, "可以回复一句说明")
+    await tg.send_text(people.admin, "借给三年级用了")
+    await tg.message(people.admin.id, "已记下 TY-003 的说明")
+    await tg.answer(await tg.tap(people.admin, room, "KT-017 损坏"))
+    await tg.message(people.admin.id, "可以回复一句说明")
+    await tg.send_photo(people.admin, jpeg_bytes())
+    await tg.message(people.admin.id, "已记下 KT-017 的说明")
+    photos = await repair_repo.photos(services(bot).db, 1)
+    assert len(photos) == 1  # the damage photo is on the repair report
+    # The note was taken once: the next photo is an ordinary repair report again.
+    await tg.send_photo(people.admin, jpeg_bytes(), caption="教学楼302教室 窗户玻璃裂了")
+    await tg.message(people.admin.id, "已提交")
+
+    await tg.send_text(people.admin, "/export stocktake")
+    sent = await tg.message(people.admin.id, "盘点结果")
+    sheet = openpyxl.load_workbook(io.BytesIO(sent["_bytes"])).worksheets[1]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["TY-003"][5] == "借给三年级用了"
+    assert rows["KT-017"][6] == "有"

@@ -10,6 +10,7 @@ from itertools import groupby
 
 from bot.domain.assets import Asset, Check, NewAsset, clean_tag, parse_add, read_asset_rows
 from bot.domain.errors import DomainError
+from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.domain.repairs import RepairTicket
 from bot.domain.roles import Role
@@ -179,7 +180,32 @@ async def check(
     return lists[0], repair_id
 
 
+async def add_note(
+    svc: Services, stocktake_id: int, asset_id: int, *, by: Person, note: str = "",
+    photo: Photo | None = None,
+) -> Asset:  # fmt: skip
+    """A note or photo for a ticked asset (缺失/损坏); a photo of a damaged one also goes
+    to its repair report, so the repairer sees it."""
+    _require(by, Role.ADMIN, Role.SUPERVISOR, Role.STOREKEEPER)
+    asset = await repo.by_id(svc.db, asset_id)
+    if asset is None:
+        raise DomainError(t.NO_STOCKTAKE)
+    checked = (await repo.checks(svc.db, stocktake_id)).get(asset_id)
+    async with svc.db.transaction() as tx:
+        path = photo.path if photo else None
+        if not await repo.add_note(tx, stocktake_id, asset_id, note.strip()[:200] or None, path):
+            raise DomainError(t.NO_STOCKTAKE)
+        if photo is not None and checked is not None and checked.repair_id is not None:
+            await repairs_repo.add_photos(
+                tx, checked.repair_id, (photo,), kind="before", by=by.user_id, now=svc.now()
+            )
+    return asset
+
+
 # ---- exports ---------------------------------------------------------------------------
+_STOCKTAKE_HEADER = ["编号", "名称", "地点", "结果", "报修单", "说明", "照片", "盘点人", "时间"]
+
+
 def _register_sheet(assets: Sequence[Asset]) -> Sheet:
     rows = [[a.tag, a.name, a.category.label, a.place, a.bought or "", a.value] for a in assets]
     total = sum((a.value or Decimal(0) for a in assets), Decimal(0))
@@ -209,19 +235,19 @@ async def export_stocktake(svc: Services, *, by: Person) -> tuple[str, bytes]:
         c = done.get(a.id)
         rows.append([
             a.tag, a.name, a.place, c.result.label if c else "未盘",
-            f"#{c.repair_id}" if c and c.repair_id else "", c.by_name if c else "",
-            c.at if c else None,
+            f"#{c.repair_id}" if c and c.repair_id else "", (c.note or "") if c else "",
+            "有" if c and c.photo else "", c.by_name if c else "", c.at if c else None,
         ])  # fmt: skip
     missing = [r for r in rows if r[3] in ("缺失", "损坏")]
     sheets = [
         Sheet(
             title=f"盘点 {building}",
-            header=["编号", "名称", "地点", "结果", "报修单", "盘点人", "时间"],
+            header=_STOCKTAKE_HEADER,
             rows=rows,
         ),
         Sheet(
             title="缺失和损坏",
-            header=["编号", "名称", "地点", "结果", "报修单", "盘点人", "时间"],
+            header=_STOCKTAKE_HEADER,
             rows=missing,
         ),
     ]

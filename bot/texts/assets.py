@@ -161,3 +161,11 @@ def imported(count: int) -> str:
 
 def import_button(import_id: int) -> Buttons:
     return [[(IMPORT_BUTTON, callbacks.encode(NS, "imp", import_id))]]
+
+
+def ask_note(tag: str, result: Check) -> str:
+    return f"{esc(tag)} {result.label}：可以回复一句说明或发一张照片（不需要就继续点下一件）。"
+
+
+def note_saved(tag: str) -> str:
+    return f"已记下 {esc(tag)} 的说明。"

@@ -103,6 +103,8 @@ CREATE TABLE stocktake_items (
     asset_id     INTEGER NOT NULL REFERENCES assets(id),
     result       TEXT NOT NULL,               -- present, missing, damaged
     repair_id    INTEGER REFERENCES repairs(id),
+    note         TEXT,                         -- what the checker added (text)
+    photo        TEXT,                         -- a photo path under BOT_DATA_DIR
     by_name      TEXT NOT NULL,
     at           TEXT NOT NULL,
     PRIMARY KEY (stocktake_id, asset_id)
