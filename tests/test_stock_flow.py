@@ -15,6 +15,7 @@ from tests.fakebot import FakeTelegram
 from tests.fakebot.running import register, services
 from tests.fakebot.server import TgUser, buttons, message_text
 from tests.images import jpeg_bytes
+from tests.test_purchases_flow import submit
 
 KEEPER = TgUser(1009, "钱仓管")
 
@@ -232,3 +233,24 @@ async def test_a_teacher_taps_the_item_then_says_how_many_and_what_for(
     await tg.message(people.teacher.id, "领用申请 #1 已提交")
     asked = await tg.message(keeper.id, "领用申请 #1")
     assert "作业本 40本" in message_text(asked) and "三年级二班" in message_text(asked)
+
+
+async def test_a_confirmed_purchase_of_stocked_items_goes_into_stock(
+    bot: App, tg: FakeTelegram, people: Cast, keeper: TgUser
+) -> None:
+    await stock_in(tg, keeper, "灯管 10根 6")
+    await tg.send_text(keeper, "/stock min 灯管 8")
+    await tg.message(keeper.id, "低于 8根")
+    pid, _ = await submit(tg, people.purchaser, "灯管 50根 7.2\n猪肉 20斤 13.5")
+    assert await quantity(bot, "灯管") == 10  # not before the supervisor signs
+    note = await tg.message(people.supervisor.id, "待确认")
+    await tg.answer(await tg.tap(people.supervisor, note, "确认"))
+    await tg.message(people.purchaser.id, f"采购单 #{pid}")
+    item = await stock_repo.by_name(services(bot).db, "灯管")
+    assert item is not None and item.quantity == 60
+    assert item.unit_cost == Decimal("7.0")  # (10 x 6 + 50 x 7.2) / 60
+    assert await stock_repo.by_name(services(bot).db, "猪肉") is None  # food is not stocked
+    moves = await stock_repo.moves(services(bot).db)
+    assert (moves[-1].delta, moves[-1].reason, moves[-1].by_name) == (
+        Decimal(50), f"采购 #{pid}", "李监督",
+    )  # fmt: skip

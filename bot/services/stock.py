@@ -10,6 +10,7 @@ from decimal import Decimal
 from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage
 from bot.domain.people import Person
+from bot.domain.purchases import Purchase
 from bot.domain.repairs import RepairState, RepairTicket
 from bot.domain.roles import Role
 from bot.domain.stock import (
@@ -98,6 +99,39 @@ async def _take(
 
 
 # ---- stock in -------------------------------------------------------------------------
+async def _put(
+    tx: Tx, svc: Services, item: StockItem, quantity: Decimal, price: Decimal | None,
+    reason: str, by: Person,
+) -> StockItem:  # fmt: skip
+    """Stock comes in: the average cost follows the price; back at the minimum, the next
+    shortage is news again."""
+    cost = new_unit_cost(item, quantity, price)
+    after = replace(item, quantity=item.quantity + quantity, unit_cost=cost)
+    if not after.is_low:
+        after = replace(after, alerted=False)
+    await repo.save_item(tx, after)
+    await repo.add_move(
+        tx, after, quantity, reason, by_id=by.user_id, by_name=by.name, now=svc.now()
+    )
+    return after
+
+
+async def receive_purchase(tx: Tx, svc: Services, purchase: Purchase, *, by: Person) -> int:
+    """Called by the purchase service when a purchase is confirmed (same transaction): the
+    lines that name a stocked item in its unit (灯管 50根) go into the storeroom. Food is
+    never stocked here, so a canteen purchase changes nothing."""
+    received = 0
+    for line in purchase.lines:
+        item = await repo.by_name(tx, line.item)
+        if item is None or (line.unit and line.unit != item.unit):
+            continue
+        await _put(
+            tx, svc, item, line.quantity, line.unit_price, t.reason_purchase(purchase.id), by
+        )
+        received += 1
+    return received
+
+
 async def stock_in(svc: Services, words: list[str], *, by: Person) -> StockItem:
     """``/stock in 灯管 50根 6.5``: a new item is created with the unit written here."""
     _require_keeper(by)
@@ -110,15 +144,7 @@ async def stock_in(svc: Services, words: list[str], *, by: Person) -> StockItem:
             await repo.insert_item(tx, new.name, new.unit, svc.now())
             item = await _item(tx, new.name)
         check_unit(item, new.unit)
-        cost = new_unit_cost(item, new.quantity, new.price)
-        after = replace(item, quantity=item.quantity + new.quantity, unit_cost=cost)
-        if not after.is_low:
-            after = replace(after, alerted=False)  # the next shortage is news again
-        await repo.save_item(tx, after)
-        await repo.add_move(
-            tx, after, new.quantity, t.REASON_IN, by_id=by.user_id, by_name=by.name,
-            now=svc.now(),
-        )  # fmt: skip
+        after = await _put(tx, svc, item, new.quantity, new.price, t.REASON_IN, by)
         await _audit(tx, svc, by, "stock.in", f"{new.name} +{new.quantity}")
     return after
 

@@ -141,6 +141,10 @@ def reason_requisition(req_id: int, purpose: str) -> str:
     return f"领用 #{req_id}：{purpose}"
 
 
+def reason_purchase(purchase_id: int) -> str:
+    return f"采购 #{purchase_id}"
+
+
 def reason_repair(repair_id: int) -> str:
     return f"维修 #{repair_id}"
 
