@@ -131,6 +131,8 @@ class _ScannedSticker(filters.MessageFilter):
         pending = data.get(AT_PLACE) if isinstance(data, dict) else None
         if not isinstance(pending, dict):
             return False
+        if pending.get("repair") is not None:  # filed: only the rest of its album
+            return bool(message.media_group_id) and message.media_group_id == pending.get("group")
         try:
             return services_of(self._app).now() - from_db(str(pending["at"])) < AT_PLACE_TTL
         except (KeyError, ValueError, RuntimeError):
@@ -143,10 +145,18 @@ async def on_photo_at_place(update: Update, context: BotContext, person: Person)
     assert message is not None and context.user_data is not None
     pending = context.user_data.get(AT_PLACE) or {}
     photo = await receive_image(update, context, folder="repairs")
+    if pending.get("repair") is not None:  # another photo of the album: same report
+        await service.add_photo(context.services, int(pending["repair"]), photo, by=person)
+        return
     result = await service.report_at(
         context.services, person, str(pending.get("place", "")), message.caption or "", (photo,)
     )
-    context.user_data.pop(AT_PLACE, None)  # saved: the next photo is an ordinary report
+    if message.media_group_id:  # the album's other photos belong to this report
+        context.user_data[AT_PLACE] = {
+            "repair": result.ticket.id, "group": message.media_group_id, "at": pending.get("at"),
+        }  # fmt: skip
+    else:
+        context.user_data.pop(AT_PLACE, None)  # saved: the next photo is an ordinary report
     ticket = result.ticket
     await message.reply_text(
         repair_texts.submitted(ticket, result.photo_count, result.duplicate_of),

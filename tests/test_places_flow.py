@@ -264,3 +264,20 @@ async def test_an_invite_code_starting_with_p_is_still_an_invite(
         )  # fmt: skip
     await tg.send_text(people.stranger, f"/start {code}")
     await tg.message(people.stranger.id, "欢迎")
+
+
+async def test_an_album_after_scanning_a_sticker_is_one_report(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await add_places(tg, people, "教学楼 302教室")
+    place = (await place_repo.all_places(services(bot).db))[0]
+    await tg.send_text(people.teacher, f"/start p{place.code}")
+    await tg.message(people.teacher.id, "请拍照发来")
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="窗户关不上", media_group_id="g1")
+    await tg.send_photo(people.teacher, jpeg_bytes(), media_group_id="g1")
+    await tg.send_photo(people.teacher, jpeg_bytes(), media_group_id="g1")
+    await tg.message(people.teacher.id, "已提交")
+    await tg.send_photo(people.teacher, jpeg_bytes())  # a new photo: an ordinary report again
+    await tg.message(people.teacher.id, "说明")
+    assert len(await repair_repo.photos(services(bot).db, 1)) == 3
+    assert await repair_repo.get(services(bot).db, 2) is None

@@ -34,12 +34,14 @@ from bot.texts import places as t
 from bot.texts import repairs as repair_texts
 from storage import audit
 from storage import places as repo
+from storage import repairs as repairs_repo
 from storage import stock as stock_repo
 from storage.db import Tx
 
 if TYPE_CHECKING:
     from bot.services.repairs import Reported
 
+MAX_ALBUM_PHOTOS = 10  # as many as a report takes
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 2000
 
@@ -276,3 +278,16 @@ async def history(svc: Services, typed: str) -> PlaceHistory:
     faults = [(r.category, r.created_at) for r in tickets if r.state is not RepairState.REJECTED]
     parts = {r.id: await stock_repo.moves(svc.db, repair_id=r.id) for r in tickets}
     return PlaceHistory(place, tickets, replacement_advice(faults, svc.now()), parts)
+
+
+async def add_photo(svc: Services, repair_id: int, photo: Photo, *, by: Person) -> None:
+    """Another photo of the album that filed a sticker report: it joins that report."""
+    async with svc.db.transaction() as tx:
+        ticket = await repairs_repo.get(tx, repair_id)
+        if ticket is None or ticket.reporter_id != by.user_id:
+            raise DomainError(repair_texts.NOT_FOUND)
+        if len(await repairs_repo.photos(tx, repair_id, "before")) >= MAX_ALBUM_PHOTOS:
+            return
+        await repairs_repo.add_photos(
+            tx, repair_id, (photo,), kind="before", by=by.user_id, now=svc.now()
+        )
