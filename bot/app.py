@@ -17,6 +17,7 @@ from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.services.container import Services
 from handlers import (
     admin,
+    assets,
     backup,
     errors,
     foodsafety,
@@ -25,11 +26,13 @@ from handlers import (
     menus,
     onboarding,
     patrols,
+    places,
     purchases,
     repairs,
     replies,
     reports,
     start,
+    stock,
 )
 from jobs import backup as backup_jobs
 from jobs import foodsafety as foodsafety_jobs
@@ -60,6 +63,8 @@ COMMANDS = [
     BotCommand("suppliers", "定点供应商"),
     BotCommand("report", "年度 / 月度工作统计"),
     BotCommand("backup", "下载数据库备份（管理员）"),
+    BotCommand("places", "地点清单"),
+    BotCommand("stock", "仓库库存"),
     BotCommand("cancel", "取消当前操作"),
 ]
 GROUP_COMMANDS = [BotCommand("menu", "本周食谱（/menu next 下周，/menu today 今天）")]
@@ -165,6 +170,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     # After the gate, before the features: a pasted invite code, an announced roster file,
     # and the main keyboard's buttons (replayed as their commands).
     onboarding.register_early(app)
+    # issue 16 (places): before start (a QR sticker's link is "/start p<code>") and before
+    # the photo flows (a photo right after scanning a sticker is the report at that place).
+    places.register(app)
+    stock.register(app)  # issue 16: /stock, /领用 (not a Telegram command: a text pattern)
+    assets.register(app)  # issue 16: /assets, /asset, /stocktake, /export assets|stocktake
     # Group 0, first match wins: commands and feature flows, then replies to
     # notifications, then the catch-all that answers anything nobody understood.
     start.register(app)

@@ -23,6 +23,7 @@ from bot.domain.repairs import Category, RepairState
 
 __all__ = [
     "DEFAULT_TERMS",
+    "PartUsed",
     "Period",
     "Records",
     "Report",
@@ -142,12 +143,22 @@ class MenuWeekRecord:
 
 
 @dataclass(frozen=True)
+class PartUsed:
+    """Parts taken from the storeroom for the period's repairs (issue 16), one per item."""
+
+    item: str
+    quantity: Decimal
+    unit: str
+
+
+@dataclass(frozen=True)
 class Records:
     period: Period
     repairs: list[RepairRecord]
     purchase_lines: list[PurchaseLineRecord]
     rounds: list[PatrolRoundRecord]
     menu_weeks: list[MenuWeekRecord]
+    parts_used: list[PartUsed] = field(default_factory=list)  # most used first
 
 
 @dataclass(frozen=True)
@@ -194,6 +205,7 @@ class RepairStats:
     repeat_faults: list[Place] = field(default_factory=list)
     reopened: int = 0
     from_patrols: int = 0
+    parts_used: list[PartUsed] = field(default_factory=list)  # 「更换灯管 84根」, most first
 
     def state(self, state: RepairState) -> int:
         return self.by_state.get(state.value, 0)
@@ -335,7 +347,9 @@ def _ranked_money(totals: dict[str, Decimal]) -> dict[str, Decimal]:
     return dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def repair_stats(repairs: Sequence[RepairRecord], targets: Targets) -> RepairStats:
+def repair_stats(
+    repairs: Sequence[RepairRecord], targets: Targets, parts: Sequence[PartUsed] = ()
+) -> RepairStats:
     by_state = Counter(r.state for r in repairs)
     counted = [r for r in repairs if r.state != RepairState.REJECTED]
     accept = [h for r in repairs if (h := r.accept_hours) is not None]
@@ -377,6 +391,7 @@ def repair_stats(repairs: Sequence[RepairRecord], targets: Targets) -> RepairSta
         repeat_faults=[Place(shown[k], n, _category_label(c)) for k, c, n in repeats],
         reopened=sum(1 for r in repairs if r.reopen_count > 0),
         from_patrols=sum(1 for r in repairs if r.from_patrol),
+        parts_used=sorted(parts, key=lambda p: (-p.quantity, p.item)),
     )
 
 
@@ -512,7 +527,7 @@ def compute(
 ) -> Report:
     return Report(
         period=records.period,
-        repairs=repair_stats(records.repairs, targets),
+        repairs=repair_stats(records.repairs, targets, records.parts_used),
         purchases=purchase_stats(
             records.purchase_lines,
             categories,

@@ -32,6 +32,7 @@ from bot.domain.roles import Role
 from bot.exports.xlsx import CellValue, Sheet, write_xlsx
 from bot.render.table import render_table_pages
 from bot.services import foodsafety
+from bot.services import stock as stock_service  # issue 16: stocked items bought
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
 from bot.services.public_chat import public_chat_id
@@ -265,6 +266,8 @@ async def confirm(svc: Services, person: Person, purchase_id: int) -> Purchase:
                            detail=str(purchase.total))  # fmt: skip
         await outbox.enqueue_clear_buttons(tx, ref(purchase_id), now=now,
                                            note=t.decided_note(purchase))  # fmt: skip
+        # issue 16 (storeroom): stocked items bought (灯管 50根) go into stock.
+        await stock_service.receive_purchase(tx, svc, purchase, by=person)
         local = now.astimezone(svc.settings.timezone)
         told = OutMessage(t.confirmed_for_purchaser(purchase, local))
         await notify_person(tx, svc, purchase.purchaser_id, told, ref=None)

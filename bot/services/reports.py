@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from bot.clock import to_db
 from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import RoundState, Slot
@@ -15,7 +16,7 @@ from bot.domain.people import Person
 from bot.domain.periods import Period, parse_period
 from bot.domain.purchase_kinds import purchase_category
 from bot.domain.repairs import Category, RepairState, Urgency
-from bot.domain.reports import Records, Report, Targets, building_of, compute
+from bot.domain.reports import PartUsed, Records, Report, Targets, building_of, compute
 from bot.domain.roles import Role
 from bot.exports.docx import write_docx
 from bot.exports.xlsx import CellValue, Formula, Sheet, column_sum, write_xlsx
@@ -27,6 +28,7 @@ from bot.texts.common import role_required
 from storage import audit, files, outbox, people
 from storage import repairs as repairs_repo
 from storage import reports as repo
+from storage import stock as stock_repo
 
 # ---------------------------------------------------------------- the period's numbers
 
@@ -63,6 +65,13 @@ async def records(svc: Services, period: Period) -> Records:
         purchase_lines=await repo.purchase_lines_between(svc.db, period.first, period.last),
         rounds=await repo.rounds_between(svc.db, period.first, period.last),
         menu_weeks=await repo.menu_weeks_between(svc.db, period.first, period.last),
+        # issue 16: parts the repairs took from the storeroom (its movement rows).
+        parts_used=[
+            PartUsed(item, quantity, unit)
+            for item, quantity, unit in await stock_repo.parts_used(
+                svc.db, to_db(start), to_db(end)
+            )
+        ],
     )
 
 

@@ -43,6 +43,8 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/repairs 查看我的报修单，/repair 编号 查看详情",
         "在教师群里发带 #报修 的照片或文字，也会登记成您的报修单",
         "/menu 本周食谱（/menu next 下周，/menu today 今天）",
+        "/领用 作业本 40本 三年级二班 申请领用物品，/stock 查看库存",
+        "/places 地点清单，/place 302 某地点的报修记录",
     ],
     Role.SUPERVISOR: [
         "受理或驳回报修单、确认或驳回采购单：点通知里的按钮，或直接回复通知",
@@ -64,6 +66,10 @@ _ROLE_HELP: dict[Role, list[str]] = {
     ],
     Role.PATROL: ["按时收到巡查清单，逐项点选后提交", "/patrols 巡查记录"],
     Role.LEADER: ["轮到您陪餐时，午餐后收到陪餐记录，打分并可写备注或发照片"],
+    Role.STOREKEEPER: [
+        "/stock 库存，/stock in 灯管 50根 6.5 入库，/stock min 灯管 20 设最低库存",
+        "领用申请：点通知里的“同意”或“不同意”",
+    ],
     Role.ADMIN: [
         "/invite 角色 生成一人用的邀请链接（如 /invite 监督员）；"
         "/invite 教职工 多人 生成全校共用的链接（加入要您同意），/invites 查看和撤销",

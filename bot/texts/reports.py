@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from bot.domain.periods import Period
 from bot.domain.repairs import RepairState
-from bot.domain.reports import PriceTrend, Report
+from bot.domain.reports import PartUsed, PriceTrend, Report
+from bot.domain.stock import quantity_text
 
 NO_RECORDS = "本期无记录"
 STEADY_PERCENT = 5.0  # a price change within ±5% reads as 基本平稳
@@ -43,6 +44,13 @@ def hours(value: float | None) -> str:
 
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}%"
+
+
+def parts_text(parts: list[PartUsed], *, spaced: bool = False) -> str:
+    """「灯管 84根、水龙头 18个」 (spaced, for the 总结: 「灯管 84 根」)."""
+    if spaced:
+        return "、".join(f"{p.item} {p.quantity.normalize():f} {p.unit}" for p in parts)
+    return "、".join(f"{p.item} {quantity_text(p.quantity, p.unit)}" for p in parts)
 
 
 def _joined(pairs: list[tuple[str, str]], limit: int | None = None) -> str:
@@ -80,6 +88,8 @@ def summary(r: Report) -> str:
         )
     if rp.repeat_faults:
         lines.append(f"　重复故障 {len(rp.repeat_faults)} 处（同一位置同类报修 2 次以上）")
+    if rp.parts_used:  # issue 16: counted from the storeroom's movement rows
+        lines.append(f"　更换用料：{esc(parts_text(rp.parts_used))}")
     lines.append("")
     lines.append(
         f"🧾 <b>采购</b> 确认 {count(p.confirmed)} 单、{count(p.lines)} 项，合计 {money(p.amount)}"
@@ -205,6 +215,8 @@ def _repairs_section(r: Report, span: str) -> Section:
         )
     else:
         text.append("本期没有同一位置同类故障重复报修的情况。")
+    if rp.parts_used:  # 「全年更换灯管 84 根、水龙头 18 个」, as the seeds count them
+        text.append(f"{span}维修中更换{parts_text(rp.parts_used, spaced=True)}。")
     extra = []
     if rp.from_patrols:
         extra.append(f"由巡查发现后转报修 {count(rp.from_patrols)} 次")
@@ -426,6 +438,10 @@ def summary_blocks(rep: Report) -> list[Block]:
             False,
         )
     )
+    if rp.parts_used:  # units differ: no 合计
+        blocks.append(
+            ("维修用料", [(f"{u.item}（{u.unit}）", u.quantity) for u in rp.parts_used], False)
+        )
     blocks.append(("采购按类别（元）", list(p.by_category.items()), True))
     blocks.append(("采购按供应商（元）", list(p.by_supplier.items()), True))
     blocks.append(
