@@ -96,7 +96,9 @@ async def rounds_between(db: Database, first: date, last: date) -> list[PatrolRo
         " pe.name AS who,"
         " COALESCE(SUM(c.state = 'abnormal'), 0) AS abnormal,"
         " COALESCE(SUM(c.state = 'abnormal' AND c.repair_id IS NOT NULL), 0) AS repairs,"
-        " COALESCE(SUM(c.state = 'abnormal' AND rp.state IN ('done', 'verified')), 0) AS fixed"
+        " COALESCE(SUM(c.state = 'abnormal' AND rp.state IN ('done', 'verified')), 0) AS fixed,"
+        # sent to someone: a round sent to nobody (no patroller yet) is 未排班, not 漏检
+        " EXISTS (SELECT 1 FROM patrol_round_people x WHERE x.round_id = r.id) AS staffed"
         " FROM patrol_rounds r"
         " LEFT JOIN patrol_checks c ON c.round_id = r.id AND r.submitted_at IS NOT NULL"
         " LEFT JOIN repairs rp ON rp.id = c.repair_id"
@@ -117,6 +119,7 @@ async def rounds_between(db: Database, first: date, last: date) -> list[PatrolRo
             abnormal=r["abnormal"],
             repairs=r["repairs"],
             repairs_done=r["fixed"],
+            staffed=bool(r["staffed"]),
         )
         for r in rows
     ]

@@ -59,6 +59,7 @@ class RoundSpec:
     state: str  # submitted | late | missed | sent
     checks: list[tuple[str, int | None]] = field(default_factory=list)  # (state, repair id)
     id: int | None = None
+    staffed: bool = True  # sent to the patroller, as the bot does; False: sent to nobody
 
 
 async def add_people(db: Database) -> None:
@@ -136,7 +137,7 @@ SLOT_TIMES = {"morning": time(7, 0), "afternoon": time(14, 0), "night": time(21,
 
 async def add_rounds(db: Database, specs: list[RoundSpec]) -> None:
     next_id = int(await db.fetchval("SELECT COALESCE(MAX(id), 0) FROM patrol_rounds")) + 1
-    rounds, checks = [], []
+    rounds, checks, sent_to = [], [], []
     for spec in specs:
         rid = spec.id or next_id
         next_id = max(next_id, rid) + 1
@@ -147,6 +148,8 @@ async def add_rounds(db: Database, specs: list[RoundSpec]) -> None:
             rid, spec.day.isoformat(), spec.slot, to_db(at), spec.state, to_db(at),
             to_db(submitted) if done else None, PATROLLER[0] if done else None,
         ))  # fmt: skip
+        if spec.staffed:
+            sent_to.append((rid, PATROLLER[0]))
         for position, (state, repair_id) in enumerate(spec.checks, start=1):
             checks.append((rid, position, f"检查项{position}", state, repair_id))
     async with db.transaction() as tx:
@@ -159,6 +162,9 @@ async def add_rounds(db: Database, specs: list[RoundSpec]) -> None:
             "INSERT INTO patrol_checks (round_id, position, item, state, repair_id)"
             " VALUES (?, ?, ?, ?, ?)",
             checks,
+        )
+        await tx.executemany(
+            "INSERT INTO patrol_round_people (round_id, user_id) VALUES (?, ?)", sent_to
         )
 
 

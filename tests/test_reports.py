@@ -254,7 +254,8 @@ async def test_report_is_a_short_text_with_one_chart_picture(
     sent = await tg.message(people.supervisor.id, "后勤工作统计")
     caption = sent["caption"]
     assert "2026年11月" in caption
-    assert "共 7 单：已验收 3，待验收 1，维修中 2，驳回 1" in caption
+    # Each state on its own: 维修中 is the one being worked on, never the 待受理 one too.
+    assert "共 7 单：待受理 1，维修中 1，待验收 1，已验收 3，驳回 1" in caption
     assert "受理用时中位 3.0 小时，90% 在 7.6 小时内；按时受理 80%" in caption
     assert "修好用时中位 25.0 小时，90% 在 44.0 小时内；按时修好 75%" in caption
     assert "确认 2 单、4 项，合计 ¥780.00；驳回 1 单" in caption
@@ -353,7 +354,7 @@ async def test_report_counts_what_the_bot_itself_recorded(
 
     await tg.send_text(people.supervisor, "/report week")
     caption = (await tg.message(people.supervisor.id, "后勤工作统计"))["caption"]
-    assert "共 1 单：已验收 0，待验收 1" in caption and "电/灯 1" in caption
+    assert "共 1 单：待受理 0，维修中 0，待验收 1，已验收 0" in caption and "电/灯 1" in caption
     assert "受理用时中位 2.0 小时" in caption and "修好用时中位 4.0 小时" in caption
     assert "合计 ¥283.53" in caption and "肉禽蛋 ¥283.53" in caption
     assert "共 1 轮：按时 1" in caption

@@ -156,7 +156,8 @@ async def test_weekly_digest_goes_once_to_supervisors_and_admins_even_across_a_r
         assert await report_service.send_weekly_digest(svc, clock.now()) == 0
         digest = await tg.message(people.supervisor.id, "上周后勤简报")
         assert "11月16日—11月22日" in digest["caption"]
-        assert "1. 报修 2 单，已修好 1 单，维修中 1 单" in digest["caption"]
+        # the one waiting for acceptance is 待受理, not 维修中
+        assert "1. 报修 2 单，已修好 1 单，待受理 1 单；" in digest["caption"]
         assert "2. 采购 1 单，合计 ¥140.00" in digest["caption"]
         assert "超时未办" in digest["caption"] and "食堂后厨" in digest["caption"]
         assert digest["_bytes"].startswith(b"\x89PNG")

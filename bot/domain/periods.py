@@ -29,9 +29,16 @@ USAGE = (
 @dataclass(frozen=True)
 class Period:
     first: date
-    last: date  # inclusive
+    last: date  # inclusive; this year's or this term's period ends today
     label: str
     kind: str = "range"  # year | term | month | week | range
+    whole_last: date | None = None  # the whole year's or term's last day
+
+    @property
+    def span_last(self) -> date:
+        """The end of the whole year or term: a menu published ahead for a coming week of
+        the year counts in the year as it does in its month."""
+        return max(self.whole_last or self.last, self.last)
 
     @property
     def is_long(self) -> bool:
@@ -104,7 +111,7 @@ def term_period(today: date, terms: Sequence[Term], back: int = 0) -> Period:
     if len(started) <= back:
         raise DomainError("没有找到这个学期。")
     first, last = started[-1 - back]
-    return Period(first, min(last, today), _term_label(first, last), "term")
+    return Period(first, min(last, today), _term_label(first, last), "term", last)
 
 
 _RANGE = re.compile(
@@ -135,9 +142,8 @@ def parse_period(text: str, today: date, terms: Sequence[Term] = DEFAULT_TERMS) 
     ``2026-09-01 2027-01-31``."""
     value = normalise(text).lower()
     if not value or value in ("year", "今年", "本年", "全年", "本年度"):
-        return Period(
-            date(today.year, 1, 1), today, f"{today.year}年（截至{today:%m月%d日}）", "year"
-        )
+        label = f"{today.year}年（截至{today:%m月%d日}）"
+        return Period(date(today.year, 1, 1), today, label, "year", date(today.year, 12, 31))
     if value in ("去年", "上年", "last year"):
         year = today.year - 1
         return Period(date(year, 1, 1), date(year, 12, 31), f"{year}年", "year")
@@ -159,7 +165,8 @@ def parse_period(text: str, today: date, terms: Sequence[Term] = DEFAULT_TERMS) 
         year = int(year_only[1])
         if year > today.year:
             raise DomainError(f"{year}年还没到，没有可统计的记录。")
-        return Period(date(year, 1, 1), min(date(year, 12, 31), today), f"{year}年", "year")
+        last = min(date(year, 12, 31), today)
+        return Period(date(year, 1, 1), last, f"{year}年", "year", date(year, 12, 31))
     span = _range(value, today)
     if span is not None:
         return span

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from bot.domain.periods import DEFAULT_TERMS, Period, parse_period
 from bot.domain.purchase_kinds import CategoryMap, purchase_category
+from bot.domain.purchases import weight_total
 from bot.domain.repairs import Category, RepairState
 
 __all__ = [
@@ -134,6 +135,12 @@ class PatrolRoundRecord:
     abnormal: int
     repairs: int  # abnormal items that became repair reports
     repairs_done: int  # ... that are now fixed (完成 or 已验收)
+    staffed: bool = True  # sent to someone; a round sent to nobody is nobody's 漏检
+
+    @property
+    def unstaffed(self) -> bool:
+        """未排班: sent to nobody (no patroller yet) and not submitted by anyone."""
+        return not self.staffed and self.state not in ("submitted", "late")
 
 
 @dataclass(frozen=True)
@@ -277,6 +284,7 @@ class PurchaseStats:
     by_category: dict[str, Decimal] = field(default_factory=dict)
     by_supplier: dict[str, Decimal] = field(default_factory=dict)
     top_items: list[tuple[str, Decimal]] = field(default_factory=list)
+    weights: dict[str, Decimal] = field(default_factory=dict)  # top item -> 斤, units converted
     price_trends: list[PriceTrend] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
@@ -286,7 +294,8 @@ class PatrolStats:
     rounds: int = 0
     on_time: int = 0
     late: int = 0
-    missed: int = 0
+    missed: int = 0  # sent to a patroller who did not submit
+    unstaffed: int = 0  # 未排班: sent to nobody, not missed by anyone
     open: int = 0  # sent, not yet submitted or missed
     abnormal: int = 0
     repairs: int = 0
@@ -294,14 +303,15 @@ class PatrolStats:
 
     @property
     def on_time_rate(self) -> float | None:
-        return percent(self.on_time, self.rounds - self.open)
+        return percent(self.on_time, self.rounds - self.open - self.unstaffed)
 
 
 @dataclass(frozen=True)
 class MenuStats:
-    weeks: int = 0  # weeks (Mondays) in the period
+    weeks: int = 0  # weeks (Mondays) in the period, and those of its span published ahead
     published: int = 0
     on_time: int = 0
+    late: int = 0  # weeks of the period (so far) whose menu was not out by the Sunday push
 
 
 @dataclass(frozen=True)
@@ -435,10 +445,13 @@ def purchase_stats(
     by_category: dict[str, Decimal] = defaultdict(Decimal)
     by_supplier: dict[str, Decimal] = defaultdict(Decimal)
     by_item: dict[str, Decimal] = defaultdict(Decimal)
+    bought: dict[str, list[tuple[Decimal, str]]] = defaultdict(list)
     for line in confirmed:
         by_category[purchase_category(line.item, categories)] += line.amount
         by_supplier[line.supplier or "未注明"] += line.amount
         by_item[line.item] += line.amount
+        bought[line.item].append((line.quantity, line.unit_key))
+    top_items = list(_ranked_money(by_item).items())[:TOP_ITEMS]
     rejected: dict[int, Rejection] = {}
     for line in lines:
         if line.state != "rejected":
@@ -455,19 +468,22 @@ def purchase_stats(
         amount=sum((line.amount for line in confirmed), Decimal("0.00")),
         by_category=_ranked_money(by_category),
         by_supplier=_ranked_money(by_supplier),
-        top_items=list(_ranked_money(by_item).items())[:TOP_ITEMS],
+        top_items=top_items,
+        # 猪肉 20斤 + 5公斤 is 30斤: what was bought by weight, in the unit the office uses
+        weights={i: w for i, _ in top_items if (w := weight_total(bought[i])) is not None},
         price_trends=_price_trends(confirmed, long),
         rejected=sorted(rejected.values(), key=lambda r: (r.day, r.purchase_id)),
     )
 
 
 def patrol_stats(rounds: Sequence[PatrolRoundRecord]) -> PatrolStats:
-    states = Counter(r.state for r in rounds)
+    states = Counter("unstaffed" if r.unstaffed else r.state for r in rounds)
     return PatrolStats(
         rounds=len(rounds),
         on_time=states["submitted"],
         late=states["late"],
         missed=states["missed"],
+        unstaffed=states["unstaffed"],
         open=states["sent"] + states["reminded"],
         abnormal=sum(r.abnormal for r in rounds),
         repairs=sum(r.repairs for r in rounds),
@@ -476,10 +492,17 @@ def patrol_stats(rounds: Sequence[PatrolRoundRecord]) -> PatrolStats:
 
 
 def menu_stats(period: Period, weeks: Sequence[MenuWeekRecord]) -> MenuStats:
+    """A week published ahead (next week's menu, in a year so far) counts in the year as it
+    does in its month; it is ahead, never late."""
     mondays = [m for m in period.mondays() if period.first <= m <= period.last]
-    inside = [w for w in weeks if period.first <= w.monday <= period.last]
+    inside = [w for w in weeks if period.first <= w.monday <= period.span_last]
+    ahead = sum(1 for w in inside if w.monday > period.last)
+    in_time = {w.monday for w in inside if w.on_time}
     return MenuStats(
-        weeks=len(mondays), published=len(inside), on_time=sum(1 for w in inside if w.on_time)
+        weeks=len(mondays) + ahead,
+        published=len(inside),
+        on_time=len(in_time),
+        late=sum(1 for m in mondays if m not in in_time),
     )
 
 
@@ -513,7 +536,7 @@ def weekly(records: Records, local_day: Iterable[date]) -> Weekly:
             on_time[i_round] += 1
         elif rnd.state == "late":
             late[i_round] += 1
-        elif rnd.state == "missed":
+        elif rnd.state == "missed" and not rnd.unstaffed:  # 未排班 is nobody's 漏检
             missed[i_round] += 1
     return Weekly(mondays, repairs, spend, on_time, late, missed)
 

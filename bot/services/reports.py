@@ -64,7 +64,8 @@ async def records(svc: Services, period: Period) -> Records:
         repairs=await repo.repairs_between(svc.db, start, end),
         purchase_lines=await repo.purchase_lines_between(svc.db, period.first, period.last),
         rounds=await repo.rounds_between(svc.db, period.first, period.last),
-        menu_weeks=await repo.menu_weeks_between(svc.db, period.first, period.last),
+        # Up to the end of the year or term: menus published ahead count in it.
+        menu_weeks=await repo.menu_weeks_between(svc.db, period.first, period.span_last),
         # issue 16: parts the repairs took from the storeroom (its movement rows).
         parts_used=[
             PartUsed(item, quantity, unit)
@@ -195,7 +196,8 @@ def patrols_sheet(recs: Records, svc: Services) -> Sheet:
     rows: list[list[CellValue]] = [
         [
             r.day, _label(r.slot, Slot, short=True), f"{r.scheduled_at.astimezone(tz):%H:%M}",
-            _label(r.state, RoundState), r.submitted_by or "", r.submitted_at,
+            t.UNSTAFFED if r.unstaffed else _label(r.state, RoundState), r.submitted_by or "",
+            r.submitted_at,
             r.abnormal, r.repairs, r.repairs_done,
         ]
         for r in recs.rounds

@@ -12,13 +12,30 @@ from datetime import date
 from decimal import Decimal
 
 from bot.domain.periods import Period
+from bot.domain.purchases import fmt_number
 from bot.domain.repairs import RepairState
-from bot.domain.reports import PartUsed, PriceTrend, Report
+from bot.domain.reports import PartUsed, PriceTrend, PurchaseStats, RepairStats, Report
 from bot.domain.stock import quantity_text
 
 NO_RECORDS = "本期无记录"
 STEADY_PERCENT = 5.0  # a price change within ±5% reads as 基本平稳
 APPENDIX_REPEATS = 20  # the worst repeat faults in the appendix; the full list is in /export
+UNSTAFFED = "未排班"  # a patrol round sent to nobody: not a round anyone missed
+
+# Each repair state on its own, in the order a report moves (维修中 never includes 待受理).
+REPORT_STATES = (
+    (RepairState.NEW, "待受理"),
+    (RepairState.ACCEPTED, "已受理"),
+    (RepairState.IN_PROGRESS, "维修中"),
+    (RepairState.ON_HOLD, "搁置"),
+    (RepairState.DONE, "待验收"),
+    (RepairState.VERIFIED, "已验收"),
+    (RepairState.REJECTED, "驳回"),
+)
+OPEN_STATES = REPORT_STATES[:4]
+# Shown even at 0, so a period without a backlog says so.
+ALWAYS_SHOWN = frozenset({RepairState.NEW, RepairState.IN_PROGRESS, RepairState.DONE,
+                          RepairState.VERIFIED})  # fmt: skip
 
 
 def esc(text: str) -> str:
@@ -53,6 +70,28 @@ def parts_text(parts: list[PartUsed], *, spaced: bool = False) -> str:
     return "、".join(f"{p.item} {quantity_text(p.quantity, p.unit)}" for p in parts)
 
 
+def repair_states(rp: RepairStats, *, unit: str = "") -> str:
+    """「待受理 1，已受理 1，维修中 1，搁置 1，待验收 0，已验收 0」"""
+    return "，".join(
+        f"{label} {count(rp.state(s))}{unit}"
+        for s, label in REPORT_STATES
+        if rp.state(s) or s in ALWAYS_SHOWN
+    )
+
+
+def open_states(rp: RepairStats, unit: str = "") -> str:
+    """The unfinished ones that there are: 「待受理 1 单，维修中 2 单」."""
+    return "，".join(
+        f"{label} {count(rp.state(s))}{unit}" for s, label in OPEN_STATES if rp.state(s)
+    )
+
+
+def top_item(p: PurchaseStats, item: str, amount: Decimal) -> str:
+    """「猪肉 ¥410.00（30斤）」: what was bought by weight also says how much."""
+    weight = p.weights.get(item)
+    return f"{esc(item)} {money(amount)}" + (f"（{fmt_number(weight)}斤）" if weight else "")
+
+
 def _joined(pairs: list[tuple[str, str]], limit: int | None = None) -> str:
     shown = pairs[:limit] if limit else pairs
     return "、".join(f"{k} {v}" for k, v in shown)
@@ -65,10 +104,7 @@ def summary(r: Report) -> str:
     """The short message that goes with the chart picture."""
     rp, p, pt, m = r.repairs, r.purchases, r.patrols, r.menus
     lines = [f"📊 <b>后勤工作统计 · {esc(r.period.label)}</b>", ""]
-    lines.append(
-        f"🛠 <b>报修</b> 共 {count(rp.total)} 单：已验收 {count(rp.state_verified)}，"
-        f"待验收 {count(rp.state_done)}，维修中 {count(rp.open)}，驳回 {count(rp.state_rejected)}"
-    )
+    lines.append(f"🛠 <b>报修</b> 共 {count(rp.total)} 单：{repair_states(rp)}")
     if rp.by_category:
         lines.append("　按类别：" + "，".join(f"{esc(c)} {n}" for c, n in rp.by_category.items()))
     if rp.accepted:
@@ -101,12 +137,14 @@ def summary(r: Report) -> str:
         )
     if p.top_items:
         lines.append(
-            "　金额最多：" + "，".join(f"{esc(item)} {money(v)}" for item, v in p.top_items[:3])
+            "　金额最多：" + "，".join(top_item(p, item, v) for item, v in p.top_items[:3])
         )
     lines.append("")
     lines.append(
         f"🚶 <b>巡查</b> 共 {count(pt.rounds)} 轮：按时 {count(pt.on_time)}，"
-        f"迟交 {count(pt.late)}，漏检 {count(pt.missed)}；"
+        f"迟交 {count(pt.late)}，漏检 {count(pt.missed)}"
+        + (f"，{UNSTAFFED} {count(pt.unstaffed)}" if pt.unstaffed else "")
+        + "；"
         f"发现异常 {count(pt.abnormal)} 项，转报修 {pt.repairs} 单，已修好 {pt.repairs_done} 单"
     )
     lines.append(f"🍚 <b>食谱</b> 公布 {m.published}/{m.weeks} 周，按时 {m.on_time} 周")
@@ -185,6 +223,7 @@ def _repairs_section(r: Report, span: str) -> Section:
         + (f"，其中{cats}" if cats else "")
         + f"。已修好并验收 {count(rp.state_verified)} 次，修好待验收 {count(rp.state_done)} 次，"
         f"尚在处理 {count(rp.open)} 次"
+        + (f"（{open_states(rp, ' 次')}）" if rp.open else "")
         + (f"，不属维修范围等驳回 {count(rp.state_rejected)} 次" if rp.state_rejected else "")
         + "。"
     ]
@@ -248,7 +287,7 @@ def _canteen_section(r: Report, span: str) -> Section:
             "主要供应商："
             + _joined([(s, money(v)) for s, v in p.by_supplier.items()], 5)
             + "；采购金额最多的是"
-            + _joined([(i, money(v)) for i, v in p.top_items])
+            + "、".join(top_item(p, i, v) for i, v in p.top_items)
             + "。"
         )
         moves = [w for t in p.price_trends if (w := _trend_words(t))]
@@ -283,6 +322,7 @@ def _patrol_section(r: Report, span: str) -> Section:
     text = [
         f"开展走走看看巡查 {count(pt.rounds)} 次，按时完成 {count(pt.on_time)} 次，"
         f"迟交 {count(pt.late)} 次，漏检 {count(pt.missed)} 次"
+        + (f"，无人值班（{UNSTAFFED}）{count(pt.unstaffed)} 次" if pt.unstaffed else "")
         + (f"，尚在进行 {pt.open} 次" if pt.open else "")
         + f"，按时率 {pct(pt.on_time_rate)}。"
     ]
@@ -309,10 +349,12 @@ def _shortcomings(r: Report) -> Section:
         items.append(f"{len(rp.repeat_faults)} 处故障反复出现")
     if pt.missed:
         items.append(f"巡查漏检 {pt.missed} 次")
+    if pt.unstaffed:
+        items.append(f"{pt.unstaffed} 轮巡查无人值班（{UNSTAFFED}），需安排巡查人员")
     if pt.abnormal > pt.repairs_done:
         items.append(f"巡查发现的隐患尚有 {pt.abnormal - pt.repairs_done} 处未整改")
-    if m.weeks and m.on_time < m.weeks:
-        items.append(f"有 {m.weeks - m.on_time} 周食谱未按时公布")
+    if m.late:
+        items.append(f"有 {m.late} 周食谱未按时公布")
     if not items:
         text = "从记录看，各项工作均按时完成。今后将继续保持，不断提高服务质量。"
     else:
@@ -349,7 +391,8 @@ def _tables(r: Report) -> list[Table]:
                             for t in p.price_trends], 6)),
         Table("附表7 安全巡查", ["项目", "次数"], [
             ["巡查", count(pt.rounds)], ["按时", count(pt.on_time)], ["迟交", count(pt.late)],
-            ["漏检", count(pt.missed)], ["发现隐患", count(pt.abnormal)],
+            ["漏检", count(pt.missed)], [UNSTAFFED, count(pt.unstaffed)],
+            ["发现隐患", count(pt.abnormal)],
             ["转报修", count(pt.repairs)], ["已整改", count(pt.repairs_done)],
         ]),
     ]  # fmt: skip
@@ -454,7 +497,13 @@ def summary_blocks(rep: Report) -> list[Block]:
     blocks.append(
         (
             "巡查（轮）",
-            [("按时", pt.on_time), ("迟交", pt.late), ("漏检", pt.missed), ("进行中", pt.open)],
+            [
+                ("按时", pt.on_time),
+                ("迟交", pt.late),
+                ("漏检", pt.missed),
+                (UNSTAFFED, pt.unstaffed),
+                ("进行中", pt.open),
+            ],
             True,
         )
     )
@@ -521,11 +570,13 @@ def digest(r: Report, overdue: list[OverdueItem], waiting_purchases: int) -> str
     rp, p, pt, m = r.repairs, r.purchases, r.patrols, r.menus
     lines = [
         f"🗓 <b>上周后勤简报 · {esc(r.period.label)}</b>",
-        f"1. 报修 {rp.total} 单，已修好 {rp.state_done + rp.state_verified} 单，"
-        f"维修中 {rp.open} 单；按时受理 {pct(rp.accept_rate)}",
+        f"1. 报修 {rp.total} 单，已修好 {rp.state_done + rp.state_verified} 单"
+        + (f"，{open_states(rp, ' 单')}" if rp.open else "")
+        + f"；按时受理 {pct(rp.accept_rate)}",
         f"2. 采购 {p.confirmed} 单，合计 {money(p.amount)}"
         + (f"，驳回 {len(p.rejected)} 单" if p.rejected else ""),
-        f"3. 巡查 {pt.rounds} 轮：按时 {pt.on_time}，迟交 {pt.late}，漏检 {pt.missed}",
+        f"3. 巡查 {pt.rounds} 轮：按时 {pt.on_time}，迟交 {pt.late}，漏检 {pt.missed}"
+        + (f"，{UNSTAFFED} {pt.unstaffed}" if pt.unstaffed else ""),
         f"4. 发现隐患 {pt.abnormal} 处，已整改 {pt.repairs_done} 处",
         f"5. 食谱{'已按时公布' if m.on_time else ('已公布' if m.published else '未公布')}",
     ]
