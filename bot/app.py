@@ -22,25 +22,31 @@ from bot.telegram.state import UserState
 from bot.texts import common as t
 from handlers import (
     admin,
+    assets,
     backup,
     errors,
+    foodsafety,
     gate,
     groups,
     menus,
     onboarding,
     patrols,
+    places,
     purchases,
     repairs,
     replies,
     reports,
     start,
+    stock,
 )
 from jobs import backup as backup_jobs
+from jobs import foodsafety as foodsafety_jobs
 from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
 from jobs import patrols as patrol_jobs
 from jobs import purchases as purchase_jobs
 from jobs import repairs as repair_jobs
+from jobs import reports as report_jobs
 from storage.db import Database
 from storage.persistence import SqlitePersistence
 
@@ -120,10 +126,12 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await outbox_sender.start(app)
         await backup_jobs.start(app)
         await inbox_jobs.start(app)
-        for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
+        for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs, report_jobs):
             await feature_jobs.start(app)
         # Albums cut off by a restart in the second between their photos and their report.
         repairs.resume_albums(app)
+        # Food-safety records (issue 17): 晨检, 留样, 消毒, 陪餐, 健康证 reminders.
+        await foodsafety_jobs.start(app)
         # Updates received but not handled before the last stop go first, before polling.
         await receiving.replay(app)
         log.info("后勤助手 started as @%s", app.bot.username)
@@ -174,6 +182,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     # After the gate, before the features: a pasted invite code, an announced roster file,
     # and the main keyboard's buttons (replayed as their commands).
     onboarding.register_early(app)
+    # issue 16 (places): before start (a QR sticker's link is "/start p<code>") and before
+    # the photo flows (a photo right after scanning a sticker is the report at that place).
+    places.register(app)
+    stock.register(app)  # issue 16: /stock, /领用 (not a Telegram command: a text pattern)
+    assets.register(app)  # issue 16: /assets, /asset, /stocktake, /export assets|stocktake
     # Group 0, first match wins: commands and feature flows, then replies to
     # notifications, then the catch-all that answers anything nobody understood.
     start.register(app)
@@ -182,10 +195,16 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     groups.register(app)
     admin.register(app)
     backup.register(app)
+    # /export of any period (repairs, all, or purchases/patrols beyond one month) comes
+    # before the features' own month exports.
+    reports.register_exports(app)
     # Flows with a draft in progress come before repairs: a photo sent while a purchase
     # draft is open is its receipt, not a new repair report (repairs takes every other photo).
     purchases.register(app)
     patrols.register(app)
+    # Food-safety records (issue 17): its /export 食品安全 must come before the other
+    # /export handlers' usage answers; its photo replies run in group -1 like patrol notes.
+    foodsafety.register(app)
     menus.register(app)
     repairs.register(app)
     reports.register(app)

@@ -16,6 +16,12 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.escalation import RepairEscalation
+from bot.domain.periods import DEFAULT_TERMS, Term, parse_terms
+from bot.domain.purchase_kinds import (
+    DEFAULT_PURCHASE_CATEGORIES,
+    CategoryMap,
+    parse_category_map,
+)
 from bot.domain.timeofday import read_time_of_day
 
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -58,6 +64,9 @@ class Settings:
     patrol_times: tuple[time, ...] = (time(7, 0), time(14, 0), time(21, 30))
     patrol_grace_minutes: int = 60
     menu_push_time: time = time(17, 0)
+    terms: tuple[Term, ...] = DEFAULT_TERMS
+    digest_time: time = time(8, 0)  # Monday: last week's digest to supervisors and admins
+    purchase_categories: CategoryMap = DEFAULT_PURCHASE_CATEGORIES
     log_level: str = "INFO"
     sandbox_port: int = 8080  # the try-out's web chat (python -m bot without a token)
     # Mainland networks: every Bot API call through a proxy (its URL may hold a password).
@@ -264,6 +273,18 @@ def load_settings(
         kwargs["menu_push_time"] = _parse_time("BOT_MENU_PUSH_TIME", push)
     if port := get("BOT_SANDBOX_PORT"):
         kwargs["sandbox_port"] = _parse_int("BOT_SANDBOX_PORT", port, minimum=1)
+    if terms := get("BOT_TERMS"):
+        try:
+            kwargs["terms"] = parse_terms(terms)
+        except ValueError as exc:
+            raise ConfigError(f"BOT_TERMS: {exc} (e.g. 09-01..01-31,02-15..07-10)") from None
+    if digest := get("BOT_DIGEST_TIME"):
+        kwargs["digest_time"] = _parse_time("BOT_DIGEST_TIME", digest)
+    if kinds := get("BOT_PURCHASE_CATEGORIES"):
+        try:
+            kwargs["purchase_categories"] = parse_category_map(kinds)
+        except ValueError as exc:
+            raise ConfigError(f"BOT_PURCHASE_CATEGORIES: {exc}") from None
     if level := get("BOT_LOG_LEVEL"):
         kwargs["log_level"] = level.upper()
     if proxy := get("BOT_PROXY"):

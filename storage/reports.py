@@ -1,123 +1,161 @@
-"""Aggregates over the records for the year-end numbers. Read-only SQL."""
+"""The records of a period, read once for a report, an export and the weekly digest.
+
+Each query is bounded by an indexed column (repairs.created_at, purchases.purchase_date,
+patrol_rounds.day, menu_entries.week), so a year's report reads that year's rows and its
+cost does not grow with the years kept in the database.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from bot.domain.purchases import weight_total
-from bot.domain.reports import PatrolNumbers, PurchaseNumbers, RepairNumbers
-from storage.db import Database
+from bot.clock import from_db, to_db
+from bot.domain.reports import (
+    MenuWeekRecord,
+    PatrolRoundRecord,
+    PurchaseLineRecord,
+    RepairRecord,
+)
+from storage.db import Database, Tx
 
-_HOURS = "(julianday({end}) - julianday({start})) * 24"
+
+def _when(text: str | None) -> datetime | None:
+    return from_db(text) if text else None
 
 
-async def repair_numbers(db: Database, start_utc: str, end_utc: str) -> RepairNumbers:
-    """Reports made in [start_utc, end_utc)."""
-    where = "created_at >= ? AND created_at < ?"
-    row = await db.fetchone(
-        "SELECT COUNT(*) AS total,"
-        " SUM(state = 'verified') AS verified,"
-        " SUM(state = 'rejected') AS rejected,"
-        " SUM(state = 'done') AS done,"
-        " SUM(state NOT IN ('verified', 'done', 'rejected')) AS open,"
-        " SUM(state = 'new') AS new, SUM(state = 'accepted') AS accepted,"
-        " SUM(state = 'in_progress') AS in_progress, SUM(state = 'on_hold') AS on_hold,"
-        " SUM(patrol_round_id IS NOT NULL) AS from_patrols,"
-        f" AVG(CASE WHEN accepted_at IS NOT NULL THEN {_HOURS.format(end='accepted_at', start='created_at')} END) AS accept_h,"  # noqa: E501
-        f" AVG(CASE WHEN done_at IS NOT NULL AND accepted_at IS NOT NULL THEN {_HOURS.format(end='done_at', start='accepted_at')} END) AS fix_h"  # noqa: E501
-        f" FROM repairs WHERE {where}",
-        (start_utc, end_utc),
+async def repairs_between(db: Database, start: datetime, end: datetime) -> list[RepairRecord]:
+    """Reports made in [start, end)."""
+    rows = await db.fetchall(
+        "SELECT id, created_at, location, location_key, category, urgency, state,"
+        " reporter_name, assignee_name, accepted_at, done_at, description,"
+        " patrol_round_id IS NOT NULL AS from_patrol, reopen_count"
+        " FROM repairs WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
+        (to_db(start), to_db(end)),
     )
-    categories = await db.fetchall(
-        f"SELECT category, COUNT(*) AS n FROM repairs WHERE {where} AND state != 'rejected'"
-        " GROUP BY category ORDER BY n DESC, category",
-        (start_utc, end_utc),
-    )
-    assert row is not None
-    return RepairNumbers(
-        total=row["total"] or 0,
-        verified=row["verified"] or 0,
-        done=row["done"] or 0,
-        open=row["open"] or 0,
-        rejected=row["rejected"] or 0,
-        new=row["new"] or 0,
-        accepted=row["accepted"] or 0,
-        in_progress=row["in_progress"] or 0,
-        on_hold=row["on_hold"] or 0,
-        from_patrols=row["from_patrols"] or 0,
-        by_category={r["category"]: r["n"] for r in categories},
-        avg_accept_hours=row["accept_h"],
-        avg_fix_hours=row["fix_h"],
-    )
+    return [
+        RepairRecord(
+            id=r["id"],
+            created_at=from_db(r["created_at"]),
+            location=r["location"],
+            location_key=r["location_key"],
+            category=r["category"],
+            urgency=r["urgency"],
+            state=r["state"],
+            reporter_name=r["reporter_name"],
+            assignee_name=r["assignee_name"],
+            accepted_at=_when(r["accepted_at"]),
+            done_at=_when(r["done_at"]),
+            description=r["description"],
+            from_patrol=bool(r["from_patrol"]),
+            reopen_count=r["reopen_count"],
+        )
+        for r in rows
+    ]
 
 
-async def purchase_numbers(db: Database, first: date, last: date, top: int = 5) -> PurchaseNumbers:
-    """Purchases dated (local market day) within [first, last]. Amounts are summed as Decimal:
-    the database keeps them as text precisely so that no float ever touches money."""
-    span = (first.isoformat(), last.isoformat())
-    lines = await db.fetchall(
-        "SELECT l.item, l.quantity, l.unit_key, l.amount FROM purchase_lines l"
-        " JOIN purchases p ON p.id = l.purchase_id"
-        " WHERE p.state = 'confirmed' AND p.purchase_date BETWEEN ? AND ?",
-        span,
-    )
-    counts = await db.fetchone(
-        "SELECT SUM(state = 'confirmed') AS confirmed, SUM(state = 'rejected') AS rejected"
-        " FROM purchases WHERE purchase_date BETWEEN ? AND ?",
-        span,
-    )
-    by_item: dict[str, Decimal] = defaultdict(Decimal)
-    bought: dict[str, list[tuple[Decimal, str]]] = defaultdict(list)
-    for line in lines:
-        by_item[line["item"]] += Decimal(line["amount"])
-        bought[line["item"]].append((Decimal(line["quantity"]), line["unit_key"]))
-    ranked = sorted(by_item.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    weights = {item: w for item, _ in ranked if (w := weight_total(bought[item])) is not None}
-    return PurchaseNumbers(
-        confirmed=(counts["confirmed"] or 0) if counts else 0,
-        lines=len(lines),
-        amount=sum(by_item.values(), Decimal("0.00")),
-        rejected=(counts["rejected"] or 0) if counts else 0,
-        top_items=ranked,
-        weights=weights,
-    )
-
-
-# A round that was sent to someone; one sent to nobody (no patroller yet) is 未排班.
-_STAFFED = "EXISTS (SELECT 1 FROM patrol_round_people x WHERE x.round_id = r.id)"
-
-
-async def patrol_numbers(db: Database, first: date, last: date) -> PatrolNumbers:
-    span = (first.isoformat(), last.isoformat())
-    row = await db.fetchone(
-        "SELECT COUNT(*) AS rounds, SUM(state = 'submitted') AS on_time,"
-        f" SUM(state = 'late') AS late, SUM(state = 'missed' AND {_STAFFED}) AS missed,"
-        f" SUM(state NOT IN ('submitted', 'late') AND NOT {_STAFFED}) AS unstaffed"
-        " FROM patrol_rounds r WHERE day BETWEEN ? AND ?",
-        span,
-    )
-    abnormal = await db.fetchval(
-        "SELECT COUNT(*) FROM patrol_checks c JOIN patrol_rounds r ON r.id = c.round_id"
-        " WHERE r.day BETWEEN ? AND ? AND c.state = 'abnormal' AND r.submitted_at IS NOT NULL",
-        span,
-    )
-    assert row is not None
-    return PatrolNumbers(
-        rounds=row["rounds"] or 0,
-        on_time=row["on_time"] or 0,
-        late=row["late"] or 0,
-        missed=row["missed"] or 0,
-        unstaffed=row["unstaffed"] or 0,
-        abnormal_items=abnormal or 0,
-    )
-
-
-async def menu_weeks(db: Database, first: date, last: date) -> int:
-    """Weeks with a published menu whose Monday falls in the period."""
-    value = await db.fetchval(
-        "SELECT COUNT(DISTINCT week) FROM menu_entries WHERE week BETWEEN ? AND ?",
+async def purchase_lines_between(db: Database, first: date, last: date) -> list[PurchaseLineRecord]:
+    """Lines of the purchases confirmed or rejected whose market day is in [first, last]."""
+    rows = await db.fetchall(
+        "SELECT p.id, p.state, p.purchase_date, p.supplier AS purchase_supplier,"
+        " p.purchaser_name, p.confirmed_by_name, p.confirmed_at, p.reject_reason,"
+        " p.posted_on IS NOT NULL AS posted,"
+        " l.item, l.quantity, l.unit, l.unit_key, l.unit_price, l.amount, l.supplier"
+        " FROM purchases p JOIN purchase_lines l ON l.purchase_id = p.id"
+        " WHERE p.purchase_date BETWEEN ? AND ? AND p.state IN ('confirmed', 'rejected')"
+        " ORDER BY p.purchase_date, p.id, l.position",
         (first.isoformat(), last.isoformat()),
     )
-    return int(value or 0)
+    return [
+        PurchaseLineRecord(
+            purchase_id=r["id"],
+            day=date.fromisoformat(r["purchase_date"]),
+            state=r["state"],
+            item=r["item"],
+            quantity=Decimal(r["quantity"]),
+            unit=r["unit"],
+            unit_key=r["unit_key"],
+            unit_price=Decimal(r["unit_price"]),
+            amount=Decimal(r["amount"]),
+            supplier=r["supplier"] or r["purchase_supplier"] or "",
+            purchaser_name=r["purchaser_name"],
+            confirmed_by_name=r["confirmed_by_name"],
+            confirmed_at=_when(r["confirmed_at"]),
+            reject_reason=r["reject_reason"],
+            posted=bool(r["posted"]),
+        )
+        for r in rows
+    ]
+
+
+async def rounds_between(db: Database, first: date, last: date) -> list[PatrolRoundRecord]:
+    """Rounds of the days in [first, last] with their abnormal items (of submitted rounds),
+    how many became repair reports and how many of those are fixed now."""
+    rows = await db.fetchall(
+        "SELECT r.id, r.day, r.slot, r.state, r.scheduled_at, r.submitted_at,"
+        " pe.name AS who,"
+        " COALESCE(SUM(c.state = 'abnormal'), 0) AS abnormal,"
+        " COALESCE(SUM(c.state = 'abnormal' AND c.repair_id IS NOT NULL), 0) AS repairs,"
+        " COALESCE(SUM(c.state = 'abnormal' AND rp.state IN ('done', 'verified')), 0) AS fixed,"
+        # sent to someone: a round sent to nobody (no patroller yet) is 未排班, not 漏检
+        " EXISTS (SELECT 1 FROM patrol_round_people x WHERE x.round_id = r.id) AS staffed"
+        " FROM patrol_rounds r"
+        " LEFT JOIN patrol_checks c ON c.round_id = r.id AND r.submitted_at IS NOT NULL"
+        " LEFT JOIN repairs rp ON rp.id = c.repair_id"
+        " LEFT JOIN people pe ON pe.user_id = r.submitted_by"
+        " WHERE r.day BETWEEN ? AND ?"
+        " GROUP BY r.id ORDER BY r.day, r.scheduled_at",
+        (first.isoformat(), last.isoformat()),
+    )
+    return [
+        PatrolRoundRecord(
+            id=r["id"],
+            day=date.fromisoformat(r["day"]),
+            slot=r["slot"],
+            state=r["state"],
+            scheduled_at=from_db(r["scheduled_at"]),
+            submitted_at=_when(r["submitted_at"]),
+            submitted_by=r["who"],
+            abnormal=r["abnormal"],
+            repairs=r["repairs"],
+            repairs_done=r["fixed"],
+            staffed=bool(r["staffed"]),
+        )
+        for r in rows
+    ]
+
+
+async def menu_weeks_between(db: Database, first: date, last: date) -> list[MenuWeekRecord]:
+    """Weeks with a menu whose Monday is in [first, last]; on time when the Sunday push
+    went out (it goes out only when the menu exists by then)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT e.week, EXISTS(SELECT 1 FROM menu_pushes m"
+        "  WHERE m.kind = 'weekly' AND m.key = e.week) AS on_time"
+        " FROM menu_entries e WHERE e.week BETWEEN ? AND ? ORDER BY e.week",
+        (first.isoformat(), last.isoformat()),
+    )
+    return [MenuWeekRecord(date.fromisoformat(r["week"]), bool(r["on_time"])) for r in rows]
+
+
+async def purchases_waiting_since(db: Database, before: datetime) -> list[tuple[int, datetime]]:
+    """Purchases submitted before ``before`` and still not confirmed or rejected."""
+    rows = await db.fetchall(
+        "SELECT id, submitted_at FROM purchases WHERE state = 'submitted' AND submitted_at < ?"
+        " ORDER BY submitted_at",
+        (to_db(before),),
+    )
+    return [(r["id"], from_db(r["submitted_at"])) for r in rows]
+
+
+async def claim_digest(tx: Tx, monday: date, now: datetime, recipients: int) -> bool:
+    """True for the first claim of the week's digest, False ever after."""
+    changed = await tx.rowcount(
+        "INSERT OR IGNORE INTO report_digests (week, sent_at, recipients) VALUES (?, ?, ?)",
+        (monday.isoformat(), to_db(now), recipients),
+    )
+    return changed > 0
+
+
+async def digest_sent(db: Database, monday: date) -> bool:
+    value = await db.fetchval("SELECT 1 FROM report_digests WHERE week = ?", (monday.isoformat(),))
+    return value is not None

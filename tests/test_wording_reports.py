@@ -7,10 +7,12 @@ from datetime import date
 
 from bot.app import App
 from bot.domain.menus import Meal
+from bot.domain.reports import patrol_stats
 from bot.domain.roles import Role
 from bot.services import patrols
 from bot.services import purchases as purchase_service
 from bot.services import repairs as repair_service
+from bot.services import reports as report_service
 from bot.services.container import Services
 from bot.services.people import Actor
 from storage import menus as menu_repo
@@ -20,6 +22,7 @@ from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
 from tests.fakebot.running import add_person as person
 from tests.fakebot.running import services
+from tests.fakebot.server import message_text
 from tests.test_patrols_service import advance_to, outbox
 from tests.test_patrols_service import svc as svc  # the fixture, re-exported for pytest
 
@@ -41,7 +44,7 @@ async def test_report_counts_each_repair_state_on_its_own(
     await repair_service.start(svc, ids[2], by=repairer)
     await repair_service.hold(svc, ids[3], by=supervisor, reason="等配件")
     await tg.send_text(people.supervisor, "/report 2026-11")
-    text = (await tg.message(people.supervisor.id, "后勤工作统计"))["text"]
+    text = message_text(await tg.message(people.supervisor.id, "后勤工作统计"))
     assert "共 4 单：待受理 1，已受理 1，维修中 1，搁置 1，待验收 0，已验收 0" in text
 
 
@@ -54,10 +57,13 @@ async def test_menu_weeks_count_in_the_year_as_in_its_month(
         for monday in (date(2026, 11, 23), date(2026, 11, 30)):
             entries = {(0, Meal.LUNCH): ("米饭", "红烧肉")}
             await menu_repo.replace_week(tx, monday, entries, by=people.canteen.id, now=svc.now())
-    for period in ("2026-11", "2026", ""):
+    # Published of the period's weeks: November has 5 Mondays; the year so far has 47, and
+    # the week published ahead (30 November) counts in the year too.
+    for period, published in (("2026-11", "公布 2/5 周"), ("2026", "公布 2/48 周"),
+                              ("", "公布 2/48 周")):  # fmt: skip
         await tg.send_text(people.supervisor, f"/report {period}".strip())
-        text = (await tg.message(people.supervisor.id, "后勤工作统计"))["text"]
-        assert "公布 2 周" in text, period
+        text = message_text(await tg.message(people.supervisor.id, "后勤工作统计"))
+        assert published in text, period
 
 
 async def test_a_round_before_any_patroller_exists_is_unstaffed_not_missed(
@@ -72,8 +78,16 @@ async def test_a_round_before_any_patroller_exists_is_unstaffed_not_missed(
     day = date(2026, 11, 23)
     [record] = await patrols.records(svc, day, date(2026, 11, 24))
     assert record.round.id == rid and record.result == "未排班" and record.who == "未排班"
-    numbers = await report_repo.patrol_numbers(svc.db, day, day)
+    numbers = patrol_stats(await report_repo.rounds_between(svc.db, day, day))
     assert (numbers.rounds, numbers.missed, numbers.unstaffed) == (1, 0, 1)
+    # The report and the export say 未排班 too, never 漏检.
+    supervisor = await people_repo.get(svc.db, 5)
+    assert supervisor is not None
+    reply = await report_service.report(svc, "week", by=supervisor)
+    assert "共 1 轮：按时 0，迟交 0，漏检 0，未排班 1；" in reply.text
+    recs = await report_service.records(svc, reply.report.period)
+    sheet = report_service.patrols_sheet(recs, svc)
+    assert [row[3] for row in sheet.rows] == ["未排班"]
 
 
 async def test_report_shows_what_was_bought_by_weight_in_jin(
@@ -87,5 +101,5 @@ async def test_report_shows_what_was_bought_by_weight_in_jin(
     await purchase_service.submit(svc, purchaser, draft.purchase.id)
     await purchase_service.confirm(svc, supervisor, draft.purchase.id)
     await tg.send_text(people.supervisor, "/report 2026-11")
-    text = (await tg.message(people.supervisor.id, "后勤工作统计"))["text"]
-    assert "猪肉 410.00 元（30斤）" in text
+    text = message_text(await tg.message(people.supervisor.id, "后勤工作统计"))
+    assert "猪肉 ¥410.00（30斤）" in text

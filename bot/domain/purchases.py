@@ -22,6 +22,7 @@ from bot.domain.numbers import (
     plausible_year,
     read_decimal,
 )
+from bot.domain.foodsafety import cert_stage
 
 CENT = Decimal("0.01")
 
@@ -688,13 +689,8 @@ class Supplier:
         return (self.certificate_expires - today).days
 
     def expiry_stage(self, today: date) -> int:
-        """0 fine, 1 within 30 days, 2 within 7 days, 3 expired."""
-        left = self.days_left(today)
-        if left is None or left > 30:
-            return 0
-        if left < 0:
-            return 3
-        return 2 if left <= 7 else 1
+        """0 fine, 1 within 30 days, 2 within 7 days, 3 expired (the 健康证 rule too)."""
+        return cert_stage(self.certificate_expires, today)
 
 
 def parse_supplier_expiry(text: str) -> date:

@@ -14,6 +14,8 @@ class Role(StrEnum):
     REPAIRER = "repairer"
     CANTEEN = "canteen"
     PATROL = "patrol"
+    LEADER = "leader"
+    STOREKEEPER = "storekeeper"  # 仓库管理员: stock in, approves requisitions
     STAFF = "staff"
 
     @property
@@ -28,6 +30,8 @@ ROLE_LABELS: dict[Role, str] = {
     Role.REPAIRER: "维修工",
     Role.CANTEEN: "食堂管理员",
     Role.PATROL: "巡查员",
+    Role.LEADER: "校领导",
+    Role.STOREKEEPER: "仓库管理员",
     Role.STAFF: "教职工",
 }
 
@@ -39,6 +43,10 @@ _ALIASES: dict[str, Role] = {
     "维修": Role.REPAIRER,
     "食堂": Role.CANTEEN,
     "巡查": Role.PATROL,
+    "领导": Role.LEADER,
+    "仓库": Role.STOREKEEPER,
+    "仓管": Role.STOREKEEPER,
+    "仓管员": Role.STOREKEEPER,
     "教师": Role.STAFF,
     "老师": Role.STAFF,
 }

@@ -21,7 +21,23 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-CellValue = str | int | Decimal | date | datetime | None
+
+class Formula(str):
+    """A cell formula such as ``=SUM(G2:G40)``. Plain strings starting with "=" are user
+    text and are written as text; only this type is written as a formula."""
+
+    __slots__ = ()
+
+
+def column_sum(column: int, rows: int, function: str = "SUM") -> Formula:
+    """``=SUM(G2:G41)`` over the data rows under a one-row header (column 0-based)."""
+    letter = get_column_letter(column + 1)
+    if rows == 0:
+        return Formula("=0")
+    return Formula(f"={function}({letter}2:{letter}{rows + 1})")
+
+
+CellValue = str | int | float | Decimal | date | datetime | None
 
 MONEY_FORMAT = "0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -30,6 +46,7 @@ DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 MIN_COLUMN_WIDTH = 6
 MAX_COLUMN_WIDTH = 60
 HEADER_FILL = PatternFill("solid", fgColor="E2EAF4")
+RED = "FFFF0000"
 WRAP = Alignment(wrap_text=True, vertical="top")
 _SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
@@ -44,6 +61,8 @@ class Sheet:
     rows: Sequence[Sequence[CellValue]]
     totals: Sequence[CellValue] | None = None
     number_formats: Mapping[int, str] = field(default_factory=dict)
+    # Rows (0-based indexes into ``rows``) written in red: gaps an inspector must see.
+    red_rows: Sequence[int] = ()
 
 
 def display_width(text: str) -> int:
@@ -67,7 +86,9 @@ def _clean(text: str) -> str:
     return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
-def _excel_value(value: CellValue, tz: tzinfo) -> str | int | Decimal | date | datetime | None:
+def _excel_value(
+    value: CellValue, tz: tzinfo
+) -> str | int | float | Decimal | date | datetime | None:
     if isinstance(value, bool):  # bool is an int; write it as text the office reads
         return "是" if value else "否"
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -80,6 +101,8 @@ def _excel_value(value: CellValue, tz: tzinfo) -> str | int | Decimal | date | d
 def _text_of(value: CellValue, number_format: str | None) -> str:
     if value is None:
         return ""
+    if isinstance(value, Formula):
+        return "0000000000"  # the shown result, not the formula text
     if isinstance(value, datetime):
         return "2000-01-01 00:00"
     if isinstance(value, date):
@@ -97,7 +120,10 @@ def _write_row(
     for c, value in enumerate(values):
         cell = ws.cell(row=row_number, column=c + 1)
         cell.value = _excel_value(value, tz)
-        if isinstance(value, str) and value.startswith("="):
+        if isinstance(value, Formula):
+            cell.value = str(value)
+            cell.data_type = "f"
+        elif isinstance(value, str) and value.startswith("="):
             cell.data_type = "s"  # user text, never a formula
         if isinstance(value, str) and "\n" in value:
             cell.alignment = WRAP  # a menu cell with several dishes shows every line
@@ -108,13 +134,24 @@ def _write_row(
             cell.number_format = fmt or DATE_FORMAT
         elif isinstance(value, Decimal):
             cell.number_format = fmt or MONEY_FORMAT
-        elif isinstance(value, int) and fmt:
+        elif isinstance(value, int | float | Formula) and fmt:
             cell.number_format = fmt
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Printed on A4 landscape, one page wide, the header row repeated on every page: the
+    office prints these for signatures and files."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 def write_xlsx(sheets: list[Sheet], *, tz: tzinfo = DEFAULT_TZ) -> bytes:
     """The workbook as bytes: bold shaded header, frozen header row, autofilter, bold
-    totals row, column widths fitted to the content (capped)."""
+    totals row, column widths fitted to the content (capped), print set-up."""
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
     wb = Workbook()
@@ -133,8 +170,13 @@ def write_xlsx(sheets: list[Sheet], *, tz: tzinfo = DEFAULT_TZ) -> bytes:
             cell.font = bold
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center")
+        red_rows = set(sheet.red_rows)
+        red = Font(color=RED)
         for r, row in enumerate(sheet.rows, start=2):
             _write_row(ws, r, row, sheet, tz)
+            if r - 2 in red_rows:
+                for c in range(width):
+                    ws.cell(row=r, column=c + 1).font = red
         last = len(sheet.rows) + 1
         if sheet.totals is not None:
             last += 1
@@ -142,13 +184,16 @@ def write_xlsx(sheets: list[Sheet], *, tz: tzinfo = DEFAULT_TZ) -> bytes:
             for c in range(width):
                 ws.cell(row=last, column=c + 1).font = bold
         ws.freeze_panes = "A2"
+        _print_setup(ws)
         if width:
             ws.auto_filter.ref = f"A1:{get_column_letter(width)}{len(sheet.rows) + 1}"
         for c in range(width):
             fmt = sheet.number_formats.get(c)
-            values = [sheet.header[c], *(row[c] for row in sheet.rows if c < len(row))]
+            # Distinct values only: a year's sheet repeats the same places and names
+            # thousands of times, and measuring each once keeps the export fast.
+            values = {sheet.header[c], *(row[c] for row in sheet.rows if c < len(row))}
             if sheet.totals is not None and c < len(sheet.totals):
-                values.append(sheet.totals[c])
+                values.add(sheet.totals[c])
             longest = max(
                 (max((display_width(line) for line in _text_of(v, fmt).split("\n")), default=0))
                 for v in values

@@ -34,6 +34,8 @@ from bot.domain.roles import Role
 from bot.exports.xlsx import CellValue, Sheet, write_xlsx
 from bot.protocol import Ref
 from bot.render.table import render_table_pages
+from bot.services import foodsafety
+from bot.services import stock as stock_service  # issue 16: stocked items bought
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
 from bot.services.public_chat import public_chat_id
@@ -231,6 +233,8 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
             notified = await notify_role(tx, svc, role, msg, ref=ref(purchase_id), exclude=exclude)
             if notified:
                 break
+        # The teachers on today's 清点 rota (issue 17) get it too, with a 清点确认 button.
+        await foodsafety.notify_purchase_checkers(tx, svc, purchase, text, day, exclude=exclude)
         # 「采购单 #N 已提交」 is queued with the submission: a crash cannot lose it.
         await notify_person(tx, svc, person.user_id, OutMessage(t.submitted(purchase, notified)),
                             ref=None)  # fmt: skip
@@ -264,6 +268,8 @@ async def confirm(svc: Services, person: Person, purchase_id: int) -> Purchase:
                            detail=str(purchase.total))  # fmt: skip
         await outbox.enqueue_clear_buttons(tx, ref(purchase_id), now=now,
                                            note=t.decided_note(purchase))  # fmt: skip
+        # issue 16 (storeroom): stocked items bought (灯管 50根) go into stock.
+        await stock_service.receive_purchase(tx, svc, purchase, by=person)
         local = now.astimezone(svc.settings.timezone)
         told = OutMessage(t.confirmed_for_purchaser(purchase, local))
         await notify_person(tx, svc, purchase.purchaser_id, told, ref=None)
@@ -484,7 +490,8 @@ async def post_daily(svc: Services, now: datetime) -> Posting | None:
         caption = t.public_caption(day, purchases)
         photos = tuple(Photo(path=p) for p in pictures)
         await outbox.enqueue(tx, chat_id, OutMessage(caption, photos=photos), ref=None, now=now)
-        for chunk in _chunks(t.public_text(day, purchases)):
+        checked = await foodsafety.checked_by_lines(tx, purchases)  # who checked (清点)
+        for chunk in _chunks("\n".join([t.public_text(day, purchases), *checked])):
             await outbox.enqueue(tx, chat_id, OutMessage(chunk), ref=None, now=now)
         await audit.record(tx, now=now, actor_id=None, actor_name=None, action="purchase.post",
                            subject=f"purchases:{day}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.errors import DomainError
@@ -29,6 +29,8 @@ from bot.domain.repairs import (
 )
 from bot.domain.roles import Role
 from bot.protocol import Ref
+from bot.services import places as places_service  # issue 16: canonical place names
+from bot.services import stock as stock_service  # issue 16: parts used at a repair
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
 from bot.texts import common as tc
@@ -147,7 +149,7 @@ async def _create(
     reporter: Actor,
     new: NewReport,
     round_id: int | None = None,
-    ack: Callable[[RepairTicket, int, int | None], OutMessage] | None = None,
+    ack: Ack | None = None,
 ) -> Reported:
     now = svc.now()
     if len(new.photos) > MAX_PHOTOS:
@@ -158,6 +160,8 @@ async def _create(
     made = await repo.reported_with(tx, [p.path for p in new.photos if p.path])
     if made is not None:
         return Reported(await _load(tx, made), len(new.photos), 0, 0)
+    # issue 16 (places): a listed place is stored by its canonical name; others as typed.
+    new = replace(new, location=await places_service.canonical_location(tx, svc, new.location))
     repair_id = await repo.insert(
         tx,
         reporter_id=reporter.user_id,
@@ -195,14 +199,19 @@ async def _create(
     return Reported(ticket, len(photos), count, notified, duplicate)
 
 
-def _caption_ack(ticket: RepairTicket, photo_count: int, duplicate_of: int | None) -> OutMessage:
+# The 「已提交」 answer for a new report, built inside the report's transaction.
+Ack = Callable[[RepairTicket, int, int | None], OutMessage]
+
+
+def caption_ack(ticket: RepairTicket, photo_count: int, duplicate_of: int | None) -> OutMessage:
+    """For a photo report: 「已提交」 with the category and urgency buttons."""
     return OutMessage(
         t.submitted(ticket, photo_count, duplicate_of),
         t.category_buttons(ticket.id, ticket.category, ticket.urgency),
     )
 
 
-def _guided_ack(ticket: RepairTicket, photo_count: int, duplicate_of: int | None) -> OutMessage:
+def guided_ack(ticket: RepairTicket, photo_count: int, duplicate_of: int | None) -> OutMessage:
     return OutMessage(t.guided_submitted(ticket, photo_count, duplicate_of))
 
 
@@ -210,7 +219,7 @@ async def _report(
     svc: Services,
     reporter: Actor,
     new: NewReport,
-    ack: Callable[[RepairTicket, int, int | None], OutMessage],
+    ack: Ack | None,
 ) -> Reported:
     async with svc.db.transaction() as tx:
         result = await _create(tx, svc, reporter, new, ack=ack)
@@ -227,13 +236,15 @@ async def report(
     category: Category | None = None,
     urgency: Urgency | None = None,
     photos: Sequence[Photo] = (),
+    ack: Ack | None = guided_ack,
 ) -> Reported:
-    """The guided path: every field given (category and urgency guessed when missing)."""
+    """The guided path: every field given (category and urgency guessed when missing).
+    ``ack`` is the reporter's 「已提交」 answer (None: the caller's own answer says it)."""
     location = " ".join(normalise_caption(location).split())
     description = clean_description(description)
     category = category or guess_category(description + location)
     new = NewReport(location, description, category, urgency or Urgency.NORMAL, photos)
-    return await _report(svc, reporter, new, _guided_ack)
+    return await _report(svc, reporter, new, ack)
 
 
 async def report_caption(
@@ -246,7 +257,7 @@ async def report_caption(
     # Only a place ("教学楼302教室"): the photo shows what is broken.
     description = clean_description(reading.description or t.SEE_PHOTO)
     new = NewReport(reading.location, description, reading.category, reading.urgency, photos)
-    return await _report(svc, reporter, new, _caption_ack)
+    return await _report(svc, reporter, new, caption_ack)
 
 
 async def report_from_patrol(
@@ -547,6 +558,8 @@ async def complete(
             t.reporter_check_buttons(ticket.id),
             after,
         )
+        # issue 16 (storeroom): ask the repairer which parts went in.
+        await stock_service.offer_parts(tx, svc, ticket)
     return ticket
 
 

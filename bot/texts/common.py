@@ -27,8 +27,12 @@ UNSUPPORTED = {
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 EXPORT_USAGE = (
-    "要导出哪张表？\n• /export purchases 2026-11 采购台账（监督员、管理员）\n"
-    "• /export patrols 2026-11 安全检查记录\n不写月份就是本月。"
+    "要导出哪张表？（监督员、管理员）\n• /export purchases 2026-11 采购台账\n"
+    "• /export patrols 2026-11 安全检查记录\n• /export repairs 2026 报修记录\n"
+    "• /export all year 全部记录和汇总表\n"
+    "• /export 食品安全 2026-11 食品安全台账（加「照片」导出照片）\n"
+    "时间可写 week、month、term、year、2026、2026-11、上月 或 2026-09-01 2027-01-31；"
+    "不写就是本月。"
 )
 
 
@@ -49,6 +53,8 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/repairs 查看我的报修单，/repair 编号 查看详情",
         "在教师群里发带 #报修 的照片或文字，也会登记成您的报修单",
         "/menu 本周食谱（/menu next 下周，/menu today 今天）",
+        "/领用 作业本 40本 三年级二班 申请领用物品，/stock 查看库存",
+        "/places 地点清单，/place 302 某地点的报修记录",
     ],
     Role.SUPERVISOR: [
         "受理或驳回报修单、确认或驳回采购单：点通知里的按钮，或直接回复通知",
@@ -62,8 +68,18 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/purchases 当天采购",
     ],
     Role.REPAIRER: ["/repairs 我的维修任务，点任务里的“开始”“完成”"],
-    Role.CANTEEN: ["/setmenu 录入下周食谱，/copymenu 把本周食谱复制到下周", "/menu 查看食谱"],
+    Role.CANTEEN: [
+        "/setmenu 录入下周食谱，/copymenu 把本周食谱复制到下周",
+        "/menu 查看食谱",
+        "按时收到晨检、留样、餐具消毒记录，点选即可；/canteen_staff 从业人员和健康证",
+        "/export 食品安全 2026-11 导出食品安全台账（加「照片」导出照片）",
+    ],
     Role.PATROL: ["按时收到巡查清单，逐项点选后提交", "/patrols 巡查记录"],
+    Role.LEADER: ["轮到您陪餐时，午餐后收到陪餐记录，打分并可写备注或发照片"],
+    Role.STOREKEEPER: [
+        "/stock 库存，/stock in 灯管 50根 6.5 入库，/stock min 灯管 20 设最低库存",
+        "领用申请：点通知里的“同意”或“不同意”",
+    ],
     Role.ADMIN: [
         "/invite 角色 生成一人用的邀请链接（如 /invite 监督员）；"
         "/invite 教职工 多人 生成全校共用的链接（加入要您同意），/invites 查看和撤销",
@@ -72,6 +88,8 @@ _ROLE_HELP: dict[Role, list[str]] = {
         "/remove 用户ID",
         "在群里发 /setpublic 把该群设为公示群",
         "/suppliers 定点供应商，/patrol_items /patrol_times /roster /holiday 巡查设置",
+        "/canteen_roster 陪餐和采购清点轮值，/canteen_staff 食堂从业人员，"
+        "/canteen_times 食品安全记录时间",
     ],
 }
 
@@ -118,10 +136,12 @@ COMMANDS: list[tuple[str, str]] = [
     ("purchases", "查看当天采购"),
     ("menu", "本周食谱"),
     ("patrols", "巡查记录"),
-    ("export", "导出表格（采购 / 巡查）"),
+    ("export", "导出表格（报修 / 采购 / 巡查 / 全部 / 食品安全）"),
     ("suppliers", "定点供应商"),
     ("report", "年度 / 月度工作统计"),
     ("backup", "下载数据库备份（管理员）"),
+    ("places", "地点清单"),
+    ("stock", "仓库库存"),
     ("cancel", "取消当前操作"),
 ]
 GROUP_COMMANDS: list[tuple[str, str]] = [("menu", "本周食谱（/menu next 下周，/menu today 今天）")]

@@ -288,6 +288,7 @@ BUTTON_COMMANDS: dict[str, str] = {
     "🍱 录入食谱": "setmenu",
     "👥 人员": "users",
     "🔗 邀请链接": "invites",
+    "📦 库存": "stock",
 }
 _ROLE_BUTTONS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: ("👥 人员", "🔗 邀请链接", "🛠 报修单", "今天的采购"),
@@ -296,6 +297,8 @@ _ROLE_BUTTONS: dict[Role, tuple[str, ...]] = {
     Role.REPAIRER: ("🔧 我的任务",),
     Role.CANTEEN: ("🍱 录入食谱", "本周食谱"),
     Role.PATROL: ("📋 巡查记录",),
+    Role.LEADER: ("本周食谱",),  # 陪餐 forms come to them; the menu is what they taste
+    Role.STOREKEEPER: ("📦 库存",),
     Role.STAFF: ("📷 报修", "我的报修", "本周食谱"),
 }
 MAX_KEYBOARD_BUTTONS = 8

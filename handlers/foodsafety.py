@@ -1,0 +1,337 @@
+"""Food-safety records (晨检, 留样, 消毒, 陪餐): the checklist buttons, sample photos and
+陪餐 notes by reply, the purchase 清点 button, staff and rota commands, the monthly export.
+Thin: check who is asking, call one service function, show the result."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.context import BotContext
+from bot.domain.errors import DomainError
+from bot.domain.foodsafety import CERT_PHOTO_CAPTION, Health, Kind, Method
+from bot.domain.messages import Photo
+from bot.domain.people import Person
+from bot.domain.roles import Role
+from bot.services import foodsafety
+from bot.texts import foodsafety as t
+from handlers import replies
+from handlers.common import answer, current_person, requires, say, say_error
+from handlers.media import receive_image
+from jobs import foodsafety as fs_jobs
+
+log = logging.getLogger(__name__)
+PRIVATE = filters.ChatType.PRIVATE
+PHOTO_GROUP = -1  # after the access gate (-100), before the repairs photo catch-all (0)
+_HEALTH = {"h": Health.HEALTHY, "u": Health.UNWELL, "l": Health.LEAVE}
+
+
+def _args(update: Update) -> str:
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+async def _show(update: Update, context: BotContext, rv: foodsafety.RecordView) -> None:
+    tapped = update.callback_query.message if update.callback_query else None
+    also = [(tapped.chat.id, tapped.message_id)] if tapped is not None else []
+    await fs_jobs.show_record(context.bot, context.services, rv, also=also)
+
+
+async def _edit_tapped(update: Update, text: str) -> None:
+    """Replace a one-off prompt (symptom question, discard notice) by its outcome."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        await query.message.edit_text(text)
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    cb = callbacks.decode(query.data)
+    target = cb.int_arg(0) if cb else None
+    person = await current_person(update, context)
+    if cb is None or target is None or person is None:
+        await answer(update, t.RECORD_GONE)
+        return
+    svc = context.services
+    try:
+        if cb.action == "h" and len(cb.args) == 3 and cb.args[2] in _HEALTH:
+            position = cb.int_arg(1) or 0
+            tap = await foodsafety.set_health(svc, target, position, _HEALTH[cb.args[2]], by=person)
+            await _show(update, context, tap.view)
+            await answer(
+                update, t.answer_done(tap.view.record.kind, tap.done) if tap.done else None
+            )
+        elif cb.action == "hall":
+            tap = await foodsafety.all_healthy(svc, target, by=person)
+            await _show(update, context, tap.view)
+            await answer(
+                update, t.answer_done(tap.view.record.kind, tap.done) if tap.done else tap.note
+            )
+        elif cb.action == "sy":
+            done = await foodsafety.set_symptom(svc, target, cb.int_arg(1) or 0, by=person)
+            await _edit_tapped(update, done.text)
+            # not _show: the tapped message is the symptom question, not the checklist
+            rv = await foodsafety.view(svc, done.record_id)
+            await fs_jobs.show_record(context.bot, svc, rv)
+            await answer(update, t.SAVED)
+        elif cb.action == "p":
+            await foodsafety.ask_dish_photo(svc, target, cb.int_arg(1) or 0, by=person)
+            await answer(update)
+        elif cb.action in ("w", "wall"):
+            dish = cb.int_arg(1) if cb.action == "w" else None
+            if cb.action == "w" and dish is None:
+                raise DomainError(t.RECORD_GONE)
+            tap = await foodsafety.toggle_weighed(svc, target, dish, by=person)
+            await _show(update, context, tap.view)
+            await answer(
+                update, t.answer_done(tap.view.record.kind, tap.done) if tap.done else None
+            )
+        elif cb.action == "d" and len(cb.args) == 2 and cb.args[1] in {m.value for m in Method}:
+            tap = await foodsafety.disinfect(svc, target, Method(cb.args[1]), by=person)
+            await _show(update, context, tap.view)
+            await answer(
+                update, t.answer_done(tap.view.record.kind, tap.done) if tap.done else None
+            )
+        elif cb.action == "r" and len(cb.args) == 3:
+            tap = await foodsafety.rate(svc, target, cb.args[1], cb.int_arg(2) or 0, by=person)
+            await _show(update, context, tap.view)
+            await answer(update)
+        elif cb.action in ("sub", "good"):
+            tap = await foodsafety.submit_accompany(
+                svc, target, by=person, all_good=cb.action == "good"
+            )
+            await _show(update, context, tap.view)
+            assert tap.done is not None
+            await answer(update, t.answer_done(tap.view.record.kind, tap.done), alert=True)
+        elif cb.action == "disc":
+            discarded = await foodsafety.discard(svc, target, by=person)
+            await _edit_tapped(update, discarded.text)
+            await answer(update, t.SAVED)
+        elif cb.action == "pc":
+            await answer(
+                update, await foodsafety.check_purchase(svc, target, by=person), alert=True
+            )
+        else:  # "noop": the label of a rating row
+            await answer(update)
+    except DomainError as err:
+        await answer(update, err.message, alert=True)
+        if err.message == t.RECORD_CLOSED and cb.action not in ("sy", "disc", "pc"):
+            await _show(update, context, await foodsafety.view(svc, target))
+
+
+# ---------------------------------------------------------------- replies and photos
+
+
+async def on_form_reply(
+    update: Update, context: BotContext, person: Person, record_id: int, text: str
+) -> None:
+    """A text reply to a record: a note on the 陪餐 form, or a correction of a 消毒 time."""
+    svc = context.services
+    try:
+        rv = await foodsafety.view(svc, record_id)
+        fixing = rv.record.kind is Kind.DISINFECT
+        if fixing:
+            rv = await foodsafety.correct_disinfection(svc, record_id, text, by=person)
+        else:
+            rv = await foodsafety.add_form_note(svc, record_id, by=person, note=text)
+    except DomainError as err:
+        await say_error(update, err)
+        return
+    await _show(update, context, rv)
+    await say(update, t.SAVED if fixing else t.NOTE_SAVED)
+
+
+async def on_dish_text(
+    update: Update, context: BotContext, person: Person, entry_id: int, text: str
+) -> None:
+    await say(update, t.DISH_NEEDS_PHOTO)
+
+
+class _ReplyToOurPrompt(filters.MessageFilter):
+    """A reply to a 留样 photo prompt or a 陪餐 form (checked again against the DB)."""
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        text = (replied.text or replied.caption or "") if replied is not None else ""
+        return bool(
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.is_bot
+            and (t.DISH_PROMPT_MARK in text or t.FORM_PROMPT_MARK in text)
+        )
+
+
+async def on_photo(update: Update, context: BotContext) -> None:
+    """Runs ahead of group 0 and stops there: the repairs feature would take the photo as
+    a new report otherwise."""
+    await _photo(update, context)
+    raise ApplicationHandlerStop
+
+
+async def _photo(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    person = await current_person(update, context)
+    if message is None or message.reply_to_message is None or person is None:
+        return
+    svc = context.services
+    subject = await foodsafety.reply_subject(
+        svc, message.chat_id, message.reply_to_message.message_id
+    )
+    ns, _, raw = (subject or "").partition(":")
+    if ns not in ("fsdish", "fs") or not raw.isdigit():
+        await say(update, t.RECORD_GONE)
+        return
+    try:
+        photo: Photo = await receive_image(update, context, folder="foodsafety")
+        if ns == "fsdish":
+            tap = await foodsafety.add_dish_photo(svc, int(raw), photo, by=person)
+            rv = tap.view
+        else:
+            rv = await foodsafety.add_form_note(
+                svc, int(raw), by=person, note=message.caption, photo=photo
+            )
+    except DomainError as err:
+        await say_error(update, err)
+        return
+    await fs_jobs.show_record(context.bot, svc, rv)
+    await say(update, t.PHOTO_SAVED)
+
+
+async def on_cert_photo(update: Update, context: BotContext) -> None:
+    """A photo captioned 「健康证 张三」 from the canteen manager: that worker's certificate.
+    Ahead of group 0 for the same reason as the sample photos."""
+    await _cert_photo(update, context)
+    raise ApplicationHandlerStop
+
+
+@requires(Role.CANTEEN)
+async def _cert_photo(update: Update, context: BotContext, person: Person) -> None:
+    message = update.effective_message
+    assert message is not None
+    photo = await receive_image(update, context, folder="foodsafety")
+    name = await foodsafety.set_worker_photo(context.services, message.caption, photo, by=person)
+    await say(update, t.worker_photo_saved(name))
+
+
+# ---------------------------------------------------------------- commands
+
+
+@requires(Role.CANTEEN)
+async def cmd_staff(update: Update, context: BotContext, person: Person) -> None:
+    svc = context.services
+    arg = _args(update).strip()
+    parts = arg.split(maxsplit=1)
+    if not parts:
+        await say(update, t.staff_text(await foodsafety.workers(svc), svc.local_now().date()))
+    elif parts[0] in ("添加", "加", "add", "更新") and len(parts) == 2:
+        name, created = await foodsafety.save_worker(svc, parts[1], by=person)
+        await say(update, t.worker_saved(name, created))
+    elif parts[0] in ("删除", "删", "remove", "del") and len(parts) == 2:
+        await say(
+            update, t.worker_removed(await foodsafety.remove_worker(svc, parts[1], by=person))
+        )
+    else:
+        await say(update, t.STAFF_USAGE)
+
+
+@requires(Role.ADMIN)
+async def cmd_roster(update: Update, context: BotContext, person: Person) -> None:
+    svc = context.services
+    arg = _args(update)
+    if arg.strip():
+        duty, key, names = await foodsafety.set_roster(svc, arg, by=person)
+        await say(update, t.roster_set(duty, key, names))
+        return
+    duties, names_by_id = await foodsafety.roster(svc)
+    await say(update, t.roster_text(duties, names_by_id))
+
+
+@requires(Role.ADMIN)
+async def cmd_times(update: Update, context: BotContext, person: Person) -> None:
+    svc = context.services
+    arg = _args(update)
+    if not arg.strip():
+        await say(update, t.times_text(await foodsafety.times(svc)))
+        return
+    new = await foodsafety.set_times(svc, arg, by=person)
+    await fs_jobs.schedule(context.application, new)
+    await say(update, t.times_set(new))
+
+
+_EXPORT_FS = re.compile(r"^/export(?:@\w+)?\s+(?:食品安全|食安|foodsafety)\b\s*(.*)$", re.I | re.S)
+
+
+@requires(Role.SUPERVISOR, Role.CANTEEN)
+async def cmd_export(update: Update, context: BotContext, person: Person) -> None:
+    """``/export 食品安全 2026-11`` (``照片`` at the end: the photos as a zip too)."""
+    message = update.effective_message
+    assert message is not None
+    m = _EXPORT_FS.match(message.text or "")
+    rest = (m[1] if m else "").split()
+    with_photos = bool(rest) and rest[-1] in ("照片", "photos")
+    month_text = " ".join(rest[:-1] if with_photos else rest)
+    first, export = await foodsafety.export_month(
+        context.services, month_text, by=person, with_photos=with_photos
+    )
+    if export.empty:
+        await say(update, t.no_records(first))
+        return
+    await message.reply_document(
+        export.workbook, filename=t.export_name(first), caption=t.export_caption(first, export.gaps)
+    )
+    if with_photos:
+        if export.photos is None:
+            await say(update, t.no_photos(first))
+        else:
+            await message.reply_document(
+                export.photos,
+                filename=t.photos_name(first),
+                caption=t.photos_caption(first, export.photo_count),
+            )
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add this feature's handlers (private chats only)."""
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    app.add_handler(CommandHandler("canteen_staff", cmd_staff, filters=PRIVATE))
+    app.add_handler(CommandHandler("canteen_roster", cmd_roster, filters=PRIVATE))
+    app.add_handler(CommandHandler("canteen_times", cmd_times, filters=PRIVATE))
+    # /export is shared: this one answers only "/export 食品安全 …".
+    app.add_handler(
+        CommandHandler("export", cmd_export, filters=PRIVATE & filters.Regex(_EXPORT_FS))
+    )
+    # Note: order matters! A photo replying to a 留样 prompt or a 陪餐 form must reach us
+    # before the repairs feature's catch-all photo handler in group 0 files it as a report.
+    app.add_handler(
+        MessageHandler(
+            PRIVATE & filters.REPLY & (filters.PHOTO | filters.Document.ALL) & _ReplyToOurPrompt(),
+            on_photo,
+        ),
+        group=PHOTO_GROUP,
+    )
+    app.add_handler(
+        MessageHandler(
+            PRIVATE
+            & (filters.PHOTO | filters.Document.IMAGE)
+            & filters.CaptionRegex(CERT_PHOTO_CAPTION),
+            on_cert_photo,
+        ),
+        group=PHOTO_GROUP,
+    )
+    replies.route("fs", on_form_reply)
+    replies.route("fsdish", on_dish_text)
