@@ -24,6 +24,9 @@ class RefKind(StrEnum):
     PATROL_ROUND = "patrol"  # a round's checklist
     PATROL_CHECK = "patrolcheck"  # one ticked-wrong item, whose note is asked for
     JOIN = "join"  # a join request through a school link, sent to the admins
+    REPAIR_PARTS = "parts"  # 「用了哪些材料？」 to a repairer, about their finished repair
+    FOOD_RECORD = "fs"  # a food-safety record's checklist or 陪餐 form
+    FOOD_SAMPLE_DISH = "fsdish"  # the 留样 photo prompt for one dish entry
 
 
 @dataclass(frozen=True)

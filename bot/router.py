@@ -107,6 +107,31 @@ class NoteOnPatrolCheck:
 
 
 @dataclass(frozen=True)
+class NoteOnFoodRecord:
+    """A text answer to a food-safety record: a note on the 陪餐 form, or a corrected
+    消毒 time."""
+
+    record_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TextOnSampleDish:
+    """A text answer to a 留样 photo prompt (which wants a photo, not words)."""
+
+    entry_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PartsUsed:
+    """The repairer's answer to 「用了哪些材料？」 about repair ``repair_id``."""
+
+    repair_id: int
+    text: str
+
+
+@dataclass(frozen=True)
 class AnswerPendingPrompt:
     """The answer to the prompt the person owes (a reason, an after-photo, a caption)."""
 
@@ -131,6 +156,9 @@ Intent = (
     | ReplyToRepair
     | DecidePurchase
     | NoteOnPatrolCheck
+    | NoteOnFoodRecord
+    | TextOnSampleDish
+    | PartsUsed
     | AnswerPendingPrompt
     | NotANotification
     | Unknown
@@ -180,6 +208,12 @@ def route(m: Incoming) -> Intent:
             return DecidePurchase(about.id, m.text.strip())
         if about.kind is RefKind.PATROL_CHECK:
             return NoteOnPatrolCheck(about.id, m.text.strip())
+        if about.kind is RefKind.FOOD_RECORD:
+            return NoteOnFoodRecord(about.id, m.text.strip())
+        if about.kind is RefKind.FOOD_SAMPLE_DISH:
+            return TextOnSampleDish(about.id, m.text.strip())
+        if about.kind is RefKind.REPAIR_PARTS:
+            return PartsUsed(about.id, m.text.strip())
     if m.kind is Kind.TEXT and m.replies_to_a_message:
         return NotANotification()
     # 5. A picture nobody is waiting for is a repair report.

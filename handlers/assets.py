@@ -18,12 +18,12 @@ from bot.context import BotContext, services_of
 from bot.domain.assets import Check
 from bot.domain.people import Person
 from bot.services import assets as service
+from bot.telegram.keyboards import markup
+from bot.telegram.media import ImageSource, download, receive_image
+from bot.telegram.state import UserState
 from bot.texts import assets as t
 from handlers.common import answer, requires, say
-from handlers.keyboards import markup
-from handlers.media import ImageSource, download, receive_image
 
-NOTE = "as_note"  # user_data key: {"st", "asset", "at"}: the asset a note or photo is for
 NOTE_TTL = timedelta(minutes=10)
 
 
@@ -103,9 +103,9 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     await answer(update, t.checked(tag, result, repair_id))
     assert context.user_data is not None
     if result is Check.PRESENT:
-        context.user_data.pop(NOTE, None)
+        context.user_data.asset_note = None
     else:  # 缺失 / 损坏: the next text or photo is its note
-        context.user_data[NOTE] = {
+        context.user_data.asset_note = {
             "st": stocktake_id, "asset": asset_id, "at": to_db(context.services.now()),
         }  # fmt: skip
         if query.message is not None:
@@ -130,7 +130,7 @@ class _OwesNote(filters.MessageFilter):
     def filter(self, message: Message) -> bool:
         user = message.from_user
         data = self._app.user_data.get(user.id) if user else None
-        pending = data.get(NOTE) if isinstance(data, dict) else None
+        pending = data.asset_note if isinstance(data, UserState) else None
         if not isinstance(pending, dict):
             return False
         try:
@@ -143,7 +143,8 @@ class _OwesNote(filters.MessageFilter):
 async def on_note(update: Update, context: BotContext, person: Person) -> None:
     message = update.effective_message
     assert message is not None and context.user_data is not None
-    pending = context.user_data.pop(NOTE, None) or {}
+    pending = context.user_data.asset_note or {}
+    context.user_data.asset_note = None
     photo = None
     if message.photo or message.document:
         photo = await receive_image(update, context, folder="stocktakes")

@@ -18,18 +18,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
+from bot import callbacks, router
 from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.foodsafety import CERT_PHOTO_CAPTION, Health, Kind, Method
 from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.domain.roles import Role
-from bot.services import foodsafety
+from bot.protocol import RefKind
+from bot.services import foodsafety, notifications
+from bot.telegram.media import receive_image
 from bot.texts import foodsafety as t
 from handlers import replies
 from handlers.common import answer, current_person, requires, say, say_error
-from handlers.media import receive_image
 from jobs import foodsafety as fs_jobs
 
 log = logging.getLogger(__name__)
@@ -189,21 +190,18 @@ async def _photo(update: Update, context: BotContext) -> None:
     if message is None or message.reply_to_message is None or person is None:
         return
     svc = context.services
-    subject = await foodsafety.reply_subject(
-        svc, message.chat_id, message.reply_to_message.message_id
-    )
-    ns, _, raw = (subject or "").partition(":")
-    if ns not in ("fsdish", "fs") or not raw.isdigit():
+    about = await notifications.ref_of(svc, message.chat_id, message.reply_to_message.message_id)
+    if about is None or about.kind not in (RefKind.FOOD_SAMPLE_DISH, RefKind.FOOD_RECORD):
         await say(update, t.RECORD_GONE)
         return
     try:
         photo: Photo = await receive_image(update, context, folder="foodsafety")
-        if ns == "fsdish":
-            tap = await foodsafety.add_dish_photo(svc, int(raw), photo, by=person)
+        if about.kind is RefKind.FOOD_SAMPLE_DISH:
+            tap = await foodsafety.add_dish_photo(svc, about.id, photo, by=person)
             rv = tap.view
         else:
             rv = await foodsafety.add_form_note(
-                svc, int(raw), by=person, note=message.caption, photo=photo
+                svc, about.id, by=person, note=message.caption, photo=photo
             )
     except DomainError as err:
         await say_error(update, err)
@@ -333,5 +331,5 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ),
         group=PHOTO_GROUP,
     )
-    replies.route("fs", on_form_reply)
-    replies.route("fsdish", on_dish_text)
+    replies.route(router.NoteOnFoodRecord, on_form_reply)
+    replies.route(router.TextOnSampleDish, on_dish_text)

@@ -18,11 +18,11 @@ from bot.domain.people import Person
 from bot.domain.places import START_AT_PLACE, parse_start_payload
 from bot.domain.roles import Role
 from bot.services import places as service
+from bot.telegram.media import ImageSource, download, receive_image
+from bot.telegram.state import UserState
 from bot.texts import places as t
 from handlers.common import answer, requires, say
-from handlers.media import ImageSource, download, receive_image
 
-AT_PLACE = "pl_report"  # user_data key: {"place": name, "at": when the sticker was scanned}
 AT_PLACE_TTL = timedelta(hours=1)
 IMAGE_FILES = filters.PHOTO | filters.Document.IMAGE
 
@@ -112,7 +112,7 @@ async def on_start_at_place(update: Update, context: BotContext, person: Person)
     if place is None:
         await say(update, t.UNKNOWN_PLACE_CODE)
         return
-    context.user_data[AT_PLACE] = {"place": place.name, "at": to_db(context.services.now())}
+    context.user_data.place_report = {"place": place.name, "at": to_db(context.services.now())}
     await say(update, t.start_at_place(place))
 
 
@@ -126,7 +126,7 @@ class _ScannedSticker(filters.MessageFilter):
     def filter(self, message: Message) -> bool:
         user = message.from_user
         data = self._app.user_data.get(user.id) if user else None
-        pending = data.get(AT_PLACE) if isinstance(data, dict) else None
+        pending = data.place_report if isinstance(data, UserState) else None
         if not isinstance(pending, dict):
             return False
         if pending.get("repair") is not None:  # filed: only the rest of its album
@@ -141,7 +141,7 @@ class _ScannedSticker(filters.MessageFilter):
 async def on_photo_at_place(update: Update, context: BotContext, person: Person) -> None:
     message = update.effective_message
     assert message is not None and context.user_data is not None
-    pending = context.user_data.get(AT_PLACE) or {}
+    pending = context.user_data.place_report or {}
     photo = await receive_image(update, context, folder="repairs")
     if pending.get("repair") is not None:  # another photo of the album: same report
         await service.add_photo(context.services, int(pending["repair"]), photo, by=person)
@@ -150,11 +150,11 @@ async def on_photo_at_place(update: Update, context: BotContext, person: Person)
         context.services, person, str(pending.get("place", "")), message.caption or "", (photo,)
     )
     if message.media_group_id:  # the album's other photos belong to this report
-        context.user_data[AT_PLACE] = {
+        context.user_data.place_report = {
             "repair": result.ticket.id, "group": message.media_group_id, "at": pending.get("at"),
         }  # fmt: skip
     else:
-        context.user_data.pop(AT_PLACE, None)  # saved: the next photo is an ordinary report
+        context.user_data.place_report = None  # saved: the next photo is an ordinary report
     # The 「已提交」 answer goes through the outbox, in the report's own transaction.
 
 

@@ -21,7 +21,14 @@ from handlers.common import current_person, say
 
 # (update, context, person, subject id, reply text)
 ReplyHandler = Callable[[Update, BotContext, Person, int, str], Awaitable[None]]
-ReplyIntent = router.ReplyToRepair | router.DecidePurchase | router.NoteOnPatrolCheck
+ReplyIntent = (
+    router.ReplyToRepair
+    | router.DecidePurchase
+    | router.NoteOnPatrolCheck
+    | router.NoteOnFoodRecord
+    | router.TextOnSampleDish
+    | router.PartsUsed
+)
 _ROUTES: dict[type[ReplyIntent], ReplyHandler] = {}
 
 
@@ -36,7 +43,13 @@ def _subject(intent: ReplyIntent) -> int:
         return intent.repair_id
     if isinstance(intent, router.DecidePurchase):
         return intent.purchase_id
-    return intent.check_id
+    if isinstance(intent, router.NoteOnPatrolCheck):
+        return intent.check_id
+    if isinstance(intent, router.NoteOnFoodRecord):
+        return intent.record_id
+    if isinstance(intent, router.TextOnSampleDish):
+        return intent.entry_id
+    return intent.repair_id
 
 
 async def on_reply(update: Update, context: BotContext) -> None:

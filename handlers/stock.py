@@ -10,17 +10,17 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
+from bot import callbacks, router
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
 from bot.domain.people import Person
 from bot.services import stock as service
+from bot.telegram.state import UserState
 from bot.texts import stock as t
 from handlers.common import answer, requires, say, say_error
 from handlers.replies import route
 
-CHOSEN = "st_item"  # user_data key: {"item": name, "at": when it was tapped}
 CHOSEN_TTL = timedelta(minutes=15)
 
 
@@ -60,7 +60,7 @@ class _ChoseItem(filters.MessageFilter):
     def filter(self, message: Message) -> bool:
         user = message.from_user
         data = self._app.user_data.get(user.id) if user else None
-        pending = data.get(CHOSEN) if isinstance(data, dict) else None
+        pending = data.stock_chosen if isinstance(data, UserState) else None
         if not isinstance(pending, dict):
             return False
         try:
@@ -74,12 +74,13 @@ async def on_amount(update: Update, context: BotContext, person: Person) -> None
     """「40本 三年级二班」 after tapping 作业本."""
     message = update.effective_message
     assert message is not None and message.text is not None and context.user_data is not None
-    pending = context.user_data.pop(CHOSEN, None) or {}
+    pending = context.user_data.stock_chosen or {}
+    context.user_data.stock_chosen = None
     words = [str(pending.get("item", "")), *message.text.split()]
     try:
         req_id = await service.request(context.services, words, by=person)
     except DomainError:
-        context.user_data[CHOSEN] = pending  # let them try again
+        context.user_data.stock_chosen = pending  # let them try again
         raise
     await say(update, t.requested(req_id))
 
@@ -97,7 +98,7 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     if data.action == "rq":
         item = await service.item(svc, target)
         assert context.user_data is not None
-        context.user_data[CHOSEN] = {"item": item.name, "at": to_db(svc.now())}
+        context.user_data.stock_chosen = {"item": item.name, "at": to_db(svc.now())}
         await answer(update)
         if query.message is not None:
             await context.bot.send_message(query.message.chat.id, t.ask_amount(item))
@@ -138,4 +139,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(private & filters.TEXT & ~filters.COMMAND & _ChoseItem(app), on_amount)
     )
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
-    route(t.PARTS_REF, on_parts_reply)
+    route(router.PartsUsed, on_parts_reply)

@@ -13,10 +13,13 @@ from bot.router import (
     Incoming,
     Kind,
     NotANotification,
+    NoteOnFoodRecord,
     NoteOnPatrolCheck,
+    PartsUsed,
     Pending,
     ReplyToRepair,
     ReportRepair,
+    TextOnSampleDish,
     Unknown,
     route,
 )
@@ -51,6 +54,37 @@ def test_text_replies_go_to_the_notification_they_answer() -> None:
     )
     note = Incoming(Kind.TEXT, "水龙头关不紧", STAFF, replied_to=Ref(RefKind.PATROL_CHECK, 9))
     assert route(note) == NoteOnPatrolCheck(9, "水龙头关不紧")
+
+
+def test_text_replies_to_food_safety_messages_go_to_food_safety() -> None:
+    form = Incoming(Kind.TEXT, " 米饭偏硬 ", STAFF, replied_to=Ref.parse("fs:21"))
+    assert route(form) == NoteOnFoodRecord(21, "米饭偏硬")
+    dish = Incoming(Kind.TEXT, "拍好了", STAFF, replied_to=Ref.parse("fsdish:8"))
+    assert route(dish) == TextOnSampleDish(8, "拍好了")
+
+
+def test_a_repairers_reply_to_the_parts_question_is_the_parts_used() -> None:
+    parts = Incoming(Kind.TEXT, "灯管2根", REPAIRER, replied_to=Ref.parse("parts:12"))
+    assert route(parts) == PartsUsed(12, "灯管2根")
+    # A purchaser with a draft open who also repairs: the reply is still about the repair.
+    both = Incoming(
+        Kind.TEXT,
+        "灯管2根",
+        REPAIRER | PURCHASER,
+        replied_to=Ref(RefKind.REPAIR_PARTS, 12),
+        open_drafts=(Ref.purchase(3),),
+    )
+    assert route(both) == PartsUsed(12, "灯管2根")
+
+
+def test_the_stored_food_safety_and_parts_refs_read_back() -> None:
+    for ref in (
+        Ref(RefKind.FOOD_RECORD, 5),
+        Ref(RefKind.FOOD_SAMPLE_DISH, 6),
+        Ref(RefKind.REPAIR_PARTS, 7),
+    ):
+        assert Ref.parse(str(ref)) == ref
+    assert str(Ref(RefKind.FOOD_SAMPLE_DISH, 6)) == "fsdish:6"  # what older rows hold
 
 
 def test_a_text_reply_to_something_unknown_is_not_a_notification() -> None:

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from bot.domain.errors import DomainError, ReasonRequired
+from bot.domain.foodsafety import cert_stage
 from bot.domain.numbers import (
     MAX_NUMBER_CHARS,
     NumberError,
@@ -22,7 +23,6 @@ from bot.domain.numbers import (
     plausible_year,
     read_decimal,
 )
-from bot.domain.foodsafety import cert_stage
 
 CENT = Decimal("0.01")
 

@@ -25,6 +25,7 @@ from bot.domain.people import Person
 from bot.domain.purchases import Purchase
 from bot.domain.roles import Role
 from bot.exports.xlsx import CellValue, Sheet, write_xlsx
+from bot.protocol import Ref, RefKind
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
 from bot.texts import foodsafety as t
@@ -40,7 +41,7 @@ CERT_CHECK_FROM = time(8, 0)  # 健康证 reminders with the supplier ones, in o
 
 
 def ref(record_id: int) -> str:
-    return f"fs:{record_id}"
+    return str(Ref(RefKind.FOOD_RECORD, record_id))
 
 
 def _title(rec: repo.Record) -> str:
@@ -104,11 +105,6 @@ async def view(svc: Services, record_id: int) -> RecordView:
 
 async def record_messages(svc: Services, record_id: int) -> list[tuple[int, int]]:
     return await repo.messages(svc.db, record_id)
-
-
-async def reply_subject(svc: Services, chat_id: int, message_id: int) -> str | None:
-    """What a message someone replied to was about (``fsdish:12``), for the photo handler."""
-    return await outbox.ref_for_message(svc.db, chat_id, message_id)
 
 
 # ---------------------------------------------------------------- what a day needs
@@ -524,7 +520,7 @@ async def ask_dish_photo(svc: Services, record_id: int, position: int, *, by: Pe
             svc,
             by.user_id,
             OutMessage(t.dish_prompt(_title(rec), entry.label)),
-            ref=f"fsdish:{entry.id}",
+            ref=str(Ref(RefKind.FOOD_SAMPLE_DISH, entry.id)),
         )
     svc.kick_outbox()
 

@@ -23,6 +23,7 @@ from bot.domain.stock import (
     parse_request,
     parse_stock_in,
 )
+from bot.protocol import Ref, RefKind
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
 from bot.texts import assets as asset_texts
@@ -258,7 +259,9 @@ async def offer_parts(tx: Tx, svc: Services, ticket: RepairTicket) -> None:
         common = (await repo.all_items(tx))[:4]
     buttons = t.parts_buttons(ticket.id, common) + asset_texts.link_buttons(ticket.id, at_place)
     msg = OutMessage(t.ask_parts(ticket.id, bool(common), bool(at_place)), buttons)
-    await notify_person(tx, svc, ticket.assignee_id, msg, ref=t.parts_ref(ticket.id))
+    await notify_person(
+        tx, svc, ticket.assignee_id, msg, ref=str(Ref(RefKind.REPAIR_PARTS, ticket.id))
+    )
 
 
 @dataclass(frozen=True)

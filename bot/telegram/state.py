@@ -33,6 +33,14 @@ class UserState:
     purchase_reject: dict[str, Any] | None = None
     # An admin said /roster: the next file they send is the roster.
     roster_waiting: bool = False
+    # A QR sticker was scanned: the next photo is the report at that place: {"place", "at"};
+    # once filed, the rest of its album: {"repair", "group", "at"}.
+    place_report: dict[str, Any] | None = None
+    # The storeroom item tapped to requisition, owing how many / what for: {"item", "at"}.
+    stock_chosen: dict[str, Any] | None = None
+    # The asset ticked 缺失/损坏 in a stocktake, whose note or photo may follow:
+    # {"st", "asset", "at"}.
+    asset_note: dict[str, Any] | None = None
     # Keys of the stored JSON this version does not know: kept, not lost.
     unknown: dict[str, Any] = field(default_factory=dict)
 
@@ -47,6 +55,9 @@ class UserState:
         "purchase_album": ("purchase_album", dict),
         "purchase_reject": ("purchase_reject", dict),
         "roster_waiting": ("roster_waiting", bool),
+        "place_report": ("pl_report", dict),
+        "stock_chosen": ("st_item", dict),
+        "asset_note": ("as_note", dict),
     }
 
     @classmethod

@@ -11,7 +11,6 @@ from bot.domain.stock import StockItem, quantity_text
 
 NS = "st"  # callback namespace
 REF = "req"  # outbox ref namespace of a requisition
-PARTS_REF = "parts"  # outbox ref namespace of the "which parts?" question
 
 STOCK_USAGE = (
     "仓库：\n/stock — 库存清单\n/stock in 灯管 50根 6.5 — 入库（品名 数量单位 单价）\n"
@@ -36,10 +35,6 @@ def esc(text: str) -> str:
 
 def ref(req_id: int) -> str:
     return f"{REF}:{req_id}"
-
-
-def parts_ref(repair_id: int) -> str:
-    return f"{PARTS_REF}:{repair_id}"
 
 
 def money(value: Decimal) -> str:
