@@ -59,7 +59,7 @@ async def test_phone_photo_arrives_upright_small_and_without_gps(
     settings: Settings,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="handlers.media")
+    caplog.set_level(logging.DEBUG, logger="bot.telegram.media")
     message = await tg.send_photo(
         people.teacher, jpeg_bytes(3000, 2000, orientation=6, gps=True), width=1280, height=853
     )

@@ -31,6 +31,20 @@ def test_state_saved_before_it_was_typed_still_loads() -> None:
     assert state.to_json() == OLD_JSON
 
 
+def test_places_stock_and_stocktake_state_saved_by_the_feature_branches_loads() -> None:
+    old = {
+        "pl_report": {"place": "教学楼302", "at": "2026-11-23T01:00:00+00:00"},
+        "st_item": {"item": "作业本", "at": "2026-11-23T01:00:00+00:00"},
+        "as_note": {"st": 2, "asset": 31, "at": "2026-11-23T01:00:00+00:00"},
+    }
+    state = UserState.from_json(old)
+    assert state.place_report == old["pl_report"]
+    assert state.stock_chosen == old["st_item"]
+    assert state.asset_note == old["as_note"]
+    assert state.unknown == {}
+    assert state.to_json() == old
+
+
 def test_a_value_of_the_wrong_shape_is_dropped_not_crashed_on() -> None:
     state = UserState.from_json({"rp_pending": "garbage", "purchase_preview": "x"})
     assert state.repair_pending is None and state.purchase_preview is None
