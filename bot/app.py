@@ -165,10 +165,6 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         .context_types(ContextTypes(context=BotContext, user_data=UserState))
         # max_retries: PTB's default of 0 raises a 429 instead of waiting it out.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        # On stop PTB calls getUpdates once more to confirm what it fetched; the cancelled
-        # long poll can still hold the only connection, so that call failed (an ERROR in the
-        # log) and the next start could fetch those updates again. A second connection.
-        .get_updates_connection_pool_size(2)
         .persistence(SqlitePersistence(db, user_state=UserState.from_json))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
