@@ -124,6 +124,13 @@ class TextOnSampleDish:
 
 
 @dataclass(frozen=True)
+class SamplePhoto:
+    """The 留样 box photo of dish entry ``entry_id``, in reply to its prompt."""
+
+    entry_id: int
+
+
+@dataclass(frozen=True)
 class PartsUsed:
     """The repairer's answer to 「用了哪些材料？」 about repair ``repair_id``."""
 
@@ -158,6 +165,7 @@ Intent = (
     | NoteOnPatrolCheck
     | NoteOnFoodRecord
     | TextOnSampleDish
+    | SamplePhoto
     | PartsUsed
     | AnswerPendingPrompt
     | NotANotification
@@ -184,6 +192,11 @@ def route(m: Incoming) -> Intent:
     about = m.replied_to
     if about is not None and about.kind is RefKind.PATROL_CHECK and m.is_picture:
         return NoteOnPatrolCheck(about.id, m.text.strip())
+    #    Likewise a picture answering a 留样 prompt or a food-safety form.
+    if about is not None and about.kind is RefKind.FOOD_SAMPLE_DISH and m.is_picture:
+        return SamplePhoto(about.id)
+    if about is not None and about.kind is RefKind.FOOD_RECORD and m.is_picture:
+        return NoteOnFoodRecord(about.id, m.text.strip())
     # 1. A purchase draft in progress takes the purchaser's pictures and texts (a photo at
     #    the market is its receipt, not a repair report), but not an answer to a notification.
     draft = _open_purchase_draft(m)

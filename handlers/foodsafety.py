@@ -25,17 +25,16 @@ from bot.domain.foodsafety import CERT_PHOTO_CAPTION, Health, Kind, Method
 from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.domain.roles import Role
-from bot.protocol import RefKind
 from bot.services import foodsafety, notifications
 from bot.telegram.media import receive_image
 from bot.texts import foodsafety as t
 from handlers import replies
-from handlers.common import answer, current_person, requires, say, say_error
+from handlers.common import answer, current_person, message_kind, requires, say, say_error
 from jobs import foodsafety as fs_jobs
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
-PHOTO_GROUP = -1  # after the access gate (-100), before the repairs photo catch-all (0)
+PHOTO_GROUP = -2  # after the access gate (-100), before patrols' reply photos (-1) and repairs (0)
 _HEALTH = {"h": Health.HEALTHY, "u": Health.UNWELL, "l": Health.LEAVE}
 
 
@@ -163,45 +162,45 @@ async def on_dish_text(
     await say(update, t.DISH_NEEDS_PHOTO)
 
 
-class _ReplyToOurPrompt(filters.MessageFilter):
-    """A reply to a 留样 photo prompt or a 陪餐 form (checked again against the DB)."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        text = (replied.text or replied.caption or "") if replied is not None else ""
-        return bool(
-            replied is not None
-            and replied.from_user is not None
-            and replied.from_user.is_bot
-            and (t.DISH_PROMPT_MARK in text or t.FORM_PROMPT_MARK in text)
-        )
-
-
 async def on_photo(update: Update, context: BotContext) -> None:
-    """Runs ahead of group 0 and stops there: the repairs feature would take the photo as
-    a new report otherwise."""
-    await _photo(update, context)
-    raise ApplicationHandlerStop
-
-
-async def _photo(update: Update, context: BotContext) -> None:
+    """A picture answering a 留样 prompt or a 陪餐 form (by the replied message's stored
+    Ref). Runs ahead of the patrols' reply photos and the repairs' catch-all and stops
+    there; any other picture goes on."""
     message = update.effective_message
     person = await current_person(update, context)
     if message is None or message.reply_to_message is None or person is None:
         return
-    svc = context.services
-    about = await notifications.ref_of(svc, message.chat_id, message.reply_to_message.message_id)
-    if about is None or about.kind not in (RefKind.FOOD_SAMPLE_DISH, RefKind.FOOD_RECORD):
-        await say(update, t.RECORD_GONE)
+    about = await notifications.ref_of(
+        context.services, message.chat_id, message.reply_to_message.message_id
+    )
+    intent = router.route(
+        router.Incoming(
+            message_kind(message), message.caption or "", person.roles, replied_to=about
+        )
+    )
+    if not isinstance(intent, router.SamplePhoto | router.NoteOnFoodRecord):
         return
+    await _photo(update, context, person, intent)
+    raise ApplicationHandlerStop
+
+
+async def _photo(
+    update: Update,
+    context: BotContext,
+    person: Person,
+    intent: router.SamplePhoto | router.NoteOnFoodRecord,
+) -> None:
+    message = update.effective_message
+    assert message is not None
+    svc = context.services
     try:
         photo: Photo = await receive_image(update, context, folder="foodsafety")
-        if about.kind is RefKind.FOOD_SAMPLE_DISH:
-            tap = await foodsafety.add_dish_photo(svc, about.id, photo, by=person)
+        if isinstance(intent, router.SamplePhoto):
+            tap = await foodsafety.add_dish_photo(svc, intent.entry_id, photo, by=person)
             rv = tap.view
         else:
             rv = await foodsafety.add_form_note(
-                svc, about.id, by=person, note=message.caption, photo=photo
+                svc, intent.record_id, by=person, note=message.caption, photo=photo
             )
     except DomainError as err:
         await say_error(update, err)
@@ -317,7 +316,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # before the repairs feature's catch-all photo handler in group 0 files it as a report.
     app.add_handler(
         MessageHandler(
-            PRIVATE & filters.REPLY & (filters.PHOTO | filters.Document.ALL) & _ReplyToOurPrompt(),
+            PRIVATE & filters.REPLY & (filters.PHOTO | filters.Document.ALL),
             on_photo,
         ),
         group=PHOTO_GROUP,

@@ -19,6 +19,7 @@ from bot.router import (
     Pending,
     ReplyToRepair,
     ReportRepair,
+    SamplePhoto,
     TextOnSampleDish,
     Unknown,
     route,
@@ -61,6 +62,19 @@ def test_text_replies_to_food_safety_messages_go_to_food_safety() -> None:
     assert route(form) == NoteOnFoodRecord(21, "米饭偏硬")
     dish = Incoming(Kind.TEXT, "拍好了", STAFF, replied_to=Ref.parse("fsdish:8"))
     assert route(dish) == TextOnSampleDish(8, "拍好了")
+
+
+def test_a_picture_answering_a_sample_prompt_or_a_form_is_food_safetys_not_a_report() -> None:
+    box = Incoming(Kind.PHOTO, "", STAFF, replied_to=Ref(RefKind.FOOD_SAMPLE_DISH, 8))
+    assert route(box) == SamplePhoto(8)
+    # even from a purchaser with a draft open: the reply says what it is for
+    draft = (Ref.purchase(3),)
+    buyer = Incoming(
+        Kind.PHOTO, "", PURCHASER, replied_to=Ref(RefKind.FOOD_SAMPLE_DISH, 8), open_drafts=draft
+    )
+    assert route(buyer) == SamplePhoto(8)
+    form = Incoming(Kind.DOCUMENT, " 汤偏咸 ", STAFF, replied_to=Ref(RefKind.FOOD_RECORD, 21))
+    assert route(form) == NoteOnFoodRecord(21, "汤偏咸")
 
 
 def test_a_repairers_reply_to_the_parts_question_is_the_parts_used() -> None:
