@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.domain.errors import DomainError
+from bot.domain.numbers import plausible_year
 from bot.domain.purchases import normalise, parse_month
 
 # A term as (month, day) of its first and last day; the last may fall in the next year.
@@ -165,6 +166,8 @@ def parse_period(text: str, today: date, terms: Sequence[Term] = DEFAULT_TERMS) 
         year = int(year_only[1])
         if year > today.year:
             raise DomainError(f"{year}年还没到，没有可统计的记录。")
+        if not plausible_year(year):  # date(0, 1, 1) raises
+            raise DomainError(f"年份「{year_only[1]}」看不懂。{USAGE}")
         last = min(date(year, 12, 31), today)
         return Period(date(year, 1, 1), last, f"{year}年", "year", date(year, 12, 31))
     span = _range(value, today)
