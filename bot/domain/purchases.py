@@ -411,7 +411,7 @@ def parse_line(raw: str) -> PurchaseLine:
         raise DomainError("空行")
     if m := _LONG_DIGITS.search(text):
         digits = m.group() if len(m.group()) <= 16 else m.group()[:16] + "…"
-        raise DomainError(f"数字「{digits}」位数太多，请检查数量和单价")
+        raise DomainError(f"数字「{digits}」太大了（位数太多），请检查数量和单价")
     body, supplier = _split_supplier(text)
     tokens = _join_split_tokens(_rewrite(body).split())
     if not tokens:
