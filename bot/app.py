@@ -34,6 +34,7 @@ from jobs import backup as backup_jobs
 from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
 from jobs import outbox as outbox_jobs
+from jobs import outbox_prune
 from jobs import patrols as patrol_jobs
 from jobs import purchases as purchase_jobs
 from jobs import repairs as repair_jobs
@@ -119,6 +120,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await outbox_jobs.start(app)
         await backup_jobs.start(app)
         await inbox_jobs.start(app)
+        await outbox_prune.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
             await feature_jobs.start(app)
         # Updates received but not handled before the last stop go first, before polling.
