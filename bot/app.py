@@ -14,6 +14,7 @@ from bot import receiving
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
+from bot.render.images import start_image_jobs
 from bot.services.container import Services
 from handlers import (
     admin,
@@ -110,6 +111,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
 
     async def post_init(app: App) -> None:
         await db.open()
+        start_image_jobs()  # in this event loop: at most two pictures decode at once
         services.bot_username = app.bot.username
         services.kick_outbox = lambda: outbox_jobs.kick(app)
         app.bot_data[SERVICES_KEY] = services
