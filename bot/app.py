@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.render.images import start_image_jobs
+from bot.updates import PerChatInOrder
 from bot.services.container import Services
 from handlers import (
     admin,
@@ -138,6 +139,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         ApplicationBuilder()
         .update_queue(updates)
         .application_class(_Application)
+        # Concurrent, but each chat's and each person's updates in order (bot/updates.py).
+        .concurrent_updates(PerChatInOrder())
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
