@@ -15,8 +15,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.render.images import start_image_jobs
-from bot.updates import PerChatInOrder
 from bot.services.container import Services
+from bot.updates import PerChatInOrder
 from handlers import (
     admin,
     backup,

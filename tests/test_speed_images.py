@@ -81,7 +81,9 @@ async def test_only_two_pictures_are_decoded_at_once(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(images, "normalize_image", counting)
     photo = jpeg_bytes(640, 480)
     jobs = [asyncio.create_task(normalize_image_async(photo)) for _ in range(5)]
-    while active < 2:
+    for _ in range(1000):  # until two have started
+        if active >= 2:
+            break
         await asyncio.sleep(0.01)
     for _ in range(20):  # every job had its chance to start
         await asyncio.sleep(0)

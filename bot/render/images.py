@@ -15,7 +15,7 @@ import math
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from bot.domain.errors import DomainError
 from bot.texts import media as t
