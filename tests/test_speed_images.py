@@ -40,7 +40,7 @@ def test_a_big_transparent_png_is_flattened_on_white_without_seams() -> None:
     # Left half transparent, right half opaque red, and a blue line across a band border.
     picture = Image.new("RGBA", (4000, 3000), (0, 0, 0, 0))
     picture.paste((220, 20, 20, 255), (2000, 0, 4000, 3000))
-    picture.paste((20, 20, 220, 255), (0, 1020, 4000, 1030))  # rows 1020-1029 (band: 512)
+    picture.paste((20, 20, 220, 255), (0, 1020, 4000, 1030))  # crosses row 1024, a band border
     buf = io.BytesIO()
     picture.save(buf, "PNG")
     result = normalize_image(buf.getvalue())

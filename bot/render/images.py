@@ -33,7 +33,7 @@ MAX_FULL_DECODE_PIXELS = 24_000_000
 DRAFT_LONG_SIDE = 2000
 # Flatten and shrink a full-size decode this many rows at a time, so the only full-size
 # buffer is the decoded picture itself (no full-size RGB copy, mask or premultiplied copy).
-BAND_ROWS = 256
+BAND_ROWS = 64
 # Image jobs at once (each holds up to ~50 MiB): two cores, and photos come in bursts.
 IMAGE_JOBS = 2
 
