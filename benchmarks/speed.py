@@ -254,17 +254,24 @@ def _machine() -> str:
     )
 
 
+_PATHS: list[tuple[str, Send]] = [("/help", _help), ("photo repair report", _photo_report)]
+
+
 async def _interactive() -> list[str]:
     users = [TgUser(10_000 + i, f"老师{i}") for i in range(USERS)]
-    echo_rate, echo_lat = await _echo_bot(users)
+    # The echo bot runs first and last, and the better run is the ceiling: the machine is
+    # shared, and a ceiling measured in a busy moment would flatter the project.
+    first = await _echo_bot(users)
+    results = [(name, await _project(users, send)) for name, send in _PATHS]
+    last = await _echo_bot(users)
+    echo_rate, echo_lat = max(first, last, key=lambda run: run[0])
     lines = [
         "| Path | answers/s at 50 users | ratio to echo | p50 at 1 user | p99 at 1 user |",
         "|---|---|---|---|---|",
         f"| bare PTB echo bot (ceiling) | {echo_rate:.1f} | 100 % | {_ms(_p(echo_lat, 0.5))}"
         f" | {_ms(_p(echo_lat, 0.99))} |",
     ]
-    for name, send in (("/help", _help), ("photo repair report", _photo_report)):
-        rate, lat = await _project(users, send)
+    for name, (rate, lat) in results:
         lines.append(
             f"| {name} | {rate:.1f} | {rate / echo_rate * 100:.0f} % | {_ms(_p(lat, 0.5))}"
             f" | {_ms(_p(lat, 0.99))} |"
