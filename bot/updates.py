@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 MAX_CONCURRENT = 16
+MAX_TAKEN = 256
 
 
 def order_keys(update: object) -> list[str]:
@@ -32,8 +33,14 @@ def order_keys(update: object) -> list[str]:
 
 
 class PerChatInOrder(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(
+        self, max_concurrent_updates: int = MAX_CONCURRENT, max_taken: int = MAX_TAKEN
+    ) -> None:
+        # PTB's own bound counts updates taken off the queue, waiting for their chat or
+        # running; ours counts running ones only, so a burst in one chat (an album, someone
+        # tapping fast) waits for its chat without taking the slots other chats need.
+        super().__init__(max_taken)
+        self._running = asyncio.Semaphore(max_concurrent_updates)
         # key -> (its lock, updates holding or waiting for it); dropped at zero, so the
         # table stays the size of what is in flight.
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
@@ -60,7 +67,8 @@ class PerChatInOrder(BaseUpdateProcessor):
             for lock in locks:
                 await lock.acquire()
                 held.append(lock)
-            await coroutine
+            async with self._running:
+                await coroutine
         finally:
             for lock in reversed(held):
                 lock.release()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from telegram import Chat, Message, Update, User
 
 from bot.app import App
+from bot.updates import PerChatInOrder
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
 from tests.fakebot.running import services
@@ -74,3 +77,35 @@ async def test_one_chats_messages_are_still_handled_in_the_order_sent(
     await tg.message(people.teacher.id, "您可以")
     await tg.message(people.teacher.id, "已提交")
     assert _index_of(tg, people.teacher.id, "已提交") < _index_of(tg, people.teacher.id, "您可以")
+
+
+def _text_update(update_id: int, chat_id: int, text: str) -> Update:
+    user = User(chat_id, "老师", is_bot=False)
+    chat = Chat(chat_id, Chat.PRIVATE)
+    message = Message(update_id, datetime.now(UTC), chat, from_user=user, text=text)
+    return Update(update_id, message=message)
+
+
+async def test_a_burst_in_one_chat_waits_its_turn_without_holding_up_other_chats() -> None:
+    processor = PerChatInOrder(max_concurrent_updates=2)
+    hold = asyncio.Event()
+    handled: list[str] = []
+    other_chat_done = asyncio.Event()
+
+    async def handle(update: Update) -> None:
+        assert update.message is not None and update.message.text is not None
+        if update.message.text == "慢":
+            await hold.wait()
+        handled.append(update.message.text)
+        if update.message.chat.id == 2:
+            other_chat_done.set()
+
+    burst = [_text_update(1, 1, "慢")] + [_text_update(i, 1, f"第{i}条") for i in range(2, 7)]
+    other = _text_update(7, 2, "/help")
+    tasks = [asyncio.create_task(processor.process_update(u, handle(u))) for u in [*burst, other]]
+    await asyncio.wait_for(other_chat_done.wait(), timeout=10)
+    assert handled == ["/help"]  # chat 1 is still on its slow first message
+    hold.set()
+    await asyncio.gather(*tasks)
+    assert handled == ["/help", "慢", "第2条", "第3条", "第4条", "第5条", "第6条"]
+    assert processor.keys_in_flight == 0
