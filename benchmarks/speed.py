@@ -328,6 +328,11 @@ def main() -> None:
         "",
         *interactive,
         "",
+        "A photo report's answer (「报修单 #N 已提交」) is an outbox row (issue 13), and the outbox"
+        " sends one message at a time with two commits around each send; that single delivery"
+        " loop, not the rate limiter, bounds the photo report's throughput here. Issue 14's"
+        " 'replies first' lane (answers sent directly or in their own lane) is not built yet.",
+        "",
         "## Photos (normalised as a repair photo: upright, long side 1600, JPEG)",
         "",
         "| Picture | time (median of 5) | peak memory above baseline |",
