@@ -6,6 +6,9 @@
 - normalising a 12 MP phone photo (runs in a worker thread in the bot)
 - one message through the real Application and the fake Bot API server over HTTP
   (update in -> reply out), median of many round trips
+- issue 14 (benchmarks/speed.py): the project against a bare PTB echo bot with the same
+  rate limiter, photos' time and peak memory, the outbox poll over years of history;
+  written to benchmarks/RESULTS.md
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ def main() -> None:
     photo = jpeg_bytes(4000, 3000)
     bench("normalise a 4000x3000 JPEG", lambda: normalize_image(photo), 10)
     asyncio.run(round_trips(100))
+    from benchmarks import speed  # after the quick ones: it takes a minute or two
+
+    speed.main()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.network import NetworkWatch
+from bot.render.images import start_image_jobs
 from bot.services.container import Services
+from bot.updates import PerChatInOrder
 from handlers import (
     admin,
     backup,
@@ -35,6 +37,7 @@ from jobs import backup as backup_jobs
 from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
 from jobs import outbox as outbox_jobs
+from jobs import outbox_prune
 from jobs import patrols as patrol_jobs
 from jobs import purchases as purchase_jobs
 from jobs import repairs as repair_jobs
@@ -112,6 +115,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
 
     async def post_init(app: App) -> None:
         await db.open()
+        start_image_jobs()  # in this event loop: at most two pictures decode at once
         services.bot_username = app.bot.username
         services.kick_outbox = lambda: outbox_jobs.kick(app)
         watch.on_back(lambda: outbox_jobs.resume(app))
@@ -123,6 +127,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await outbox_jobs.start(app)
         await backup_jobs.start(app)
         await inbox_jobs.start(app)
+        await outbox_prune.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs):
             await feature_jobs.start(app)
         # Updates received but not handled before the last stop go first, before polling.
@@ -138,6 +143,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         ApplicationBuilder()
         .update_queue(updates)
         .application_class(_Application)
+        # Concurrent, but each chat's and each person's updates in order (bot/updates.py).
+        .concurrent_updates(PerChatInOrder())
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)

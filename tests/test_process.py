@@ -36,6 +36,9 @@ async def test_bot_process_polls_answers_and_stops_cleanly_on_sigterm(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+    # Read the log while the bot runs: a full pipe (64 KiB of DEBUG lines) would block it.
+    assert proc.stdout is not None
+    reading = asyncio.create_task(proc.stdout.read())
     try:
         await tg.wait_for(lambda: tg.calls_of("setMyCommands"), timeout=30)
         stranger = TgUser(4242, "路人")
@@ -48,8 +51,7 @@ async def test_bot_process_polls_answers_and_stops_cleanly_on_sigterm(
             proc.kill()
             await proc.wait()
     assert code == 0
-    assert proc.stdout is not None
-    log = (await proc.stdout.read()).decode()
+    log = (await reading).decode()
     assert "getUpdates" in log  # the debug log really ran
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert (tmp_path / "data" / "houqin.sqlite3").exists()
