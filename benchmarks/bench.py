@@ -9,6 +9,9 @@
 - /report year (numbers, chart, drafted .docx) and /export all year (.xlsx) over one year
   and five years of a large school's records (per year 3,000 repairs, 5,000 purchase lines,
   1,095 patrol rounds), generated with bulk SQL inserts
+- issue 14 (benchmarks/speed.py): the project against a bare PTB echo bot with the same
+  rate limiter, photos' time and peak memory, the outbox poll over years of history;
+  written to benchmarks/RESULTS.md
 """
 
 from __future__ import annotations
@@ -126,6 +129,9 @@ def main() -> None:
     asyncio.run(round_trips(100))
     for years in (1, 5):
         asyncio.run(report_year(years))
+    from benchmarks import speed  # after the quick ones: it takes a minute or two
+
+    speed.main()
 
 
 if __name__ == "__main__":

@@ -16,10 +16,12 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.network import NetworkWatch
+from bot.render.images import start_image_jobs
 from bot.services.container import Services
 from bot.telegram import outbox as outbox_sender
 from bot.telegram.state import UserState
 from bot.texts import common as t
+from bot.updates import PerChatInOrder
 from handlers import (
     admin,
     assets,
@@ -43,6 +45,7 @@ from jobs import backup as backup_jobs
 from jobs import foodsafety as foodsafety_jobs
 from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
+from jobs import outbox_prune
 from jobs import patrols as patrol_jobs
 from jobs import purchases as purchase_jobs
 from jobs import repairs as repair_jobs
@@ -115,6 +118,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
 
     async def post_init(app: App) -> None:
         await db.open()
+        start_image_jobs()  # in this event loop: at most two pictures decode at once
         services.bot_username = app.bot.username
         services.kick_outbox = lambda: outbox_sender.kick(app)
         watch.on_back(lambda: outbox_sender.resume(app))
@@ -126,6 +130,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await outbox_sender.start(app)
         await backup_jobs.start(app)
         await inbox_jobs.start(app)
+        await outbox_prune.start(app)
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs, report_jobs):
             await feature_jobs.start(app)
         # Albums cut off by a restart in the second between their photos and their report.
@@ -150,6 +155,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         ApplicationBuilder()
         .update_queue(updates)
         .application_class(_Application)
+        # Concurrent, but each chat's and each person's updates in order (bot/updates.py).
+        .concurrent_updates(PerChatInOrder())
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)

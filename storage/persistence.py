@@ -4,6 +4,7 @@ survive a restart, so a half-finished report or purchase is still there after an
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -44,6 +45,7 @@ class SqlitePersistence(BasePersistence[UD, dict[Any, Any], dict[Any, Any]], Gen
         self.db = db
         self._batch: list[tuple[str, tuple[Any, ...]]] | None = None
         self._user_state = user_state
+        self._batch_lock = asyncio.Lock()
 
     async def _load(self, table: str, key: str) -> dict[int, dict[Any, Any]]:
         await self.db.open()
@@ -55,15 +57,18 @@ class SqlitePersistence(BasePersistence[UD, dict[Any, Any], dict[Any, Any]], Gen
         """Everything PTB writes inside is committed in one transaction at the end: a
         conversation's state and its draft in user_data are saved together or not at all
         (PTB writes them concurrently, which would otherwise be separate commits)."""
-        self._batch = []
-        try:
-            yield
-        finally:
-            writes, self._batch = self._batch, None
-        if writes:
-            async with self.db.transaction() as tx:
-                for sql, params in writes:
-                    await tx.execute(sql, params)
+        # Updates are handled concurrently (bot/updates.py): one batch at a time, or a
+        # second batch would take over the first one's list and lose its writes.
+        async with self._batch_lock:
+            self._batch = []
+            try:
+                yield
+            finally:
+                writes, self._batch = self._batch, None
+            if writes:
+                async with self.db.transaction() as tx:
+                    for sql, params in writes:
+                        await tx.execute(sql, params)
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         if self._batch is not None:

@@ -68,6 +68,8 @@ async def test_two_supervisors_tapping_confirm_at_the_same_instant_exactly_one_w
     assert sum("已由" in a for a in answers) == 1, answers
     stored = await purchase_repo.get(services(bot).db, pid)
     assert stored is not None and stored.state.value == "confirmed"
+    # The purchaser's note goes through the outbox: wait for it, then count.
+    await tg.message(people.purchaser.id, "已由")
     told = [m for m in tg.sent if m["chat"]["id"] == people.purchaser.id and "已由" in
             message_text(m) and f"#{pid}" in message_text(m)]  # fmt: skip
     assert len(told) == 1  # the purchaser hears it once

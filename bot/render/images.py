@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from bot.domain.errors import DomainError
 from bot.texts import media as t
@@ -24,6 +25,17 @@ JPEG_QUALITY = 85
 # A 48 MP phone photo is 48,000,000 pixels; anything beyond this is not a photo of a broken
 # tap. Decoding it would need width*height*3 bytes of memory (a 12000x12000 bomb: 430 MB).
 MAX_PIXELS = 50_000_000
+# Formats other than JPEG decode at full size (no draft mode): 24 MP of RGBA is 96 MB, a
+# 4000x3000 screenshot 48 MB. A bigger PNG is not a phone photo.
+MAX_FULL_DECODE_PIXELS = 24_000_000
+# Decode a JPEG at 1/2, 1/4 or 1/8 scale while its long side stays at least this: LANCZOS
+# then does the last step (a 12 MP photo decodes at 2016x1512, 9 MB instead of 36 MB).
+DRAFT_LONG_SIDE = 2000
+# Flatten and shrink a full-size decode this many rows at a time, so the only full-size
+# buffer is the decoded picture itself (no full-size RGB copy, mask or premultiplied copy).
+BAND_ROWS = 64
+# Image jobs at once (each holds up to ~50 MiB): two cores, and photos come in bursts.
+IMAGE_JOBS = 2
 
 # Pillow's own guard: it warns above MAX_IMAGE_PIXELS and raises above twice that. Set it
 # deliberately and make the warning an error for the whole process (set once here, because
@@ -65,6 +77,8 @@ def _open(data: bytes) -> Image.Image:
         raise DomainError(t.IMAGE_CORRUPT)
     if img.width * img.height > MAX_PIXELS:
         raise DomainError(t.IMAGE_TOO_LARGE)
+    if img.format != "JPEG" and img.width * img.height > MAX_FULL_DECODE_PIXELS:
+        raise DomainError(t.IMAGE_TOO_LARGE)
     return img
 
 
@@ -100,6 +114,44 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img if img.mode == "RGB" else img.convert("RGB")
 
 
+# EXIF orientation -> the transpose that makes the picture upright (as ImageOps does).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _draft_size(img: Image.Image) -> tuple[int, int]:
+    """The smallest size libjpeg may decode to: long side not below DRAFT_LONG_SIDE."""
+    scale = min(1.0, DRAFT_LONG_SIDE / max(img.size))
+    return math.ceil(img.width * scale), math.ceil(img.height * scale)
+
+
+def _shrink_in_bands(img: Image.Image) -> Image.Image:
+    """Box-reduce a big decoded picture by a whole factor, a band of rows at a time
+    (flattening transparency band by band: exact, since flattening is per pixel and a band
+    is a whole number of boxes high). Peak memory: the decode plus one band."""
+    factor = max(img.size) // DRAFT_LONG_SIDE
+    if factor < 2:
+        return img
+    keep_mode = img.mode in ("RGB", "L", "CMYK")  # colour profiles apply to these after
+    step = BAND_ROWS * factor
+    out: Image.Image | None = None
+    for top in range(0, img.height, step):
+        band = img.crop((0, top, img.width, min(img.height, top + step)))
+        small = (band if keep_mode else _to_rgb(band)).reduce(factor)
+        if out is None:
+            out = Image.new(small.mode, (img.width // factor, math.ceil(img.height / factor)))
+        out.paste(small, (0, top // factor))
+    assert out is not None
+    return out
+
+
 def normalize_image(data: bytes) -> NormalizedImage:
     """Decode ``data`` safely and return an upright RGB JPEG of at most MAX_SIDE px.
 
@@ -109,12 +161,15 @@ def normalize_image(data: bytes) -> NormalizedImage:
         raise DomainError(t.IMAGE_CORRUPT)
     img = _open(data)
     try:
-        # JPEG only: let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is much
-        # larger than we keep. Cheap, and never below MAX_SIDE on either side.
-        img.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        # JPEG only: libjpeg decodes straight at the size we need (see DRAFT_LONG_SIDE).
+        img.draft("RGB", _draft_size(img))
         img.load()
         icc = img.info.get("icc_profile")
-        upright = ImageOps.exif_transpose(img)
+        turn = _UPRIGHT.get(img.getexif().get(0x0112, 1))
+        small = _shrink_in_bands(img)
+        if small is not img:
+            img.close()  # the full-size decode is no longer needed
+        upright = small.transpose(turn) if turn is not None else small
         rgb = _to_rgb(_to_srgb(upright, icc if isinstance(icc, bytes) else None))
         rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
         clean = Image.new("RGB", rgb.size)
@@ -130,6 +185,21 @@ def normalize_image(data: bytes) -> NormalizedImage:
     return NormalizedImage(jpeg=out.getvalue(), width=clean.width, height=clean.height)
 
 
+_slots: asyncio.Semaphore | None = None
+
+
+def start_image_jobs(limit: int = IMAGE_JOBS) -> None:
+    """At start-up (in the bot's event loop): at most ``limit`` pictures decode at once,
+    so a burst of photos costs ``limit`` x ~50 MiB, not one decode per photo in flight."""
+    global _slots
+    _slots = asyncio.Semaphore(limit)
+
+
 async def normalize_image_async(data: bytes) -> NormalizedImage:
-    """normalize_image in a worker thread, so one big photo does not stall other chats."""
-    return await asyncio.to_thread(normalize_image, data)
+    """normalize_image in a worker thread, so one big photo does not stall other chats;
+    waits for a free image slot first."""
+    if _slots is None:
+        start_image_jobs()
+    assert _slots is not None
+    async with _slots:
+        return await asyncio.to_thread(normalize_image, data)

@@ -15,6 +15,7 @@ from bot.domain.roles import Role
 from bot.sandbox.botapi import FakeTelegram, TgUser
 from bot.services.container import Services
 from bot.telegram.outbox import deliver_due
+from bot.updates import PerChatInOrder
 from storage import people
 
 
@@ -72,15 +73,19 @@ SENTINEL = TgUser(990_001, "哨兵")
 async def settled(tg: FakeTelegram, app: App, chat_id: int) -> list[dict[str, Any]]:
     """What the bot sent to ``chat_id`` that no test has consumed yet, once it has handled
     every update sent so far and delivered every notification due: the way to check that
-    the bot said nothing, without sleeping. Updates are handled one at a time in order, so
-    when the sentinel's tap is answered everything before it is done; the outbox rows those
-    updates (or a job the test ran) wrote are then sent (under the sender's lock, so a
-    delivery already under way finishes first)."""
+    the bot said nothing, without sleeping. Updates of one chat are handled in order and
+    other chats' side by side (bot/updates.py), so once the sentinel's tap is answered the
+    bot waits until no update is queued or in hand; the outbox rows those updates (or a job
+    the test ran) wrote are then sent (under the sender's lock, so a delivery already under
+    way finishes first)."""
     chat = {"id": SENTINEL.id, "type": "private", "first_name": SENTINEL.first_name}
     query_id = await tg.tap_data(
         SENTINEL, {"message_id": 1, "date": 0, "chat": chat}, "sentinel:ping"
     )
     await tg.answer(query_id)
+    processor = app.update_processor
+    if isinstance(processor, PerChatInOrder):
+        await processor.wait_idle()
     await deliver_due(app.bot, services(app))
     return [
         m for i, m in enumerate(tg.sent) if i not in tg._consumed and m["chat"]["id"] == chat_id
