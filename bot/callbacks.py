@@ -40,6 +40,8 @@ class RepairAction(StrEnum):
     VERIFY = "ok"
     REOPEN = "re"
     CATEGORY = "cat"  # rp:cat:<repair>:<category>
+    MAYBE_YES = "my"  # rp:my   "这是报修吗？" 是，报修 (the waiting photo becomes a report)
+    MAYBE_NO = "mn"  # rp:mn    不是 (the photo is dropped)
     # The guided /repair conversation (only while it is open).
     GUIDED_SKIP_PHOTO = "gskip"
     GUIDED_CATEGORY = "gc"  # rp:gc:<category>

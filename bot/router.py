@@ -17,8 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.repairs import Category, guess_category, split_caption
 from bot.domain.roles import Role
 from bot.protocol import Ref, RefKind
+
+# A caption naming purchase papers: the photo belongs to a purchase, not to a repair.
+PURCHASE_PAPER_WORDS = ("合格证", "检疫", "检验", "票据", "收据", "小票", "发票", "单据")
+# Words that name a fault even without a known broken thing ("坏了", "漏水").
+_FAULT_WORDS = (
+    *("坏", "漏", "堵", "不亮", "不制冷", "不出水", "不通", "掉", "破", "裂", "断", "松"),
+    *("冒烟", "失灵", "打不开", "关不上", "关不紧", "没电", "跳闸", "异响"),
+)
 
 
 class Kind(StrEnum):
@@ -47,6 +56,10 @@ class Incoming:
     pending: Pending | None = None
     open_drafts: tuple[Ref, ...] = ()
     recent: tuple[Ref, ...] = ()  # the notifications the person got lately, newest first
+    # The sender's own purchase submitted lately (its photos may follow), and their newest
+    # submitted purchase at all (a photo captioned 合格证 is for it).
+    recent_purchase: Ref | None = None
+    last_purchase: Ref | None = None
 
     @property
     def is_picture(self) -> bool:
@@ -71,6 +84,19 @@ class AttachToPurchase:
     """A receipt or certificate photo for the purchaser's open draft."""
 
     purchase_id: int
+
+
+@dataclass(frozen=True)
+class AddToPurchase:
+    """A photo for a purchase already submitted (its 合格证 or 票据, sent afterwards)."""
+
+    purchase_id: int
+
+
+@dataclass(frozen=True)
+class AskIfRepair:
+    """A captioned picture that names no place and no fault, from someone whose pictures
+    are often about other work (a menu, a delivery): ask before filing a repair."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +153,8 @@ Intent = (
     ReportRepair
     | EditPurchaseDraft
     | AttachToPurchase
+    | AddToPurchase
+    | AskIfRepair
     | AddToRepair
     | ReplyToRepair
     | DecidePurchase
@@ -143,6 +171,37 @@ def _about_another_repair(m: Incoming) -> bool:
     return (
         m.replied_to is not None and m.replied_to.kind is RefKind.REPAIR and m.replied_to != subject
     )
+
+
+def names_purchase_papers(text: str) -> bool:
+    return any(word in text for word in PURCHASE_PAPER_WORDS)
+
+
+def looks_like_repair(text: str) -> bool:
+    """A text naming a place or a fault ("302 门锁坏了", "空调不制冷")."""
+    place, _ = split_caption(text)
+    return bool(place) or guess_category(text) is not Category.OTHER or _names_fault(text)
+
+
+def _names_fault(text: str) -> bool:
+    return any(word in text for word in _FAULT_WORDS)
+
+
+def _not_only_staff(roles: frozenset[Role]) -> bool:
+    return bool(roles - {Role.STAFF})
+
+
+def _purchase_photo(m: Incoming) -> int | None:
+    """The submitted purchase a picture is for: the one it answers, the newest one when
+    the caption names its papers, or the one just submitted unless it reads as a repair."""
+    about = m.replied_to
+    if about is not None and about.kind is RefKind.PURCHASE:
+        return about.id
+    if m.last_purchase is not None and names_purchase_papers(m.text):
+        return m.last_purchase.id
+    if m.recent_purchase is not None and not looks_like_repair(m.text):
+        return m.recent_purchase.id
+    return None
 
 
 def _open_purchase_draft(m: Incoming) -> int | None:
@@ -167,14 +226,18 @@ def route(m: Incoming) -> Intent:
     #    that is about that report, and the prompt keeps waiting.
     if m.pending is not None and not _about_another_repair(m):
         return AnswerPendingPrompt(m.pending)
-    # 3. A picture answering a repair message is about that report, never a new one.
+    # 3. A picture for a purchase already submitted (a certificate sent afterwards) is
+    #    that purchase's, never a repair.
+    if m.is_picture and (purchase := _purchase_photo(m)) is not None:
+        return AddToPurchase(purchase)
+    # 4. A picture answering a repair message is about that report, never a new one.
     #    (A picture answering another feature's message stays an ordinary report.)
     if about is not None and about.kind is RefKind.REPAIR:
         if m.is_picture:
             return AddToRepair(about.id)
         if m.kind is Kind.TEXT:
             return ReplyToRepair(about.id, m.text.strip())
-    # 4. Text answers to the other notifications.
+    # 5. Text answers to the other notifications.
     if m.kind is Kind.TEXT and about is not None:
         if about.kind is RefKind.PURCHASE:
             return DecidePurchase(about.id, m.text.strip())
@@ -182,7 +245,11 @@ def route(m: Incoming) -> Intent:
             return NoteOnPatrolCheck(about.id, m.text.strip())
     if m.kind is Kind.TEXT and m.replies_to_a_message:
         return NotANotification()
-    # 5. A picture nobody is waiting for is a repair report.
+    # 6. A picture nobody is waiting for is a repair report, unless its caption names no
+    #    place and no fault and the sender has other work than teaching (ask first).
     if m.is_picture:
+        text = m.text.strip()
+        if text and _not_only_staff(m.roles) and not looks_like_repair(text):
+            return AskIfRepair()
         return ReportRepair()
     return Unknown()

@@ -96,6 +96,17 @@ async def open_draft_id(db: Db, purchaser_id: int) -> int | None:
     return None if value is None else int(value)
 
 
+async def newest_submitted(db: Db, purchaser_id: int, *, since: datetime) -> Purchase | None:
+    """The purchaser's newest purchase submitted since ``since`` (not cancelled)."""
+    found = await _many(
+        db,
+        "purchaser_id = ? AND submitted_at IS NOT NULL AND submitted_at >= ?"
+        " AND state != 'cancelled' ORDER BY submitted_at DESC, id DESC LIMIT 1",
+        (purchaser_id, to_db(since)),
+    )
+    return found[0] if found else None
+
+
 async def create_draft(tx: Tx, *, purchaser_id: int, purchaser_name: str, now: datetime) -> int:
     return await tx.execute(
         "INSERT INTO purchases (state, purchaser_id, purchaser_name, created_at)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import router
 from bot.domain.roles import Role
 from bot.protocol import Ref, RefKind
 from bot.router import (
@@ -118,3 +119,35 @@ def test_a_photo_answering_a_patrol_items_prompt_is_its_note_even_with_a_draft_o
         Kind.PHOTO, "", PURCHASER, replied_to=prompt, open_drafts=(Ref.purchase(1),)
     )
     assert route(drafting) == NoteOnPatrolCheck(9, "")
+
+
+# ---- issue 11: photos go where they belong -------------------------------------------
+CANTEEN = frozenset({Role.CANTEEN})
+
+
+def test_certificate_caption_goes_to_the_purchasers_last_purchase() -> None:
+    m = Incoming(Kind.PHOTO, "猪肉合格证 补上", PURCHASER, last_purchase=Ref.purchase(4))
+    assert route(m) == router.AddToPurchase(4)
+
+
+def test_photo_soon_after_submitting_goes_to_that_purchase_unless_it_is_a_repair() -> None:
+    soon = Ref.purchase(5)
+    assert route(Incoming(Kind.PHOTO, "", PURCHASER, recent_purchase=soon)) == router.AddToPurchase(
+        5
+    )
+    assert route(Incoming(Kind.PHOTO, "食堂后厨 水管漏水", PURCHASER, recent_purchase=soon)) == (
+        router.ReportRepair()
+    )
+
+
+def test_photo_replying_to_a_purchase_goes_to_it() -> None:
+    m = Incoming(Kind.PHOTO, "这个", PURCHASER, replied_to=Ref.purchase(6))
+    assert route(m) == router.AddToPurchase(6)
+
+
+def test_caption_without_place_or_fault_from_canteen_is_asked_about() -> None:
+    assert (
+        route(Incoming(Kind.PHOTO, "下周菜谱 手写的 帮忙录一下", CANTEEN)) == router.AskIfRepair()
+    )
+    assert route(Incoming(Kind.PHOTO, "后厨冰柜不制冷了", CANTEEN)) == router.ReportRepair()
+    assert route(Incoming(Kind.PHOTO, "下周菜谱", frozenset({Role.STAFF}))) == router.ReportRepair()

@@ -405,3 +405,18 @@ def count_items(n: int) -> str:
 
 def export_empty_month(year: int, month: int) -> str:
     return EXPORT_EMPTY.format(month=f"{year}年{month}月")
+
+
+# ---- photos after a purchase was submitted ------------------------------------------
+def not_your_purchase(purchase: Purchase) -> str:
+    return f"采购单 {purchase.number} 不是您提交的，照片没有附上。"
+
+
+def late_photo_added(purchase: Purchase, kind: PhotoKind) -> str:
+    return f"已把{kind.label}照片补到采购单 {purchase.number}，并转给主管。"
+
+
+def late_photo_for_supervisor(purchase: Purchase, kind: PhotoKind, caption: str) -> str:
+    note = f"：{html.escape(caption, quote=False)}" if caption.strip() else ""
+    name = html.escape(purchase.purchaser_name, quote=False)
+    return f"📎 {name} 给采购单 {purchase.number} 补了{kind.label}照片{note}"

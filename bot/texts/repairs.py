@@ -530,3 +530,10 @@ def auto_verify_reason(verify_days: float) -> str:
 def reminder_reason(late: Overdue) -> str:
     which = "未受理" if late.kind == "accept" else "未完成"
     return f"{which}，第{late.period}次提醒"
+
+
+# ---- a photo that may not be a repair -----------------------------------------------
+IS_IT_A_REPAIR = "这是报修吗？"
+MAYBE_BUTTONS = ("是，报修", "不是")
+NOT_A_REPAIR = "好的，这张照片不作报修。要登记别的事，请用对应的命令（/help 可查看）。"
+MAYBE_GONE = "这张照片已经处理过了。"

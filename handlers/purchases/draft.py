@@ -30,7 +30,7 @@ from bot.protocol import Ref
 from bot.services import notifications
 from bot.services import purchases as service
 from bot.services.purchases import DraftResult
-from bot.telegram import media
+from bot.telegram import about, media
 from bot.telegram.keyboards import markup
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
@@ -274,19 +274,25 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
     else:
         result = await service.submit(context.services, person, purchase_id)
         await answer(update)
-        await _finish_preview(update, context, t.submitted(result.purchase, result.notified))
+        outcome = t.submitted(result.purchase, result.notified)
+        await _finish_preview(update, context, outcome, Ref.purchase(purchase_id))
     _forget_draft_messages(context)
     return END
 
 
-async def _finish_preview(update: Update, context: BotContext, outcome: str) -> None:
-    """Take the buttons off the tapped preview and say what happened under it."""
+async def _finish_preview(
+    update: Update, context: BotContext, outcome: str, ref: Ref | None = None
+) -> None:
+    """Take the buttons off the tapped preview and say what happened under it (a reply to
+    that answer is about ``ref``: a photo sent in reply joins the purchase)."""
     query = update.callback_query
     if query is None or query.message is None:
         return
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=None)
-    await context.bot.send_message(query.message.chat.id, outcome)
+    sent = await context.bot.send_message(query.message.chat.id, outcome)
+    if ref is not None:
+        about.remember(context.chat_data, sent, ref)
 
 
 async def _photo_kind_button(

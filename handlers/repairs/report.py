@@ -12,13 +12,15 @@ from telegram.ext import (
     Application,
 )
 
-from bot import router
+from bot import callbacks, router
+from bot.callbacks import RepairAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError, ReasonRequired
 from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.protocol import Ref
 from bot.services import directory
+from bot.services import purchases as purchase_service
 from bot.services import repairs as service
 from bot.services.people import Actor
 from bot.telegram import about
@@ -26,6 +28,7 @@ from bot.telegram.jobqueue import drop_jobs, job_queue
 from bot.telegram.keyboards import markup
 from bot.telegram.media import receive_image
 from bot.telegram.state import UserState
+from bot.texts import purchases as purchase_texts
 from bot.texts import repairs as t
 from handlers.common import esc, message_kind, requires, say
 from handlers.repairs.shared import (
@@ -62,21 +65,35 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
     in reply to a repair message, an after-photo or a short explanation instead."""
     message = update.effective_message
     assert message is not None and context.user_data is not None
+    latest = await purchase_service.latest_submitted(context.services, person)
     intent = router.route(
         router.Incoming(
             message_kind(message),
             message.caption or "",
             person.roles,
             replied_to=await replied_ref(context, message),
+            recent_purchase=latest.recent,
+            last_purchase=latest.last,
         )
     )
     if isinstance(intent, router.AddToRepair):
         await photo_reply(update, context, person, intent.repair_id)
         return
+    caption = (message.caption or "").strip()
+    if isinstance(intent, router.AddToPurchase):
+        image = await receive_image(update, context, folder="purchases")
+        purchase, kind = await purchase_service.add_late_photo(
+            context.services, person, intent.purchase_id, caption, image
+        )
+        sent = await say(update, purchase_texts.late_photo_added(purchase, kind))
+        about.remember(context.chat_data, sent, Ref.purchase(purchase.id))
+        return
     # DomainError (not an image, corrupt, too big) is answered by @requires.
     photo = await receive_image(update, context, folder="repairs")
-    caption = (message.caption or "").strip()
     group = message.media_group_id
+    if isinstance(intent, router.AskIfRepair):
+        await _ask_if_repair(update, context, caption, photo)
+        return
     if group:
         albums = context.user_data.repair_albums
         album = albums.setdefault(
@@ -97,6 +114,48 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
         return
     _add_waiting_photos(context, [photo_dict(photo)])
     await say(update, t.ASK_CAPTION)
+
+
+async def _ask_if_repair(update: Update, context: BotContext, caption: str, photo: Photo) -> None:
+    """The photo waits (kept in the person's state) until they say whether it is a repair;
+    more photos of the same album join it."""
+    assert context.user_data is not None
+    waiting = context.user_data.repair_maybe
+    photos = list(waiting.get("photos") or []) if waiting else []
+    if waiting is not None and waiting.get("caption") == caption:
+        photos.append(photo_dict(photo))
+        context.user_data.repair_maybe = {**waiting, "photos": photos[: service.MAX_PHOTOS]}
+        return
+    context.user_data.repair_maybe = {"photos": [photo_dict(photo)], "caption": caption}
+    yes, no = t.MAYBE_BUTTONS
+    await say(update, t.IS_IT_A_REPAIR, [[
+        (yes, callbacks.button(RepairAction.MAYBE_YES)),
+        (no, callbacks.button(RepairAction.MAYBE_NO)),
+    ]])  # fmt: skip
+
+
+@requires()
+async def on_maybe_button(update: Update, context: BotContext, person: Person) -> None:
+    """是，报修: the waiting photo and its caption become a report; 不是: dropped."""
+    query = update.callback_query
+    cb = callbacks.decode(query.data if query is not None else None)
+    is_repair = cb is not None and cb.action_of(RepairAction) is RepairAction.MAYBE_YES
+    assert context.user_data is not None
+    waiting, context.user_data.repair_maybe = context.user_data.repair_maybe, None
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is not None:
+        await query.answer()
+        await query.edit_message_reply_markup(reply_markup=None)
+    if waiting is None or chat is None:
+        await say(update, t.MAYBE_GONE)
+        return
+    if not is_repair:
+        await context.bot.send_message(chat.id, t.NOT_A_REPAIR)
+        return
+    await submit_caption(
+        context, person, chat.id, str(waiting.get("caption") or ""), photos_of(waiting["photos"])
+    )
 
 
 def _add_waiting_photos(context: BotContext, photos: list[dict[str, Any]]) -> None:
