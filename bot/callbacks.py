@@ -42,6 +42,9 @@ class RepairAction(StrEnum):
     CATEGORY = "cat"  # rp:cat:<repair>:<category>
     MAYBE_YES = "my"  # rp:my   "这是报修吗？" 是，报修 (the waiting photo becomes a report)
     MAYBE_NO = "mn"  # rp:mn    不是 (the photo is dropped)
+    OFFER_SUBMIT = "os"  # rp:os   a text that reads as a repair: 提交报修
+    OFFER_PHOTO = "op"  # rp:op    补充照片 (the next photo carries the text)
+    OFFER_CANCEL = "ox"  # rp:ox   取消
     # The guided /repair conversation (only while it is open).
     GUIDED_SKIP_PHOTO = "gskip"
     GUIDED_CATEGORY = "gc"  # rp:gc:<category>

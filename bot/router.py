@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.purchases import parse_lines
 from bot.domain.repairs import Category, guess_category, split_caption
 from bot.domain.roles import Role
 from bot.protocol import Ref, RefKind
@@ -34,6 +35,8 @@ class Kind(StrEnum):
     TEXT = "text"
     PHOTO = "photo"  # a photo, or an image sent as a file
     DOCUMENT = "document"  # any other file
+    VOICE = "voice"  # a voice message or an audio file
+    STICKER = "sticker"
     OTHER = "other"
 
 
@@ -140,6 +143,33 @@ class AnswerPendingPrompt:
 
 
 @dataclass(frozen=True)
+class OfferRepair:
+    """A plain text naming a place and a fault ("3号楼男厕下水道堵了"): offered as a repair
+    report with one tap, never filed without asking."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    """A greeting or a question about how to use the bot: the person's own short help."""
+
+
+@dataclass(frozen=True)
+class StartPurchaseDraft:
+    """A purchaser pasted purchase lines without /purchase: a draft, as if they had."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class HintWhatToSend:
+    """A voice message or a sticker: say what to send instead."""
+
+    kind: Kind
+
+
+@dataclass(frozen=True)
 class NotANotification:
     """A text reply to a message the bot cannot connect to anything."""
 
@@ -160,6 +190,10 @@ Intent = (
     | DecidePurchase
     | NoteOnPatrolCheck
     | AnswerPendingPrompt
+    | OfferRepair
+    | ShowHelp
+    | StartPurchaseDraft
+    | HintWhatToSend
     | NotANotification
     | Unknown
 )
@@ -185,6 +219,32 @@ def looks_like_repair(text: str) -> bool:
 
 def _names_fault(text: str) -> bool:
     return any(word in text for word in _FAULT_WORDS)
+
+
+_HELP_WORDS = ("帮助", "怎么报修", "如何报修", "怎么用", "怎么使用", "能做什么", "help")
+_GREETINGS = ("你好", "您好", "在吗", "在不在", "早上好", "早安", "下午好", "晚上好", "hi", "hello",
+              "哈喽", "嗨", "老师好", "师傅好")  # fmt: skip
+
+
+def asks_for_help(text: str) -> bool:
+    """A greeting ("您好", "在吗？") or a question about using the bot ("怎么报修")."""
+    value = text.strip().lower().rstrip("?？!！。.~ ")
+    if any(word in value for word in _HELP_WORDS):
+        return True
+    return value in _GREETINGS or (len(value) <= 6 and value.startswith(_GREETINGS))
+
+
+def reads_as_repair_report(text: str) -> bool:
+    """Both a place and a fault: "办公室空调不制冷了", "3号楼男厕下水道堵了"."""
+    place, rest = split_caption(text)
+    fault = guess_category(text) is not Category.OTHER or _names_fault(rest or text)
+    return bool(place) and fault
+
+
+def looks_like_purchase_lines(text: str) -> bool:
+    """Every line reads as a purchase line ("猪肉 20斤 13.5")."""
+    parsed = parse_lines(text)
+    return bool(parsed.lines) and not parsed.bad
 
 
 def _not_only_staff(roles: frozenset[Role]) -> bool:
@@ -245,7 +305,18 @@ def route(m: Incoming) -> Intent:
             return NoteOnPatrolCheck(about.id, m.text.strip())
     if m.kind is Kind.TEXT and m.replies_to_a_message:
         return NotANotification()
-    # 6. A picture nobody is waiting for is a repair report, unless its caption names no
+    # 6. Text alone is a request too: help, pasted purchase lines, a repair in words.
+    if m.kind is Kind.TEXT:
+        text = m.text.strip()
+        if asks_for_help(text):
+            return ShowHelp()
+        if Role.PURCHASER in m.roles and looks_like_purchase_lines(text):
+            return StartPurchaseDraft(text)
+        if reads_as_repair_report(text):
+            return OfferRepair(text)
+    if m.kind in (Kind.VOICE, Kind.STICKER):
+        return HintWhatToSend(m.kind)
+    # 7. A picture nobody is waiting for is a repair report, unless its caption names no
     #    place and no fault and the sender has other work than teaching (ask first).
     if m.is_picture:
         text = m.text.strip()

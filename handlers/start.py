@@ -14,6 +14,7 @@ from bot.domain.people import Person
 from bot.services import people as people_service
 from bot.texts import common as t
 from handlers.common import answer, current_person, requires
+from handlers.everyday import on_everyday
 
 
 async def on_start(update: Update, context: BotContext) -> None:
@@ -106,5 +107,5 @@ def register_fallbacks(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("export", on_export_usage, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command))
-    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_anything_else))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_everyday))
     app.add_handler(CallbackQueryHandler(on_stale_button))

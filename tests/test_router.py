@@ -64,7 +64,7 @@ def test_a_text_reply_to_something_unknown_is_not_a_notification() -> None:
 
 
 def test_plain_text_is_left_to_the_features() -> None:
-    assert route(Incoming(Kind.TEXT, "你好", STAFF)) == Unknown()
+    assert route(Incoming(Kind.TEXT, "今天开会吗", STAFF)) == Unknown()
 
 
 def test_an_owed_answer_wins_over_a_new_report() -> None:
@@ -151,3 +151,27 @@ def test_caption_without_place_or_fault_from_canteen_is_asked_about() -> None:
     )
     assert route(Incoming(Kind.PHOTO, "后厨冰柜不制冷了", CANTEEN)) == router.ReportRepair()
     assert route(Incoming(Kind.PHOTO, "下周菜谱", frozenset({Role.STAFF}))) == router.ReportRepair()
+
+
+# ---- issue 11: text alone is a request too --------------------------------------------
+def test_text_with_place_and_fault_is_offered_as_a_repair() -> None:
+    for text in ("办公室空调不制冷了", "3号楼男厕下水道堵了", "教学楼302 门锁坏了"):
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == router.OfferRepair(text)
+    for text in ("好的", "谢谢", "空调不制冷", "今天开会吗"):
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == Unknown(), text
+
+
+def test_greetings_and_how_to_get_help() -> None:
+    for text in ("您好", "你好！", "在吗？", "帮助", "怎么报修", "help"):
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == router.ShowHelp(), text
+
+
+def test_purchase_lines_from_a_purchaser_start_a_draft() -> None:
+    text = "猪肉 20斤 13.5\n白菜 50斤 1.2"
+    assert route(Incoming(Kind.TEXT, text, PURCHASER)) == router.StartPurchaseDraft(text)
+    assert route(Incoming(Kind.TEXT, text, STAFF)) == Unknown()
+
+
+def test_voice_and_stickers_get_a_hint() -> None:
+    assert route(Incoming(Kind.VOICE, "", STAFF)) == router.HintWhatToSend(Kind.VOICE)
+    assert route(Incoming(Kind.STICKER, "", STAFF)) == router.HintWhatToSend(Kind.STICKER)

@@ -98,3 +98,81 @@ async def test_teacher_photo_with_any_caption_is_still_a_repair(
     await tg.send_photo(people.teacher, jpeg_bytes(), caption="这个也看看")
     await tg.message(people.teacher.id, "已提交")
     assert await _repair_count(bot) == 1
+
+
+# ---- text alone is a request too -----------------------------------------------------
+async def test_text_with_a_place_and_a_fault_is_offered_as_a_repair(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "办公室空调不制冷了")
+    offer = await tg.message(people.teacher.id, "要把这条作为报修提交吗？")
+    assert buttons(offer) == ["提交报修", "补充照片", "取消"]
+    assert await _repair_count(bot) == 0
+    await tg.tap(people.teacher, offer, "提交报修")
+    done = await tg.message(people.teacher.id, "已提交")
+    assert "办公室" in done["text"]
+    assert await _repair_count(bot) == 1
+    await tg.message(people.supervisor.id, "办公室")
+
+
+async def test_offered_repair_takes_the_next_photo_after_supplementing(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "3号楼男厕下水道堵了")
+    offer = await tg.message(people.teacher.id, "要把这条作为报修提交吗？")
+    await tg.tap(people.teacher, offer, "补充照片")
+    await tg.message(people.teacher.id, "请发照片")
+    await tg.send_photo(people.teacher, jpeg_bytes())
+    done = await tg.message(people.teacher.id, "已提交")
+    assert "3号楼" in done["text"] and "照片：1张" in done["text"]
+    assert await _repair_count(bot) == 1
+
+
+async def test_offered_repair_can_be_cancelled(bot: App, tg: FakeTelegram, people: Cast) -> None:
+    await tg.send_text(people.teacher, "3号楼男厕下水道堵了")
+    offer = await tg.message(people.teacher.id, "要把这条作为报修提交吗？")
+    await tg.tap(people.teacher, offer, "取消")
+    await tg.message(people.teacher.id, "没有提交")
+    assert await _repair_count(bot) == 0
+
+
+async def test_greetings_and_how_to_questions_get_the_persons_own_help(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    for text in ("您好", "帮助", "怎么报修"):
+        await tg.send_text(people.teacher, text)
+        reply = await tg.message(people.teacher.id)
+        assert "孙老师" in reply["text"] and "没看懂" not in reply["text"], text
+    await tg.send_text(people.purchaser, "在吗？")
+    reply = await tg.message(people.purchaser.id)
+    assert "采购" in reply["text"] and "没看懂" not in reply["text"]
+
+
+async def test_voice_and_sticker_get_a_hint_of_what_to_send(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_voice_or_sticker(people.teacher, "voice")
+    voice = await tg.message(people.teacher.id)
+    assert "语音" in voice["text"] and "打字" in voice["text"]
+    await tg.send_voice_or_sticker(people.teacher, "sticker")
+    sticker = await tg.message(people.teacher.id)
+    assert "照片" in sticker["text"] and "没看懂" not in sticker["text"]
+
+
+async def test_purchaser_pasting_lines_without_the_command_gets_the_draft(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, "猪肉 20斤 13.5\n白菜 50斤 1.2")
+    preview = await tg.message(people.purchaser.id, "采购单草稿")
+    assert "合计 330.00 元" in preview["text"]
+    await tg.send_text(people.purchaser, "鸡蛋 3斤 4")
+    again = await tg.message(people.purchaser.id, "采购单草稿")
+    assert "合计 342.00 元" in again["text"]
+
+
+async def test_lines_from_someone_who_is_not_a_purchaser_are_not_a_draft(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "猪肉 20斤 13.5")
+    reply = await tg.message(people.teacher.id)
+    assert "草稿" not in reply["text"]

@@ -10,6 +10,10 @@ NOT_REGISTERED = "您好！您还没有登记，暂时不能使用后勤助手�
 INTERNAL_ERROR = "抱歉，处理时出了点问题，请稍后再试。如果一直这样，请联系后勤办公室。"
 STALE_BUTTON = "这个按钮已失效，请重新打开最新的消息。"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看您能用的功能。"
+VOICE_HINT = (
+    "暂时听不了语音。请打字说明，要报修请发照片并写上位置和故障，例如：教学楼302教室 门锁坏了。"
+)
+STICKER_HINT = "收到😊 要报修请发照片并写上位置和故障；发送 /help 查看您能用的功能。"
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能。"
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"

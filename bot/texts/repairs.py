@@ -537,3 +537,14 @@ IS_IT_A_REPAIR = "这是报修吗？"
 MAYBE_BUTTONS = ("是，报修", "不是")
 NOT_A_REPAIR = "好的，这张照片不作报修。要登记别的事，请用对应的命令（/help 可查看）。"
 MAYBE_GONE = "这张照片已经处理过了。"
+
+
+# ---- a text that reads as a repair report -------------------------------------------
+def offer_repair(text: str) -> str:
+    return f"要把这条作为报修提交吗？\n「{html.escape(text, quote=False)}」"
+
+
+OFFER_BUTTONS = ("提交报修", "补充照片", "取消")
+OFFER_SEND_PHOTO = "好的，请发照片（可以多张），这句话会作为报修说明。"
+OFFER_CANCELLED = "好的，没有提交。"
+OFFER_GONE = "这条已经处理过了；要报修请重新发一次。"

@@ -9,10 +9,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
+    Application,
     ConversationHandler,
+    filters,
 )
 
 from bot import callbacks, router
@@ -32,10 +34,12 @@ from bot.services import purchases as service
 from bot.services.purchases import DraftResult
 from bot.telegram import about, media
 from bot.telegram.keyboards import markup
+from bot.telegram.state import UserState
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
 from handlers import replies
 from handlers.common import answer, current_person, message_kind, requires, say, say_error
+from handlers.everyday import on_everyday
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +114,40 @@ async def on_purchase(update: Update, context: BotContext, person: Person) -> in
     if not text and not result.purchase.lines:
         await say(update, t.ASK_LINES)
         return EDITING
+    await _show_preview(update, context, result)
+    return EDITING
+
+
+class PastedLines(filters.MessageFilter):
+    """Text that reads as purchase lines, sent while nothing else waits for the sender's
+    text (a repair prompt, the guided report): perhaps a purchaser without /purchase."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        super().__init__(name="pasted_purchase_lines")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        state = self._app.user_data.get(user.id) if user is not None else None
+        if isinstance(state, UserState) and (state.repair_pending or state.repair_guided):
+            return False
+        return bool(message.text) and router.looks_like_purchase_lines(message.text or "")
+
+
+async def on_pasted_lines(update: Update, context: BotContext) -> int | None:
+    """Purchase lines without /purchase: the draft preview, as if /purchase came first
+    (someone else, or a purchaser with a draft open, is answered as usual)."""
+    message = update.effective_message
+    person = await current_person(update, context)
+    if message is None or person is None:
+        return END
+    if await _draft_id(context, person) is not None:
+        return await on_draft_text(update, context)
+    intent = router.route(router.Incoming(router.Kind.TEXT, message.text or "", person.roles))
+    if not isinstance(intent, router.StartPurchaseDraft):
+        await on_everyday(update, context)
+        return END
+    result = await service.start_draft(context.services, person, intent.text)
     await _show_preview(update, context, result)
     return EDITING
 

@@ -19,6 +19,7 @@ from handlers.repairs.guided import guided_conversation
 from handlers.repairs.lookup import on_list
 from handlers.repairs.report import (
     on_maybe_button,
+    on_offer_button,
     on_pending_cancel,
     on_pending_input,
     on_photo,
@@ -47,6 +48,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & IMAGE_FILES, on_photo))
     maybe = callbacks.action_pattern(RepairAction.MAYBE_YES, RepairAction.MAYBE_NO)
     app.add_handler(CallbackQueryHandler(on_maybe_button, pattern=maybe))
+    offer = callbacks.action_pattern(
+        RepairAction.OFFER_SUBMIT, RepairAction.OFFER_PHOTO, RepairAction.OFFER_CANCEL
+    )
+    app.add_handler(CallbackQueryHandler(on_offer_button, pattern=offer))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.REPAIR)))
     route(router.ReplyToRepair, on_reply)
 

@@ -30,9 +30,11 @@ from bot.telegram.media import receive_image
 from bot.telegram.state import UserState
 from bot.texts import purchases as purchase_texts
 from bot.texts import repairs as t
+from handlers import pending as prompts
 from handlers.common import esc, message_kind, requires, say
 from handlers.repairs.shared import (
     ALBUM_WAIT_SECONDS,
+    PENDING_TTL,
     photo_dict,
     photos_of,
     pop_pending,
@@ -66,10 +68,14 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
     message = update.effective_message
     assert message is not None and context.user_data is not None
     latest = await purchase_service.latest_submitted(context.services, person)
+    caption = (message.caption or "").strip()
+    if not caption and (offered := _offered_text(context, for_photo=True)):
+        caption = offered  # 补充照片 was tapped: the text is this photo's caption
+        context.user_data.repair_offer = None
     intent = router.route(
         router.Incoming(
             message_kind(message),
-            message.caption or "",
+            caption,
             person.roles,
             replied_to=await replied_ref(context, message),
             recent_purchase=latest.recent,
@@ -79,7 +85,6 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
     if isinstance(intent, router.AddToRepair):
         await photo_reply(update, context, person, intent.repair_id)
         return
-    caption = (message.caption or "").strip()
     if isinstance(intent, router.AddToPurchase):
         image = await receive_image(update, context, folder="purchases")
         purchase, kind = await purchase_service.add_late_photo(
@@ -132,6 +137,56 @@ async def _ask_if_repair(update: Update, context: BotContext, caption: str, phot
         (yes, callbacks.button(RepairAction.MAYBE_YES)),
         (no, callbacks.button(RepairAction.MAYBE_NO)),
     ]])  # fmt: skip
+
+
+# ---- a text that reads as a repair report -------------------------------------------
+OFFER_TTL = PENDING_TTL
+
+
+async def offer_repair(update: Update, context: BotContext, text: str) -> None:
+    """「3号楼男厕下水道堵了」 alone: offered as a report with one tap, never filed unasked."""
+    assert context.user_data is not None
+    context.user_data.repair_offer = prompts.ask(context.services.now(), text=text)
+    submit, photo, cancel = t.OFFER_BUTTONS
+    await say(update, t.offer_repair(text), [[
+        (submit, callbacks.button(RepairAction.OFFER_SUBMIT)),
+        (photo, callbacks.button(RepairAction.OFFER_PHOTO)),
+        (cancel, callbacks.button(RepairAction.OFFER_CANCEL)),
+    ]])  # fmt: skip
+
+
+def _offered_text(context: BotContext, *, for_photo: bool) -> str | None:
+    """The offered text while it is fresh (and, for a photo, once 补充照片 was tapped)."""
+    offer = context.user_data.repair_offer if context.user_data is not None else None
+    if not prompts.is_fresh(offer, context.services.now(), OFFER_TTL) or offer is None:
+        return None
+    if for_photo and not offer.get("photo"):
+        return None
+    return str(offer.get("text") or "") or None
+
+
+@requires()
+async def on_offer_button(update: Update, context: BotContext, person: Person) -> None:
+    query = update.callback_query
+    cb = callbacks.decode(query.data if query is not None else None)
+    action = cb.action_of(RepairAction) if cb is not None else None
+    chat = update.effective_chat
+    assert context.user_data is not None and query is not None and chat is not None
+    await query.answer()
+    text = _offered_text(context, for_photo=False)
+    if text is None:
+        await context.bot.send_message(chat.id, t.OFFER_GONE)
+        return
+    await query.edit_message_reply_markup(reply_markup=None)
+    if action is RepairAction.OFFER_PHOTO:
+        context.user_data.repair_offer = {**(context.user_data.repair_offer or {}), "photo": True}
+        await context.bot.send_message(chat.id, t.OFFER_SEND_PHOTO)
+        return
+    context.user_data.repair_offer = None
+    if action is RepairAction.OFFER_SUBMIT:
+        await submit_caption(context, person, chat.id, text, ())
+    else:
+        await context.bot.send_message(chat.id, t.OFFER_CANCELLED)
 
 
 @requires()

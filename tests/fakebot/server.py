@@ -264,6 +264,20 @@ class FakeTelegram:
         await self._push({"message": message})
         return message
 
+    async def send_voice_or_sticker(self, user: TgUser, kind: str) -> dict[str, Any]:
+        """A voice message (``kind="voice"``) or a sticker (``"sticker"``); the bot never
+        downloads either, so the file is a placeholder."""
+        message = self._user_message(user, None, None)
+        file_id, unique = self.add_file(b"")
+        if kind == "voice":
+            message["voice"] = {"file_id": file_id, "file_unique_id": unique, "duration": 3}
+        else:
+            message["sticker"] = {"file_id": file_id, "file_unique_id": unique, "width": 512,
+                                  "height": 512, "is_animated": False, "is_video": False,
+                                  "type": "regular"}  # fmt: skip
+        await self._push({"message": message})
+        return message
+
     async def send_document(
         self,
         user: TgUser,
