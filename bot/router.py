@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.purchases import parse_lines
-from bot.domain.repairs import Category, guess_category, split_caption
+from bot.domain.repairs import Category, guess_category, parse_reply, split_caption
 from bot.domain.roles import Role
 from bot.protocol import Ref, RefKind
 
@@ -245,6 +245,56 @@ def looks_like_purchase_lines(text: str) -> bool:
     """Every line reads as a purchase line ("猪肉 20斤 13.5")."""
     parsed = parse_lines(text)
     return bool(parsed.lines) and not parsed.bad
+
+
+# ---- what a reply says, with its keywords anywhere ----------------------------------
+# Tried in order: a complaint first ("还是在滴水，没修好" is 返修 even though it says 修好).
+_REPAIR_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("reopen", ("没修好", "还是坏", "还是不行", "又坏了", "还在漏", "还在滴", "还是在滴", "还是漏",
+                "又漏", "没好", "不能用", "返修")),
+    ("reject", ("驳回",)),
+    ("accept", ("受理",)),
+    ("start", ("马上到", "马上去", "这就去", "马上过去", "在路上", "正在修", "开始修")),
+    ("done", ("修好了", "已修好", "弄好了", "搞定", "完成")),
+    ("verify", ("验收", "没问题", "可以了", "好了谢谢", "修好了谢谢")),
+)  # fmt: skip
+_WHOLE_TEXT_IS_REASON = frozenset({"reopen", "done"})
+_PURCHASE_NO = ("驳回", "退回", "不同意")
+_PURCHASE_DOUBT = ("不对", "有误", "不符", "少了", "多了", "缺", "不一致", "?", "？")
+_PURCHASE_YES = ("确认", "无误", "同意", "没问题", "ok", "okay", "可以", "确定", "对的", "好的")
+
+
+def read_repair_reply(text: str) -> tuple[str | None, str]:
+    """The step a reply to a repair message asks for and what goes with it: 「受理 刘师傅」
+    -> ("accept", "刘师傅"); 「还是在滴水，没修好」 -> ("reopen", the whole text); 「马上到」
+    -> ("start", ""); (None, text) when it names no step (a note, or unclear)."""
+    step, rest = parse_reply(text)
+    if step is not None:
+        return step, rest
+    value = text.strip()
+    for step, words in _REPAIR_WORDS:
+        for word in words:
+            if word in value:
+                if step in _WHOLE_TEXT_IS_REASON:
+                    return step, value
+                after = value.split(word, 1)[1]
+                return step, after.lstrip("了啦").strip(" ：:，,。！!.")
+    return None, value
+
+
+def read_purchase_reply(text: str) -> tuple[str | None, str]:
+    """「确认，清点无误」 -> ("confirm", ""); 「驳回 猪肉少了2斤」 -> ("reject", reason);
+    (None, text) when unclear (「猪肉好像少了」 is a doubt, not a decision)."""
+    value = text.strip()
+    for word in _PURCHASE_NO:
+        if word in value:
+            return "reject", value.split(word, 1)[1].strip(" ：:，,。")
+    lowered = value.lower()
+    if any(w in lowered for w in _PURCHASE_DOUBT):
+        return None, value
+    if lowered.rstrip("!！。.") in ("好", "行", "对") or any(w in lowered for w in _PURCHASE_YES):
+        return "confirm", ""
+    return None, value
 
 
 def _not_only_staff(roles: frozenset[Role]) -> bool:

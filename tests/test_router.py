@@ -175,3 +175,20 @@ def test_purchase_lines_from_a_purchaser_start_a_draft() -> None:
 def test_voice_and_stickers_get_a_hint() -> None:
     assert route(Incoming(Kind.VOICE, "", STAFF)) == router.HintWhatToSend(Kind.VOICE)
     assert route(Incoming(Kind.STICKER, "", STAFF)) == router.HintWhatToSend(Kind.STICKER)
+
+
+# ---- issue 11: replies mean what they say ----------------------------------------------
+def test_repair_reply_keywords_count_anywhere() -> None:
+    assert router.read_repair_reply("受理 刘师傅") == ("accept", "刘师傅")
+    assert router.read_repair_reply("还是在滴水，没修好") == ("reopen", "还是在滴水，没修好")
+    assert router.read_repair_reply("马上到") == ("start", "")
+    assert router.read_repair_reply("好的，我这就去") == ("start", "")
+    assert router.read_repair_reply("补充：地上全是水，挺急的")[0] is None
+
+
+def test_purchase_reply_keywords_count_anywhere() -> None:
+    assert router.read_purchase_reply("确认，清点无误") == ("confirm", "")
+    assert router.read_purchase_reply("好") == ("confirm", "")
+    assert router.read_purchase_reply("驳回 猪肉少了2斤") == ("reject", "猪肉少了2斤")
+    assert router.read_purchase_reply("猪肉好像少了")[0] is None
+    assert router.read_purchase_reply("确认吗？")[0] is None

@@ -4,13 +4,17 @@ request too, replies mean what they say. Through the real Application."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.app import App
 from bot.clock import FrozenClock
+from bot.domain.repairs import RepairState, RepairTicket
+from bot.domain.roles import Role
 from storage import purchases as purchase_repo
+from storage import repairs as repair_repo
 from tests.conftest import Cast
-from tests.fakebot import FakeTelegram, buttons
-from tests.fakebot.running import services, settled
+from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
+from tests.fakebot.running import register, services, settled
 from tests.images import jpeg_bytes
 from tests.test_purchases_flow import submit
 
@@ -176,3 +180,106 @@ async def test_lines_from_someone_who_is_not_a_purchaser_are_not_a_draft(
     await tg.send_text(people.teacher, "猪肉 20斤 13.5")
     reply = await tg.message(people.teacher.id)
     assert "草稿" not in reply["text"]
+
+
+# ---- replies mean what they say --------------------------------------------------------
+async def _reported(
+    tg: FakeTelegram, people: Cast, caption: str = "302 水管漏水"
+) -> tuple[int, dict[str, Any]]:
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption=caption)
+    done = await tg.message(people.teacher.id, "已提交")
+    rid = int(message_text(done).split("#", 1)[1].split()[0])
+    return rid, await tg.message(people.supervisor.id, f"#{rid}")
+
+
+async def _state(app: App, rid: int) -> RepairTicket:
+    ticket = await repair_repo.get(services(app).db, rid)
+    assert ticket is not None
+    return ticket
+
+
+async def test_accept_with_a_repairers_name_assigns_that_repairer(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await register(services(bot), TgUser(1010, "马师傅"), Role.REPAIRER)
+    rid, note = await _reported(tg, people)
+    await tg.send_text(people.supervisor, "受理 刘师傅", reply_to=note)
+    await tg.message(people.supervisor.id, "已受理报修单")
+    ticket = await _state(bot, rid)
+    assert ticket.state is RepairState.ACCEPTED and ticket.assignee_name == "刘师傅"
+    await tg.message(people.repairer.id, "派给您的维修任务")
+
+
+async def test_on_my_way_starts_and_a_complaint_sends_the_repair_back(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid, note = await _reported(tg, people)
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    job = await tg.message(people.repairer.id, "派给您的维修任务")
+    await tg.send_text(people.repairer, "马上到", reply_to=job)
+    await tg.message(people.repairer.id, "开始")
+    assert (await _state(bot, rid)).state is RepairState.IN_PROGRESS
+    await tg.send_text(people.repairer, "完成 换了阀门", reply_to=job)
+    done = await tg.message(people.teacher.id, "换了阀门")
+    await tg.send_text(people.teacher, "还是在滴水，没修好", reply_to=done)
+    await tg.message(people.teacher.id, "返修")
+    ticket = await _state(bot, rid)
+    assert ticket.state is RepairState.IN_PROGRESS and ticket.reopen_count == 1
+    assert ticket.reason == "还是在滴水，没修好"
+
+
+async def test_supervisor_confirms_a_purchase_with_words_anywhere(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor.id, f"采购单 #{pid} 待确认")
+    await tg.send_text(people.supervisor, "确认，清点无误", reply_to=note)
+    await tg.message(people.supervisor.id, "已确认")
+    purchase = await purchase_repo.get(services(bot).db, pid)
+    assert purchase is not None and purchase.state.value == "confirmed"
+
+
+async def test_unclear_reply_to_a_purchase_gets_a_question_with_buttons(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor.id, f"采购单 #{pid} 待确认")
+    await tg.send_text(people.supervisor, "猪肉好像少了", reply_to=note)
+    ask = await tg.message(people.supervisor.id, "是确认还是驳回")
+    assert buttons(ask) == ["✅ 确认", "❌ 驳回"]
+    await tg.answer(await tg.tap(people.supervisor, ask, "确认"))
+    purchase = await purchase_repo.get(services(bot).db, pid)
+    assert purchase is not None and purchase.state.value == "confirmed"
+
+
+async def test_unclear_reply_to_a_repair_gets_a_question_with_buttons(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid, note = await _reported(tg, people)
+    await tg.send_text(people.supervisor, "这个谁负责", reply_to=note)
+    ask = await tg.message(people.supervisor.id, "没看明白这条回复")
+    assert "✅ 受理" in buttons(ask) and "❌ 驳回" in buttons(ask)
+    assert (await _state(bot, rid)).state is RepairState.NEW
+
+
+async def test_reporters_note_is_kept_and_forwarded_to_the_repairer(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid, note = await _reported(tg, people)
+    submitted = next(
+        m for m in tg.sent if m["chat"]["id"] == people.teacher.id and "已提交" in message_text(m)
+    )
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    await tg.message(people.repairer.id, "派给您的维修任务")
+    await tg.send_text(people.teacher, "补充：地上全是水，挺急的", reply_to=submitted)
+    await tg.message(people.teacher.id, "已补充到报修单")
+    passed = await tg.message(people.repairer.id, "地上全是水")
+    assert f"#{rid}" in message_text(passed)
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="现在这样", reply_to=submitted)
+    await tg.message(people.teacher.id, "已补充到报修单")
+    photo = await tg.message(people.repairer.id, "现在这样")
+    assert photo.get("photo")
+    await tg.send_text(people.teacher, f"/repair {rid}")
+    card = await tg.message(people.teacher.id, "报修人补充")
+    assert "地上全是水" in message_text(card)
+    assert await _repair_count(bot) == 1

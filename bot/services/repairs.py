@@ -106,6 +106,9 @@ async def _tell(
 # steps get their own message instead, so nobody is flooded with notes.
 
 
+_BEING_HANDLED = (RepairState.ACCEPTED, RepairState.IN_PROGRESS)
+
+
 async def _before_photos(tx: Tx, repair_id: int) -> tuple[Photo, ...]:
     return tuple(p.photo for p in await repo.photos(tx, repair_id, "before"))
 
@@ -491,6 +494,32 @@ async def add_after_photos(
         extra = tuple(photos[: max(0, MAX_PHOTOS - have)])
         await repo.add_photos(tx, ticket.id, extra, kind="after", by=by.user_id, now=svc.now())
     return ticket
+
+
+# ---- the reporter adds to their report ----------------------------------------------
+async def add_note(
+    svc: Services, repair_id: int, *, by: Person, text: str, photos: Sequence[Photo] = ()
+) -> tuple[RepairTicket, str | None]:
+    """「补充：地上全是水」 in reply to a message about the report: kept in its history and
+    passed to whoever handles it (the repairer, else the supervisors). Returns the ticket
+    and the name of who was told (None: the supervisors)."""
+    actor = Actor.of(by)
+    extra = tuple(photos[:MAX_PHOTOS])
+    async with _changing(svc, repair_id) as (tx, ticket):
+        if by.user_id != ticket.reporter_id:
+            raise DomainError(t.NOTE_ONLY_REPORTER)
+        if extra:
+            await repo.add_photos(tx, ticket.id, extra, kind="before", by=by.user_id, now=svc.now())
+        detail = (text + (t.with_photos(len(extra)) if extra else "")).strip()
+        await _audit(tx, svc, actor, "repair.note", ticket, detail or None)
+        msg = t.note_from_reporter(ticket, by.name, text, len(extra))
+        handler = ticket.assignee_id if ticket.state in _BEING_HANDLED else None
+        if handler is not None:
+            await _tell(tx, svc, handler, ticket, msg, None, extra)
+        else:
+            await _notify_supervisors(tx, svc, OutMessage(msg, [], extra), ticket, {by.user_id})
+    told = ticket.assignee_name if handler is not None else None
+    return ticket, told
 
 
 # ---- the reporter's check -----------------------------------------------------------

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import PurchaseCheckAction, button
+from bot.domain.messages import Buttons
 from bot.domain.purchases import (
     BadLine,
     PhotoKind,
@@ -420,3 +422,12 @@ def late_photo_for_supervisor(purchase: Purchase, kind: PhotoKind, caption: str)
     note = f"：{html.escape(caption, quote=False)}" if caption.strip() else ""
     name = html.escape(purchase.purchaser_name, quote=False)
     return f"📎 {name} 给采购单 {purchase.number} 补了{kind.label}照片{note}"
+
+
+def unclear_reply(purchase: Purchase) -> str:
+    return f"没看明白这条回复。采购单 {purchase.number} 是确认还是驳回？"
+
+
+def check_buttons(purchase_id: int) -> Buttons:
+    return [[(BUTTON_CONFIRM, button(PurchaseCheckAction.CONFIRM, purchase_id)),
+             (BUTTON_REJECT, button(PurchaseCheckAction.REJECT, purchase_id))]]  # fmt: skip

@@ -393,6 +393,7 @@ ACTION_LABELS = {
     "repair.category": "改类别",
     "repair.reassign": "改派",
     "repair.remind": "超时提醒",
+    "repair.note": "报修人补充",
 }
 
 
@@ -548,3 +549,21 @@ OFFER_BUTTONS = ("提交报修", "补充照片", "取消")
 OFFER_SEND_PHOTO = "好的，请发照片（可以多张），这句话会作为报修说明。"
 OFFER_CANCELLED = "好的，没有提交。"
 OFFER_GONE = "这条已经处理过了；要报修请重新发一次。"
+
+
+# ---- replies that add to a report, or that are unclear ------------------------------
+NOTE_ONLY_REPORTER = "只有报修人可以补充报修内容。"
+
+
+def note_from_reporter(ticket: RepairTicket, name: str, text: str, photos: int) -> str:
+    pics = f"（附照片 {photos} 张）" if photos else ""
+    return f"📝 {e(name)} 补充{about(ticket)}：{e(text)}{pics}"
+
+
+def note_added(ticket: RepairTicket, told: str | None) -> str:
+    who = e(told) if told else "监督员"
+    return f"已补充到报修单 {ticket.number}，并转告{who}。"
+
+
+def unclear_reply(ticket: RepairTicket) -> str:
+    return f"没看明白这条回复。要对{about(ticket)}做什么？"
