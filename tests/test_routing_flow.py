@@ -283,3 +283,23 @@ async def test_reporters_note_is_kept_and_forwarded_to_the_repairer(
     card = await tg.message(people.teacher.id, "报修人补充")
     assert "地上全是水" in message_text(card)
     assert await _repair_count(bot) == 1
+
+
+async def test_repairers_words_after_the_done_photo_become_the_done_note(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid, note = await _reported(tg, people, "3号楼男厕 下水道堵了")
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    job = await tg.message(people.repairer.id, "派给您的维修任务")
+    await tg.send_photo(people.repairer, jpeg_bytes(), reply_to=job, media_group_id="after1")
+    await tg.send_photo(people.repairer, jpeg_bytes(), reply_to=job, media_group_id="after1")
+    first = await tg.message(people.teacher.id, "已修好")
+    second = await tg.message(people.teacher.id, "修好后的照片")
+    assert first.get("photo") and second.get("photo")  # both after-photos reach the reporter
+    await tg.send_text(people.repairer, "用疏通机通开了 是头发和纸巾堵的")
+    await tg.message(people.repairer.id, "已把说明记到报修单")
+    told = await tg.message(people.teacher.id, "维修说明")
+    assert "是头发和纸巾堵的" in message_text(told)
+    ticket = await _state(bot, rid)
+    assert ticket.state is RepairState.DONE
+    assert ticket.done_note == "用疏通机通开了 是头发和纸巾堵的"

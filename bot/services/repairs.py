@@ -493,6 +493,23 @@ async def add_after_photos(
         have = len(await repo.photos(tx, repair_id, "after"))
         extra = tuple(photos[: max(0, MAX_PHOTOS - have)])
         await repo.add_photos(tx, ticket.id, extra, kind="after", by=by.user_id, now=svc.now())
+        if extra:  # every after-photo reaches the reporter, not only the first of an album
+            await _tell(
+                tx, svc, ticket.reporter_id, ticket, t.more_after_photos(ticket), None, extra
+            )
+    return ticket
+
+
+async def add_done_note(svc: Services, repair_id: int, *, by: Person, note: str) -> RepairTicket:
+    """The repairer's words after 完成 with a photo (「用疏通机通开了」): the done note, told
+    to the reporter."""
+    async with _changing(svc, repair_id) as (tx, ticket):
+        if ticket.state is not RepairState.DONE or ticket.state_by_id != by.user_id:
+            raise DomainError(t.CHANGED_MEANWHILE)
+        text = clean_description(note)
+        ticket.done_note = f"{ticket.done_note}；{text}" if ticket.done_note else text
+        await _record(tx, svc, ticket, Actor.of(by), "done_note", text, clear=False)
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.done_note_to_reporter(ticket, text))
     return ticket
 
 

@@ -394,6 +394,7 @@ ACTION_LABELS = {
     "repair.reassign": "改派",
     "repair.remind": "超时提醒",
     "repair.note": "报修人补充",
+    "repair.done_note": "维修说明",
 }
 
 
@@ -567,3 +568,15 @@ def note_added(ticket: RepairTicket, told: str | None) -> str:
 
 def unclear_reply(ticket: RepairTicket) -> str:
     return f"没看明白这条回复。要对{about(ticket)}做什么？"
+
+
+def more_after_photos(ticket: RepairTicket) -> str:
+    return f"🔧 {about(ticket)}修好后的照片。"
+
+
+def done_note_to_reporter(ticket: RepairTicket, note: str) -> str:
+    return f"🔧 {about(ticket)}的维修说明：{e(note)}"
+
+
+def done_note_saved(ticket: RepairTicket) -> str:
+    return f"已把说明记到报修单 {ticket.number}，并告诉报修人。"

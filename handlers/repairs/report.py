@@ -327,6 +327,14 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
     if kind == "done" and not text and not photos:
         raise DomainError(t.ASK_DONE_PROOF)
     pop_pending(context)
+    if kind == "note":  # the repairer's words after 完成 with a photo
+        if not text:
+            return
+        ticket = await service.add_done_note(
+            context.services, int(pending["id"]), by=person, note=text
+        )
+        await say(update, t.done_note_saved(ticket))
+        return
     # Then the action: a "已由 X 受理" answer ends the wait, there is nothing left to do.
     if kind != "caption":
         await act(update, context, person, str(kind), int(pending["id"]), text, photos)

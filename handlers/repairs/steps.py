@@ -74,6 +74,8 @@ async def act(
         return
     if kind == "done":
         ticket = await service.complete(svc, repair_id, by=person, note=text, photos=photos)
+        if not text.strip():  # a photo alone: the words that follow are the done note
+            set_pending(context, "note", id=repair_id)
     elif kind in _NEEDS_INPUT:
         ticket = await _NEEDS_INPUT[kind](svc, repair_id, by=person, reason=text)
     else:
@@ -256,7 +258,7 @@ async def photo_reply(update: Update, context: BotContext, person: Person, repai
     note = (message.caption or "").strip()
     await act(update, context, person, "done", repair_id, note, (photo,))
     pending = context.user_data.repair_pending
-    if pending is not None and pending.get("id") == repair_id:
+    if pending is not None and pending.get("id") == repair_id and pending.get("kind") == "done":
         pop_pending(context)
     if group is not None:
         albums.clear()
