@@ -63,6 +63,8 @@ class Incoming:
     # submitted purchase at all (a photo captioned 合格证 is for it).
     recent_purchase: Ref | None = None
     last_purchase: Ref | None = None
+    # The one ⚠️ patrol item of the sender's open round still without a note.
+    patrol_item: Ref | None = None
 
     @property
     def is_picture(self) -> bool:
@@ -358,6 +360,8 @@ def route(m: Incoming) -> Intent:
     # 6. Text alone is a request too: help, pasted purchase lines, a repair in words.
     if m.kind is Kind.TEXT:
         text = m.text.strip()
+        if m.patrol_item is not None and text:  # a note sent without using reply
+            return NoteOnPatrolCheck(m.patrol_item.id, text)
         if asks_for_help(text):
             return ShowHelp()
         if Role.PURCHASER in m.roles and looks_like_purchase_lines(text):

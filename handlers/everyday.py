@@ -12,8 +12,11 @@ from telegram import Update
 from bot import router
 from bot.context import BotContext
 from bot.domain.people import Person
+from bot.protocol import Ref, RefKind
+from bot.services import patrols
 from bot.texts import common as t
 from handlers.common import message_kind, requires, say
+from handlers.patrols import on_note_reply
 from handlers.repairs.report import offer_repair
 
 
@@ -22,15 +25,19 @@ async def on_everyday(update: Update, context: BotContext, person: Person) -> No
     message = update.effective_message
     if message is None:
         return
+    item = await patrols.item_waiting_for_note(context.services, person)
     intent = router.route(
         router.Incoming(
             message_kind(message),
             message.text or message.caption or "",
             person.roles,
             replies_to_a_message=message.reply_to_message is not None,
+            patrol_item=Ref(RefKind.PATROL_CHECK, item) if item is not None else None,
         )
     )
-    if isinstance(intent, router.ShowHelp):
+    if isinstance(intent, router.NoteOnPatrolCheck):
+        await on_note_reply(update, context, person, intent.check_id, intent.text)
+    elif isinstance(intent, router.ShowHelp):
         await say(update, t.help_for(html.escape(person.name, quote=False), person.roles))
     elif isinstance(intent, router.OfferRepair):
         await offer_repair(update, context, intent.text)

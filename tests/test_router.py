@@ -192,3 +192,9 @@ def test_purchase_reply_keywords_count_anywhere() -> None:
     assert router.read_purchase_reply("驳回 猪肉少了2斤") == ("reject", "猪肉少了2斤")
     assert router.read_purchase_reply("猪肉好像少了")[0] is None
     assert router.read_purchase_reply("确认吗？")[0] is None
+
+
+def test_text_without_reply_is_the_note_of_the_open_warning_item() -> None:
+    item = Ref(RefKind.PATROL_CHECK, 9)
+    m = Incoming(Kind.TEXT, "二楼男厕水龙头关不紧", frozenset({Role.PATROL}), patrol_item=item)
+    assert route(m) == NoteOnPatrolCheck(9, "二楼男厕水龙头关不紧")

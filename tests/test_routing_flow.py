@@ -16,6 +16,7 @@ from tests.conftest import Cast
 from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
 from tests.fakebot.running import register, services, settled
 from tests.images import jpeg_bytes
+from tests.test_patrols_flow import at, checklist, run_round_job
 from tests.test_purchases_flow import submit
 
 
@@ -303,3 +304,19 @@ async def test_repairers_words_after_the_done_photo_become_the_done_note(
     ticket = await _state(bot, rid)
     assert ticket.state is RepairState.DONE
     assert ticket.done_note == "用疏通机通开了 是头发和纸巾堵的"
+
+
+async def test_patrol_note_sent_without_reply_attaches_to_the_open_warning_item(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await run_round_job(bot, clock, at(21, 30), "night")
+    msg = await checklist(tg, people, "学生就寝后）巡查")
+    await tg.answer(await tg.tap(people.patrol, msg, "全部正常"))
+    await tg.answer(await tg.tap(people.patrol, msg, "3."))
+    await tg.message(people.patrol.id, "水龙头")
+    await tg.send_text(people.patrol, "二楼男厕水龙头关不紧，一直滴水")  # no reply
+    await tg.message(people.patrol.id, "说明已记下")
+    assert "一直滴水" in message_text(tg.current(msg))
+    assert await _repair_count(bot) == 0
+    offer = [m for m in tg.sent if "作为报修提交" in message_text(m)]
+    assert offer == []
