@@ -61,6 +61,7 @@ class PurchaseDraftAction(StrEnum):
     SUBMIT = "sub"  # buy:sub:<purchase>
     CANCEL = "cxl"  # buy:cxl:<purchase>
     PHOTO_KIND = "ph"  # buy:ph:<rc|ct>:<purchase>:<token>  what the photos just sent are
+    CERT_LINE = "cl"  # buy:cl:<purchase>:<token>:<line>  the line a certificate is for
 
 
 class PurchaseCheckAction(StrEnum):

@@ -20,6 +20,7 @@ from bot.domain.purchases import (
     Purchase,
     PurchaseState,
     Supplier,
+    certificate_line,
     normalise,
     parse_line,
     parse_lines,
@@ -146,17 +147,24 @@ async def draft(svc: Services, person: Person, purchase_id: int) -> Purchase:
 
 
 async def attach_photo(
-    svc: Services, person: Person, purchase_id: int, kind: PhotoKind, photo: Photo
+    svc: Services,
+    person: Person,
+    purchase_id: int,
+    kind: PhotoKind,
+    photo: Photo,
+    item: str | None = None,
 ) -> Purchase:
+    """A photo for the open draft; a certificate is for the line ``item`` (None: for the
+    whole purchase)."""
     now = svc.now()
     async with svc.db.transaction() as tx:
         purchase = await _own_draft(tx, person, purchase_id)
         if len(purchase.photos) >= MAX_PHOTOS:
             raise DomainError(t.TOO_MANY_PHOTOS.format(n=MAX_PHOTOS))
-        await repo.add_photo(tx, purchase_id, kind, photo, now=now)
+        await repo.add_photo(tx, purchase_id, kind, photo, now=now, item=item)
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
                            action="purchase.photo", subject=ref(purchase_id),
-                           detail=kind.value)  # fmt: skip
+                           detail=f"{kind.value} {item or ''}".strip())  # fmt: skip
         return await _load(tx, purchase_id)
 
 
@@ -205,10 +213,14 @@ async def add_late_photo(
             raise DomainError(t.not_your_purchase(purchase))
         if len(purchase.photos) >= MAX_PHOTOS:
             raise DomainError(t.TOO_MANY_PHOTOS.format(n=MAX_PHOTOS))
-        await repo.add_photo(tx, purchase_id, kind, photo, now=now)
+        item = None
+        if kind is PhotoKind.CERTIFICATE:
+            missing = purchase.missing_certificates(svc.settings.certificate_items)
+            item = certificate_line(caption, missing)
+        await repo.add_photo(tx, purchase_id, kind, photo, now=now, item=item)
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
                            action="purchase.photo", subject=ref(purchase_id),
-                           detail=kind.value)  # fmt: skip
+                           detail=f"{kind.value} {item or ''}".strip())  # fmt: skip
         msg = OutMessage(t.late_photo_for_supervisor(purchase, kind, caption), [], (photo,))
         for role in (Role.SUPERVISOR, Role.ADMIN):
             if await notify_role(

@@ -45,6 +45,7 @@ NO_SUCH_LINE = "没有第 {n} 行。"
 ASK_PHOTO_KIND = "这张照片是？"
 PHOTO_KIND_BUTTONS = ("🧾 票据", "📄 合格证")
 PHOTO_GONE = "照片已过期，请重新发送。"
+ASK_CERTIFICATE_LINE = "这张合格证是哪一项的？"
 
 
 def older_draft(day: date) -> str:
@@ -116,12 +117,12 @@ def _photo_summary(purchase: Purchase, needs_certificate: bool) -> str:
 def _lines_block(
     purchase: Purchase, cert_items: tuple[str, ...], notes: dict[int, str] | None = None
 ) -> list[str]:
-    missing = bool(purchase.missing_certificates(cert_items))
+    missing = set(purchase.missing_certificates(cert_items))
     out = []
     for number, line in enumerate(purchase.lines, start=1):
         text = f"{number}. {line_text(line)}"
-        if missing and line.needs_certificate(cert_items):
-            text += " 〔待附合格证〕"
+        if line.needs_certificate(cert_items):
+            text += " 〔待附合格证〕" if line.item in missing else " 〔已附合格证〕"
         out.append(text)
         if notes and number in notes:
             out.append(f"　⚠️ {esc(notes[number])}")
@@ -431,3 +432,7 @@ def unclear_reply(purchase: Purchase) -> str:
 def check_buttons(purchase_id: int) -> Buttons:
     return [[(BUTTON_CONFIRM, button(PurchaseCheckAction.CONFIRM, purchase_id)),
              (BUTTON_REJECT, button(PurchaseCheckAction.REJECT, purchase_id))]]  # fmt: skip
+
+
+def certificate_for(item: str) -> str:
+    return f"已作为「{esc(item)}」的合格证附上。"

@@ -25,6 +25,8 @@ from bot.domain.messages import Photo, split_text
 from bot.domain.people import Person
 from bot.domain.purchases import (
     PhotoKind,
+    Purchase,
+    certificate_line,
     normalise,
 )
 from bot.domain.roles import Role
@@ -258,7 +260,7 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
     if kind is not None:
         if group and context.user_data is not None:
             context.user_data.purchase_album = {"group": group, "kind": kind.value}
-        await _attach(update, context, person, purchase_id, kind, [photo])
+        await _attach(update, context, person, purchase_id, kind, [photo], message.caption or "")
         return EDITING
     stored = {"file_id": photo.file_id, "path": photo.path}
     pending = _pending_photos(context)
@@ -281,11 +283,21 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
 
 async def _attach(
     update: Update, context: BotContext, person: Person, purchase_id: int, kind: PhotoKind,
-    photos: list[Photo],
+    photos: list[Photo], caption: str = "",
 ) -> None:  # fmt: skip
+    item: str | None = None
+    if kind is PhotoKind.CERTIFICATE:
+        draft = await service.draft(context.services, person, purchase_id)
+        missing = draft.missing_certificates(context.services.settings.certificate_items)
+        item = certificate_line(caption, missing)
+        if item is None and missing:  # several lines miss one: which is it for?
+            await _ask_certificate_line(update, context, draft, photos)
+            return
     purchase = None
     for photo in photos:
-        purchase = await service.attach_photo(context.services, person, purchase_id, kind, photo)
+        purchase = await service.attach_photo(
+            context.services, person, purchase_id, kind, photo, item
+        )
     if purchase is not None:
         note = t.photos_attached(kind, len(photos))
         await _show_preview(update, context, DraftResult(purchase), note)
@@ -301,6 +313,8 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
     action = data.action_of(PurchaseDraftAction)
     if action is PurchaseDraftAction.PHOTO_KIND:
         return await _photo_kind_button(update, context, person, data)
+    if action is PurchaseDraftAction.CERT_LINE:
+        return await _certificate_line_button(update, context, person, data)
     purchase_id = data.int_arg(0)
     if purchase_id is None or action is None:
         await answer(update, common_texts.STALE_BUTTON)
@@ -331,6 +345,65 @@ async def _finish_preview(
     sent = await context.bot.send_message(query.message.chat.id, outcome)
     if ref is not None:
         about.remember(context.chat_data, sent, ref)
+
+
+async def _ask_certificate_line(
+    update: Update, context: BotContext, draft: Purchase, photos: list[Photo]
+) -> None:
+    """Buttons for the lines still missing a certificate; the photos wait by a token."""
+    message = update.effective_message
+    token = str(message.message_id if message is not None else len(_pending_photos(context)))
+    _pending_photos(context)[token] = {
+        "purchase_id": draft.id,
+        "group": None,
+        "photos": [{"file_id": p.file_id, "path": p.path} for p in photos],
+    }
+    missing = draft.missing_certificates(context.services.settings.certificate_items)
+    rows = [
+        [(f"{number}. {line.item}", callbacks.button(
+            PurchaseDraftAction.CERT_LINE, draft.id, token, number))]
+        for number, line in enumerate(draft.lines, start=1)
+        if line.item in missing
+    ]  # fmt: skip
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, t.ASK_CERTIFICATE_LINE, reply_markup=markup(rows))
+
+
+async def _certificate_line_button(
+    update: Update, context: BotContext, person: Person, data: callbacks.Callback
+) -> int | None:
+    purchase_id, number = data.int_arg(0), data.int_arg(2)
+    token = data.args[1] if len(data.args) > 1 else ""
+    entry = _pending_photos(context).get(token)
+    if (
+        purchase_id is None
+        or number is None
+        or not isinstance(entry, dict)
+        or entry.get("purchase_id") != purchase_id
+    ):
+        await answer(update, t.PHOTO_GONE)
+        return None
+    draft = await service.draft(context.services, person, purchase_id)
+    if not 1 <= number <= len(draft.lines):
+        await answer(update, t.PHOTO_GONE)
+        return None
+    item = draft.lines[number - 1].item
+    purchase = None
+    for p in entry["photos"]:
+        photo = Photo(p.get("file_id"), p.get("path"))
+        purchase = await service.attach_photo(
+            context.services, person, purchase_id, PhotoKind.CERTIFICATE, photo, item
+        )
+    _pending_photos(context).pop(token, None)
+    await answer(update)
+    query = update.callback_query
+    if query is not None:
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_text(t.certificate_for(item))
+    if purchase is not None:
+        await _show_preview(update, context, DraftResult(purchase))
+    return EDITING
 
 
 async def _photo_kind_button(
