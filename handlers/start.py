@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.people import Person
 from bot.services import people as people_service
+from bot.telegram.commands import show_commands
 from bot.texts import common as t
 from handlers.common import answer, current_person, requires
 from handlers.everyday import on_everyday
@@ -37,6 +38,9 @@ async def on_start(update: Update, context: BotContext) -> None:
             return
         context.person = None  # roles changed: read them again
         await message.reply_text(t.welcome(html.escape(user.full_name, quote=False), role))
+        person = await current_person(update, context)
+        if person is not None:
+            await show_commands(context.bot, person)
     await _show_help(update, context)
 
 

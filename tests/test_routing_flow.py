@@ -3,6 +3,7 @@ request too, replies mean what they say. Through the real Application."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -354,3 +355,31 @@ async def test_unclear_certificate_asks_which_line_still_missing_one(
     await tg.send_photo(people.purchaser, jpeg_bytes(), caption="合格证")
     last = await tg.message(people.purchaser.id, "已附上合格证")
     assert "〔待附合格证〕" not in message_text(last)
+
+
+# ---- the private command menu by role ----------------------------------------------------
+async def test_each_persons_command_menu_shows_what_their_roles_can_do(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    newcomer = TgUser(5001, "吴老师")
+    await tg.send_text(people.admin, "/invite 教职工")
+    link = await tg.message(people.admin.id, "邀请")
+    code = message_text(link).split("start=", 1)[1].split()[0]
+    await tg.send_text(newcomer, f"/start {code}")
+    await tg.message(newcomer.id, "欢迎")
+    await tg.message(newcomer.id, "您可以")
+    teacher = [c["command"] for c in tg.scoped_commands[f"chat:{newcomer.id}"]]
+    assert "repair" in teacher and "menu" in teacher
+    assert "purchase" not in teacher and "report" not in teacher and "export" not in teacher
+    await tg.send_text(people.admin, f"/grant {newcomer.id} 采购员")
+    await tg.message(people.admin.id, "吴老师")
+    await settled(tg, bot, people.admin.id)
+    purchaser = [c["command"] for c in tg.scoped_commands[f"chat:{newcomer.id}"]]
+    assert "purchase" in purchaser and "purchases" in purchaser and "report" not in purchaser
+
+
+async def test_help_lists_each_command_once(bot: App, tg: FakeTelegram, people: Cast) -> None:
+    await tg.send_text(people.admin, "/help")
+    help_text = message_text(await tg.message(people.admin.id, "您可以"))
+    for command in ("/repairs", "/purchases", "/patrols", "/menu"):
+        assert len(re.findall(rf"{command}(?![a-z_])", help_text)) == 1, command

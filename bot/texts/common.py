@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from bot.domain.roles import Role
@@ -68,13 +69,15 @@ def help_for(name: str, roles: Iterable[Role]) -> str:
         return f"您好，{name}！您目前没有任何角色，暂时不能使用各项功能。请联系后勤办公室。"
     lines = [f"您好，{name}！您的角色：{'、'.join(r.label for r in Role if r in held)}。"]
     lines.append("您可以：")
-    seen: set[str] = set()
+    seen: set[str] = set()  # lines, and commands already listed: each is listed once
     for role in Role:
         if role in held or (Role.ADMIN in held and role is not Role.ADMIN):
             for line in _ROLE_HELP[role]:
-                if line not in seen:
-                    seen.add(line)
-                    lines.append(f"• {line}")
+                commands = set(re.findall(r"/\w+", line))
+                if line in seen or (commands and commands <= seen):
+                    continue
+                seen |= commands | {line}
+                lines.append(f"• {line}")
     lines.append("随时发送 /cancel 取消当前操作。")
     return "\n".join(lines)
 
@@ -109,4 +112,27 @@ COMMANDS: list[tuple[str, str]] = [
     ("report", "年度 / 月度工作统计"),
     ("cancel", "取消当前操作"),
 ]
+# Who sees a command in their private menu (None: everyone registered). Admins see all.
+COMMAND_ROLES: dict[str, frozenset[Role] | None] = {
+    "purchase": frozenset({Role.PURCHASER}),
+    "purchases": frozenset({Role.PURCHASER, Role.SUPERVISOR}),
+    "patrols": frozenset({Role.PATROL, Role.SUPERVISOR}),
+    "export": frozenset({Role.SUPERVISOR}),
+    "suppliers": frozenset({Role.PURCHASER, Role.SUPERVISOR}),
+    "report": frozenset({Role.SUPERVISOR}),
+}
+
+
+def commands_for(roles: Iterable[Role]) -> list[tuple[str, str]]:
+    """The private command menu of someone holding ``roles``."""
+    held = set(roles)
+    if Role.ADMIN in held:
+        return list(COMMANDS)
+    return [
+        (name, text)
+        for name, text in COMMANDS
+        if (allowed := COMMAND_ROLES.get(name)) is None or held & allowed
+    ]
+
+
 GROUP_COMMANDS: list[tuple[str, str]] = [("menu", "本周食谱（/menu next 下周，/menu today 今天）")]

@@ -471,7 +471,10 @@ class FakeTelegram:
         return True
 
     async def _m_setMyCommands(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
-        scope = (p.get("scope") or {}).get("type", "default")
+        given = p.get("scope") or {}
+        scope = given.get("type", "default")
+        if scope == "chat":  # one person's private menu: by chat
+            scope = f"chat:{given.get('chat_id')}"
         self.scoped_commands[scope] = p.get("commands", [])
         if scope == "default":
             self.commands = self.scoped_commands[scope]
