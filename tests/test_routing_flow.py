@@ -71,7 +71,10 @@ async def test_photo_replying_to_a_purchase_message_attaches_to_it(
         if m["chat"]["id"] == people.purchaser.id and "已提交" in (m.get("text") or "")
     )
     await tg.send_photo(people.purchaser, jpeg_bytes(), caption="这个", reply_to=answer)
-    await tg.message(people.purchaser.id, f"补到采购单 #{pid}")
+    ask = await tg.message(people.purchaser.id, "这张合格证是哪一项的？")  # two lines miss one
+    await tg.answer(await tg.tap(people.purchaser, ask, "猪肉"))
+    await tg.message(people.supervisor.id, "补了合格证照片")
+    assert f"补到采购单 #{pid}" in message_text(tg.current(ask))
     assert await _repair_count(bot) == 0
 
 
@@ -383,3 +386,20 @@ async def test_help_lists_each_command_once(bot: App, tg: FakeTelegram, people: 
     help_text = message_text(await tg.message(people.admin.id, "您可以"))
     for command in ("/repairs", "/purchases", "/patrols", "/menu"):
         assert len(re.findall(rf"{command}(?![a-z_])", help_text)) == 1, command
+
+
+async def test_unclear_certificate_after_submitting_asks_which_line(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    pid, _ = await submit(tg, people.purchaser)  # 猪肉 and 鸡蛋 need a certificate
+    clock.advance(timedelta(hours=5))
+    await tg.send_photo(people.purchaser, jpeg_bytes(), caption="合格证 补上")
+    ask = await tg.message(people.purchaser.id, "这张合格证是哪一项的？")
+    assert buttons(ask) == ["1. 猪肉", "3. 鸡蛋"]
+    await tg.answer(await tg.tap(people.purchaser, ask, "鸡蛋"))
+    await tg.message(people.supervisor.id, "补了合格证照片")
+    assert f"采购单 #{pid}" in message_text(tg.current(ask))
+    purchase = await purchase_repo.get(services(bot).db, pid)
+    assert purchase is not None and [p.item for p in purchase.photos] == ["鸡蛋"]
+    assert purchase.missing_certificates(services(bot).settings.certificate_items) == ["猪肉"]
+    assert await _repair_count(bot) == 0

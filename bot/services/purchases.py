@@ -200,8 +200,22 @@ def photo_kind(caption: str) -> PhotoKind:
     return PhotoKind.RECEIPT if receipt and "合格" not in text else PhotoKind.CERTIFICATE
 
 
+async def own_submitted(svc: Services, person: Person, purchase_id: int) -> Purchase:
+    """The purchaser's own submitted purchase (for photos sent after it)."""
+    async with svc.db.transaction() as tx:
+        purchase = await _load(tx, purchase_id)
+    if purchase.purchaser_id != person.user_id or purchase.submitted_at is None:
+        raise DomainError(t.not_your_purchase(purchase))
+    return purchase
+
+
 async def add_late_photo(
-    svc: Services, person: Person, purchase_id: int, caption: str, photo: Photo
+    svc: Services,
+    person: Person,
+    purchase_id: int,
+    caption: str,
+    photo: Photo,
+    item: str | None = None,
 ) -> tuple[Purchase, PhotoKind]:
     """A photo for the purchaser's own purchase after it was submitted: kept with it and
     passed to the supervisors (with the purchase's reference, so replies still work)."""
@@ -213,8 +227,9 @@ async def add_late_photo(
             raise DomainError(t.not_your_purchase(purchase))
         if len(purchase.photos) >= MAX_PHOTOS:
             raise DomainError(t.TOO_MANY_PHOTOS.format(n=MAX_PHOTOS))
-        item = None
-        if kind is PhotoKind.CERTIFICATE:
+        if item is not None:  # the purchaser chose the line
+            kind = PhotoKind.CERTIFICATE
+        elif kind is PhotoKind.CERTIFICATE:
             missing = purchase.missing_certificates(svc.settings.certificate_items)
             item = certificate_line(caption, missing)
         await repo.add_photo(tx, purchase_id, kind, photo, now=now, item=item)

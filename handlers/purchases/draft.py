@@ -42,6 +42,7 @@ from bot.texts import purchases as t
 from handlers import replies
 from handlers.common import answer, current_person, message_kind, requires, say, say_error
 from handlers.everyday import on_everyday
+from handlers.purchases.late import attach_to_line
 
 log = logging.getLogger(__name__)
 
@@ -384,6 +385,15 @@ async def _certificate_line_button(
     ):
         await answer(update, t.PHOTO_GONE)
         return None
+    query = update.callback_query
+    if entry.get("late"):  # a purchase already submitted: no draft conversation
+        told = await attach_to_line(context, person, purchase_id, entry, number)
+        _pending_photos(context).pop(token, None)
+        await answer(update)
+        if query is not None and told is not None:
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_text(told)
+        return END
     draft = await service.draft(context.services, person, purchase_id)
     if not 1 <= number <= len(draft.lines):
         await answer(update, t.PHOTO_GONE)
@@ -397,7 +407,6 @@ async def _certificate_line_button(
         )
     _pending_photos(context).pop(token, None)
     await answer(update)
-    query = update.callback_query
     if query is not None:
         with contextlib.suppress(BadRequest):
             await query.edit_message_text(t.certificate_for(item))

@@ -32,6 +32,7 @@ from bot.texts import purchases as purchase_texts
 from bot.texts import repairs as t
 from handlers import pending as prompts
 from handlers.common import esc, message_kind, requires, say
+from handlers.purchases.late import ask_certificate_line
 from handlers.repairs.shared import (
     ALBUM_WAIT_SECONDS,
     PENDING_TTL,
@@ -87,6 +88,8 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
         return
     if isinstance(intent, router.AddToPurchase):
         image = await receive_image(update, context, folder="purchases")
+        if await ask_certificate_line(update, context, person, intent.purchase_id, caption, image):
+            return
         purchase, kind = await purchase_service.add_late_photo(
             context.services, person, intent.purchase_id, caption, image
         )
