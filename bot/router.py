@@ -14,6 +14,7 @@ on it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -264,6 +265,27 @@ _WHOLE_TEXT_IS_REASON = frozenset({"reopen", "done"})
 _PURCHASE_NO = ("驳回", "退回", "不同意")
 _PURCHASE_DOUBT = ("不对", "有误", "不符", "少了", "多了", "缺", "不一致", "?", "？")
 _PURCHASE_YES = ("确认", "无误", "同意", "没问题", "ok", "okay", "可以", "确定", "对的", "好的")
+
+
+_THANKS = (
+    "好的",
+    "好",
+    "谢谢",
+    "谢谢师傅",
+    "谢谢您",
+    "收到",
+    "ok",
+    "嗯",
+    "知道了",
+    "辛苦了",
+    "辛苦",
+)
+
+
+def only_thanks(text: str) -> bool:
+    """「好的，谢谢」: nothing to add to a report, nothing to forward."""
+    parts = [p for p in re.split(r"[\s，,。.!！~]+", text.strip().lower()) if p]
+    return bool(parts) and all(p in _THANKS for p in parts)
 
 
 def read_repair_reply(text: str) -> tuple[str | None, str]:

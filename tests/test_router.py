@@ -198,3 +198,9 @@ def test_text_without_reply_is_the_note_of_the_open_warning_item() -> None:
     item = Ref(RefKind.PATROL_CHECK, 9)
     m = Incoming(Kind.TEXT, "二楼男厕水龙头关不紧", frozenset({Role.PATROL}), patrol_item=item)
     assert route(m) == NoteOnPatrolCheck(9, "二楼男厕水龙头关不紧")
+
+
+def test_thanks_alone_is_nothing_to_forward() -> None:
+    assert router.only_thanks("好的，谢谢")
+    assert router.only_thanks("收到")
+    assert not router.only_thanks("好的，地上还有水")

@@ -276,9 +276,14 @@ async def test_reporters_note_is_kept_and_forwarded_to_the_repairer(
     )
     await tg.send_text(people.supervisor, "受理", reply_to=note)
     await tg.message(people.repairer.id, "派给您的维修任务")
+    await tg.send_text(people.teacher, "好的，谢谢", reply_to=submitted)
+    await tg.message(people.teacher.id, "不客气")
     await tg.send_text(people.teacher, "补充：地上全是水，挺急的", reply_to=submitted)
     await tg.message(people.teacher.id, "已补充到报修单")
     passed = await tg.message(people.repairer.id, "地上全是水")
+    assert not [
+        m for m in tg.sent if m["chat"]["id"] == people.repairer.id and "谢谢" in message_text(m)
+    ]
     assert f"#{rid}" in message_text(passed)
     await tg.send_photo(people.teacher, jpeg_bytes(), caption="现在这样", reply_to=submitted)
     await tg.message(people.teacher.id, "已补充到报修单")

@@ -553,6 +553,7 @@ OFFER_GONE = "这条已经处理过了；要报修请重新发一次。"
 
 
 # ---- replies that add to a report, or that are unclear ------------------------------
+THANKS_NOTED = "不客气！有新情况直接回复这条消息即可。"
 NOTE_ONLY_REPORTER = "只有报修人可以补充报修内容。"
 
 

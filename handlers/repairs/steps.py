@@ -215,6 +215,9 @@ async def _note_or_question(
     want to do? (the buttons this person may use now), never a silent drop."""
     svc = context.services
     ticket = await service.find(svc, repair_id)
+    if person.user_id == ticket.reporter_id and not photos and router.only_thanks(text):
+        await say(update, t.THANKS_NOTED)
+        return
     if person.user_id == ticket.reporter_id:
         ticket, told = await service.add_note(svc, repair_id, by=person, text=text, photos=photos)
         sent = await say(update, t.note_added(ticket, told))
