@@ -16,8 +16,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.network import NetworkWatch
+from bot.services import directory
 from bot.services.container import Services
 from bot.telegram import outbox as outbox_sender
+from bot.telegram.commands import show_commands
 from bot.telegram.state import UserState
 from bot.texts import common as t
 from handlers import (
@@ -116,6 +118,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await app.bot.set_my_commands(COMMANDS)
         # In groups only /menu works (the rest asks for a private chat): offer only that.
         await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        for person in await directory.everyone(services):  # each private menu, by role
+            await show_commands(app.bot, person)
         # Restore schedules from the database; each is idempotent (jobs are named).
         await outbox_sender.start(app)
         await backup_jobs.start(app)
@@ -157,10 +161,6 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         .context_types(ContextTypes(context=BotContext, user_data=UserState))
         # max_retries: PTB's default of 0 raises a 429 instead of waiting it out.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        # On stop PTB calls getUpdates once more to confirm what it fetched; the cancelled
-        # long poll can still hold the only connection, so that call failed (an ERROR in the
-        # log) and the next start could fetch those updates again. A second connection.
-        .get_updates_connection_pool_size(2)
         .persistence(SqlitePersistence(db, user_state=UserState.from_json))
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -101,8 +101,11 @@ class WatchedRequest(HTTPXRequest):
 
 
 def requests(proxy: str | None, watch: NetworkWatch) -> tuple[WatchedRequest, WatchedRequest]:
-    """(for sends, for getUpdates): PTB's own pool sizes, both through ``proxy``."""
+    """(for sends, for getUpdates), both through ``proxy``. getUpdates gets two connections:
+    on stop PTB calls it once more to confirm what it fetched, and the cancelled long poll
+    can still hold the only one (an ERROR in the log, and the next start could fetch those
+    updates again)."""
     return (
         WatchedRequest(watch, connection_pool_size=256, proxy=proxy),
-        WatchedRequest(watch, connection_pool_size=1, proxy=proxy),
+        WatchedRequest(watch, connection_pool_size=2, proxy=proxy),
     )
