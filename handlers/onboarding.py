@@ -127,8 +127,8 @@ async def join_with_code(update: Update, context: BotContext, code: str) -> None
         reply_markup=main_keyboard(person) if person else None,
     )
     if person is not None:
-        await message.reply_text(tc.help_for(html.escape(person.name, quote=False), person.roles))
         await show_commands(context.bot, person)
+        await message.reply_text(tc.help_for(html.escape(person.name, quote=False), person.roles))
 
 
 async def on_early_message(update: Update, context: BotContext) -> None:
