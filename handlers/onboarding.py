@@ -202,10 +202,10 @@ async def on_join_button(update: Update, context: BotContext, person: Person) ->
             return
     approve = action is not JoinAction.REFUSE
     request = await service.decide(svc, request_id, approve=approve, by=person, role=role)
-    await answer(update, t.decided_answer(approve, request.name, request.role), alert=True)
     joined = await directory.find(svc, request.user_id) if approve else None
     if joined is not None:
         await show_commands(context.bot, joined)
+    await answer(update, t.decided_answer(approve, request.name, request.role), alert=True)
 
 
 # ---- roster ---------------------------------------------------------------------------
@@ -278,9 +278,9 @@ async def on_remove(update: Update, context: BotContext, person: Person) -> None
     svc = context.services
     target_id = await people_service.resolve_person(svc, args[0])
     removal = await service.remove_person(svc, target_id, by=person)
-    await say(update, t.removed(removal.person.name, removal.returned))
-    # Their menu shrinks to what someone unregistered may use.
+    # Their menu shrinks to what someone without a role may use.
     await show_commands(context.bot, dataclasses.replace(removal.person, roles=frozenset()))
+    await say(update, t.removed(removal.person.name, removal.returned))
 
 
 def register_early(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
