@@ -17,7 +17,7 @@ UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看您能用的功能。
 VOICE_HINT = (
     "暂时听不了语音。请打字说明，要报修请发照片并写上位置和故障，例如：教学楼302教室 门锁坏了。"
 )
-STICKER_HINT = "收到😊 要报修请发照片并写上位置和故障；发送 /help 查看您能用的功能。"
+STICKER_HINT = "收到贴纸😊 要报修请发照片并写上位置和故障；发送 /help 查看您能用的功能。"
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能。"
 # What the bot says to things it cannot use, by kind of message (instead of "没看懂").
 UNSUPPORTED = {
