@@ -89,6 +89,7 @@ async def test_pork_at_40_a_kilo_alerts_against_a_13_5_per_jin_average(
     await purchase_service.submit(svc, purchaser, draft.purchase.id)
     await purchase_service.confirm(svc, supervisor, draft.purchase.id)
     await tg.message(people.supervisor2.id, "待确认")
+    await tg.message(people.purchaser.id, "已提交")  # the first one's answer, from the outbox
     clock.advance(timedelta(days=2))
     pid, _ = await submit(tg, people.purchaser, "猪肉 10公斤 40")
     note = await tg.message(people.supervisor2.id, f"#{pid} 待确认")
