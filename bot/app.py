@@ -17,8 +17,10 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.network import NetworkWatch
 from bot.render.images import start_image_jobs
+from bot.services import directory
 from bot.services.container import Services
 from bot.telegram import outbox as outbox_sender
+from bot.telegram.commands import show_commands
 from bot.telegram.state import UserState
 from bot.texts import common as t
 from bot.updates import PerChatInOrder
@@ -126,6 +128,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await app.bot.set_my_commands(COMMANDS)
         # In groups only /menu works (the rest asks for a private chat): offer only that.
         await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        for person in await directory.everyone(services):  # each private menu, by role
+            await show_commands(app.bot, person)
         # Restore schedules from the database; each is idempotent (jobs are named).
         await outbox_sender.start(app)
         await backup_jobs.start(app)

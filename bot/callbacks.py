@@ -46,6 +46,11 @@ class RepairAction(StrEnum):
     REOPEN = "re"
     CATEGORY = "cat"  # rp:cat:<repair>:<category>
     URGENCY = "urg"  # rp:urg:<repair>:<urgency>   改为紧急 / 改为一般 (the reporter, while new)
+    MAYBE_YES = "my"  # rp:my   "这是报修吗？" 是，报修 (the waiting photo becomes a report)
+    MAYBE_NO = "mn"  # rp:mn    不是 (the photo is dropped)
+    OFFER_SUBMIT = "os"  # rp:os   a text that reads as a repair: 提交报修
+    OFFER_PHOTO = "op"  # rp:op    补充照片 (the next photo carries the text)
+    OFFER_CANCEL = "ox"  # rp:ox   取消
     # The guided /repair conversation (only while it is open).
     GUIDED_SKIP_PHOTO = "gskip"
     GUIDED_CATEGORY = "gc"  # rp:gc:<category>
@@ -62,6 +67,7 @@ class PurchaseDraftAction(StrEnum):
     SUBMIT = "sub"  # buy:sub:<purchase>
     CANCEL = "cxl"  # buy:cxl:<purchase>
     PHOTO_KIND = "ph"  # buy:ph:<rc|ct>:<purchase>:<token>  what the photos just sent are
+    CERT_LINE = "cl"  # buy:cl:<purchase>:<token>:<line>  the line a certificate is for
 
 
 class PurchaseCheckAction(StrEnum):

@@ -101,11 +101,11 @@ class WatchedRequest(HTTPXRequest):
 
 
 def requests(proxy: str | None, watch: NetworkWatch) -> tuple[WatchedRequest, WatchedRequest]:
-    """(for sends, for getUpdates), both through ``proxy``."""
+    """(for sends, for getUpdates), both through ``proxy``. getUpdates gets two connections:
+    on stop PTB calls it once more to confirm what it fetched, and the cancelled long poll
+    can still hold the only one (an ERROR in the log, and the next start could fetch those
+    updates again)."""
     return (
         WatchedRequest(watch, connection_pool_size=256, proxy=proxy),
-        # On stop PTB calls getUpdates once more to confirm what it fetched; the cancelled
-        # long poll can still hold the only connection, so that call failed (an ERROR in the
-        # log) and the next start could fetch those updates again. A second connection.
         WatchedRequest(watch, connection_pool_size=2, proxy=proxy),
     )

@@ -14,17 +14,30 @@ on it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.purchases import parse_lines
+from bot.domain.repairs import Category, guess_category, parse_reply, split_caption
 from bot.domain.roles import Role
 from bot.protocol import Ref, RefKind
+
+# A caption naming purchase papers: the photo belongs to a purchase, not to a repair.
+PURCHASE_PAPER_WORDS = ("合格证", "检疫", "检验", "票据", "收据", "小票", "发票", "单据")
+# Words that name a fault even without a known broken thing ("坏了", "漏水").
+_FAULT_WORDS = (
+    *("坏", "漏", "堵", "不亮", "不制冷", "不出水", "不通", "掉", "破", "裂", "断", "松"),
+    *("冒烟", "失灵", "打不开", "关不上", "关不紧", "没电", "跳闸", "异响"),
+)
 
 
 class Kind(StrEnum):
     TEXT = "text"
     PHOTO = "photo"  # a photo, or an image sent as a file
     DOCUMENT = "document"  # any other file
+    VOICE = "voice"  # a voice message or an audio file
+    STICKER = "sticker"
     OTHER = "other"
 
 
@@ -47,6 +60,12 @@ class Incoming:
     pending: Pending | None = None
     open_drafts: tuple[Ref, ...] = ()
     recent: tuple[Ref, ...] = ()  # the notifications the person got lately, newest first
+    # The sender's own purchase submitted lately (its photos may follow), and their newest
+    # submitted purchase at all (a photo captioned 合格证 is for it).
+    recent_purchase: Ref | None = None
+    last_purchase: Ref | None = None
+    # The one ⚠️ patrol item of the sender's open round still without a note.
+    patrol_item: Ref | None = None
 
     @property
     def is_picture(self) -> bool:
@@ -71,6 +90,19 @@ class AttachToPurchase:
     """A receipt or certificate photo for the purchaser's open draft."""
 
     purchase_id: int
+
+
+@dataclass(frozen=True)
+class AddToPurchase:
+    """A photo for a purchase already submitted (its 合格证 or 票据, sent afterwards)."""
+
+    purchase_id: int
+
+
+@dataclass(frozen=True)
+class AskIfRepair:
+    """A captioned picture that names no place and no fault, from someone whose pictures
+    are often about other work (a menu, a delivery): ask before filing a repair."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +178,33 @@ class AnswerPendingPrompt:
 
 
 @dataclass(frozen=True)
+class OfferRepair:
+    """A plain text naming a place and a fault ("3号楼男厕下水道堵了"): offered as a repair
+    report with one tap, never filed without asking."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    """A greeting or a question about how to use the bot: the person's own short help."""
+
+
+@dataclass(frozen=True)
+class StartPurchaseDraft:
+    """A purchaser pasted purchase lines without /purchase: a draft, as if they had."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class HintWhatToSend:
+    """A voice message or a sticker: say what to send instead."""
+
+    kind: Kind
+
+
+@dataclass(frozen=True)
 class NotANotification:
     """A text reply to a message the bot cannot connect to anything."""
 
@@ -159,6 +218,8 @@ Intent = (
     ReportRepair
     | EditPurchaseDraft
     | AttachToPurchase
+    | AddToPurchase
+    | AskIfRepair
     | AddToRepair
     | ReplyToRepair
     | DecidePurchase
@@ -168,6 +229,10 @@ Intent = (
     | SamplePhoto
     | PartsUsed
     | AnswerPendingPrompt
+    | OfferRepair
+    | ShowHelp
+    | StartPurchaseDraft
+    | HintWhatToSend
     | NotANotification
     | Unknown
 )
@@ -179,6 +244,134 @@ def _about_another_repair(m: Incoming) -> bool:
     return (
         m.replied_to is not None and m.replied_to.kind is RefKind.REPAIR and m.replied_to != subject
     )
+
+
+def names_purchase_papers(text: str) -> bool:
+    return any(word in text for word in PURCHASE_PAPER_WORDS)
+
+
+def looks_like_repair(text: str) -> bool:
+    """A text naming a place or a fault ("302 门锁坏了", "空调不制冷")."""
+    place, _ = split_caption(text)
+    return bool(place) or guess_category(text) is not Category.OTHER or _names_fault(text)
+
+
+def _names_fault(text: str) -> bool:
+    return any(word in text for word in _FAULT_WORDS)
+
+
+_HELP_WORDS = ("帮助", "怎么报修", "如何报修", "怎么用", "怎么使用", "能做什么", "help")
+_GREETINGS = ("你好", "您好", "在吗", "在不在", "早上好", "早安", "下午好", "晚上好", "hi", "hello",
+              "哈喽", "嗨", "老师好", "师傅好")  # fmt: skip
+
+
+def asks_for_help(text: str) -> bool:
+    """A greeting ("您好", "在吗？") or a question about using the bot ("怎么报修")."""
+    value = text.strip().lower().rstrip("?？!！。.~ ")
+    if any(word in value for word in _HELP_WORDS):
+        return True
+    return value in _GREETINGS or (len(value) <= 6 and value.startswith(_GREETINGS))
+
+
+def reads_as_repair_report(text: str) -> bool:
+    """Both a place and a fault: "办公室空调不制冷了", "3号楼男厕下水道堵了"."""
+    place, rest = split_caption(text)
+    fault = guess_category(text) is not Category.OTHER or _names_fault(rest or text)
+    return bool(place) and fault
+
+
+def looks_like_purchase_lines(text: str) -> bool:
+    """Every line reads as a purchase line ("猪肉 20斤 13.5")."""
+    parsed = parse_lines(text)
+    return bool(parsed.lines) and not parsed.bad
+
+
+# ---- what a reply says, with its keywords anywhere ----------------------------------
+# Tried in order: a complaint first ("还是在滴水，没修好" is 返修 even though it says 修好).
+_REPAIR_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("reopen", ("没修好", "还是坏", "还是不行", "又坏了", "还在漏", "还在滴", "还是在滴", "还是漏",
+                "又漏", "没好", "不能用", "返修")),
+    ("reject", ("驳回",)),
+    ("accept", ("受理",)),
+    ("start", ("马上到", "马上去", "这就去", "马上过去", "在路上", "正在修", "开始修")),
+    ("done", ("修好了", "已修好", "弄好了", "搞定", "完成")),
+    ("verify", ("验收", "没问题", "可以了", "好了谢谢", "修好了谢谢")),
+)  # fmt: skip
+_WHOLE_TEXT_IS_REASON = frozenset({"reopen", "done"})
+_PURCHASE_NO = ("驳回", "退回", "不同意")
+_PURCHASE_DOUBT = ("不对", "有误", "不符", "少了", "多了", "缺", "不一致", "?", "？")
+_PURCHASE_YES = ("确认", "无误", "同意", "没问题", "ok", "okay", "可以", "确定", "对的", "好的")
+
+
+_THANKS = (
+    "好的",
+    "好",
+    "谢谢",
+    "谢谢师傅",
+    "谢谢您",
+    "收到",
+    "ok",
+    "嗯",
+    "知道了",
+    "辛苦了",
+    "辛苦",
+)
+
+
+def only_thanks(text: str) -> bool:
+    """「好的，谢谢」: nothing to add to a report, nothing to forward."""
+    parts = [p for p in re.split(r"[\s，,。.!！~]+", text.strip().lower()) if p]
+    return bool(parts) and all(p in _THANKS for p in parts)
+
+
+def read_repair_reply(text: str) -> tuple[str | None, str]:
+    """The step a reply to a repair message asks for and what goes with it: 「受理 刘师傅」
+    -> ("accept", "刘师傅"); 「还是在滴水，没修好」 -> ("reopen", the whole text); 「马上到」
+    -> ("start", ""); (None, text) when it names no step (a note, or unclear)."""
+    step, rest = parse_reply(text)
+    if step is not None:
+        return step, rest
+    value = text.strip()
+    for step, words in _REPAIR_WORDS:
+        for word in words:
+            if word in value:
+                if step in _WHOLE_TEXT_IS_REASON:
+                    return step, value
+                after = value.split(word, 1)[1]
+                return step, after.lstrip("了啦").strip(" ：:，,。！!.")
+    return None, value
+
+
+def read_purchase_reply(text: str) -> tuple[str | None, str]:
+    """「确认，清点无误」 -> ("confirm", ""); 「驳回 猪肉少了2斤」 -> ("reject", reason);
+    (None, text) when unclear (「猪肉好像少了」 is a doubt, not a decision)."""
+    value = text.strip()
+    for word in _PURCHASE_NO:
+        if word in value:
+            return "reject", value.split(word, 1)[1].strip(" ：:，,。")
+    lowered = value.lower()
+    if any(w in lowered for w in _PURCHASE_DOUBT):
+        return None, value
+    if lowered.rstrip("!！。.") in ("好", "行", "对") or any(w in lowered for w in _PURCHASE_YES):
+        return "confirm", ""
+    return None, value
+
+
+def _not_only_staff(roles: frozenset[Role]) -> bool:
+    return bool(roles - {Role.STAFF})
+
+
+def _purchase_photo(m: Incoming) -> int | None:
+    """The submitted purchase a picture is for: the one it answers, the newest one when
+    the caption names its papers, or the one just submitted unless it reads as a repair."""
+    about = m.replied_to
+    if about is not None and about.kind is RefKind.PURCHASE:
+        return about.id
+    if m.last_purchase is not None and names_purchase_papers(m.text):
+        return m.last_purchase.id
+    if m.recent_purchase is not None and not looks_like_repair(m.text):
+        return m.recent_purchase.id
+    return None
 
 
 def _open_purchase_draft(m: Incoming) -> int | None:
@@ -208,14 +401,18 @@ def route(m: Incoming) -> Intent:
     #    that is about that report, and the prompt keeps waiting.
     if m.pending is not None and not _about_another_repair(m):
         return AnswerPendingPrompt(m.pending)
-    # 3. A picture answering a repair message is about that report, never a new one.
+    # 3. A picture for a purchase already submitted (a certificate sent afterwards) is
+    #    that purchase's, never a repair.
+    if m.is_picture and (purchase := _purchase_photo(m)) is not None:
+        return AddToPurchase(purchase)
+    # 4. A picture answering a repair message is about that report, never a new one.
     #    (A picture answering another feature's message stays an ordinary report.)
     if about is not None and about.kind is RefKind.REPAIR:
         if m.is_picture:
             return AddToRepair(about.id)
         if m.kind is Kind.TEXT:
             return ReplyToRepair(about.id, m.text.strip())
-    # 4. Text answers to the other notifications.
+    # 5. Text answers to the other notifications.
     if m.kind is Kind.TEXT and about is not None:
         if about.kind is RefKind.PURCHASE:
             return DecidePurchase(about.id, m.text.strip())
@@ -229,7 +426,24 @@ def route(m: Incoming) -> Intent:
             return PartsUsed(about.id, m.text.strip())
     if m.kind is Kind.TEXT and m.replies_to_a_message:
         return NotANotification()
-    # 5. A picture nobody is waiting for is a repair report.
+    # 6. Text alone is a request too: help, pasted purchase lines, a repair in words.
+    if m.kind is Kind.TEXT:
+        text = m.text.strip()
+        if m.patrol_item is not None and text:  # a note sent without using reply
+            return NoteOnPatrolCheck(m.patrol_item.id, text)
+        if asks_for_help(text):
+            return ShowHelp()
+        if Role.PURCHASER in m.roles and looks_like_purchase_lines(text):
+            return StartPurchaseDraft(text)
+        if reads_as_repair_report(text):
+            return OfferRepair(text)
+    if m.kind in (Kind.VOICE, Kind.STICKER):
+        return HintWhatToSend(m.kind)
+    # 7. A picture nobody is waiting for is a repair report, unless its caption names no
+    #    place and no fault and the sender has other work than teaching (ask first).
     if m.is_picture:
+        text = m.text.strip()
+        if text and _not_only_staff(m.roles) and not looks_like_repair(text):
+            return AskIfRepair()
         return ReportRepair()
     return Unknown()

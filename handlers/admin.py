@@ -13,6 +13,7 @@ from bot.domain.people import Person
 from bot.domain.roles import Role, parse_role
 from bot.services import directory
 from bot.services import people as people_service
+from bot.telegram.commands import show_commands
 from bot.texts import admin as t
 from handlers.common import requires, say
 
@@ -46,6 +47,8 @@ async def _change_role(update: Update, context: BotContext, person: Person, gran
     await say(
         update, t.role_changed(target.name if target else str(target_id), role, grant, changed)
     )
+    if target is not None and changed:
+        await show_commands(context.bot, target)
 
 
 @requires(Role.ADMIN)

@@ -35,6 +35,10 @@ def message_kind(message: Message) -> Kind:
         message.document and (message.document.mime_type or "").startswith("image/")
     ):
         return Kind.PHOTO
+    if message.voice or message.audio or message.video_note:
+        return Kind.VOICE
+    if message.sticker:
+        return Kind.STICKER
     return Kind.DOCUMENT if message.document else Kind.OTHER
 
 

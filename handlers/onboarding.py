@@ -6,6 +6,7 @@ Thin: read the update, call one service in ``bot.services.onboarding``, reply.""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import html
 from typing import Any
 
@@ -27,8 +28,10 @@ from bot.domain.errors import DomainError
 from bot.domain.invite_codes import find_code
 from bot.domain.people import Person
 from bot.domain.roles import Role
+from bot.services import directory
 from bot.services import onboarding as service
 from bot.services import people as people_service
+from bot.telegram.commands import show_commands
 from bot.telegram.keyboards import markup
 from bot.texts import admin as admin_texts
 from bot.texts import common as tc
@@ -124,6 +127,7 @@ async def join_with_code(update: Update, context: BotContext, code: str) -> None
         reply_markup=main_keyboard(person) if person else None,
     )
     if person is not None:
+        await show_commands(context.bot, person)
         await message.reply_text(tc.help_for(html.escape(person.name, quote=False), person.roles))
 
 
@@ -198,6 +202,9 @@ async def on_join_button(update: Update, context: BotContext, person: Person) ->
             return
     approve = action is not JoinAction.REFUSE
     request = await service.decide(svc, request_id, approve=approve, by=person, role=role)
+    joined = await directory.find(svc, request.user_id) if approve else None
+    if joined is not None:
+        await show_commands(context.bot, joined)
     await answer(update, t.decided_answer(approve, request.name, request.role), alert=True)
 
 
@@ -271,6 +278,8 @@ async def on_remove(update: Update, context: BotContext, person: Person) -> None
     svc = context.services
     target_id = await people_service.resolve_person(svc, args[0])
     removal = await service.remove_person(svc, target_id, by=person)
+    # Their menu shrinks to what someone without a role may use.
+    await show_commands(context.bot, dataclasses.replace(removal.person, roles=frozenset()))
     await say(update, t.removed(removal.person.name, removal.returned))
 
 

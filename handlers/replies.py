@@ -16,6 +16,7 @@ from bot import router
 from bot.context import BotContext
 from bot.domain.people import Person
 from bot.services import notifications
+from bot.telegram import about
 from bot.texts import replies as t
 from handlers.common import current_person, say
 
@@ -59,9 +60,10 @@ async def on_reply(update: Update, context: BotContext) -> None:
     person = await current_person(update, context)
     if person is None:
         return
-    ref = await notifications.ref_of(
-        context.services, message.chat_id, message.reply_to_message.message_id
-    )
+    replied = message.reply_to_message.message_id
+    # A notification's Ref, or the one remembered for the bot's own answer (「已提交」).
+    ref = await notifications.ref_of(context.services, message.chat_id, replied)
+    ref = ref or about.recall(context.chat_data, replied)
     intent = router.route(
         router.Incoming(
             router.Kind.TEXT, message.text, person.roles, replied_to=ref, replies_to_a_message=True

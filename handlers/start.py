@@ -13,6 +13,7 @@ from bot.domain.people import Person
 from bot.texts import common as t
 from handlers import onboarding
 from handlers.common import answer, current_person, requires
+from handlers.everyday import on_everyday
 
 
 async def on_start(update: Update, context: BotContext) -> None:
@@ -49,20 +50,6 @@ async def _show_help(update: Update, context: BotContext) -> None:
 async def on_unknown_command(update: Update, context: BotContext) -> None:
     if update.effective_message:
         await update.effective_message.reply_text(t.UNKNOWN_COMMAND)
-
-
-# Message fields -> the kind whose explanation fits (an animation is also a document).
-_KINDS = (("sticker", "sticker"), ("voice", "voice"), ("audio", "voice"), ("video", "video"),
-          ("video_note", "video"), ("animation", "video"), ("location", "location"),
-          ("venue", "location"), ("contact", "contact"), ("poll", "poll"),
-          ("document", "document"))  # fmt: skip
-
-
-async def on_anything_else(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message:
-        kind = next((k for field, k in _KINDS if getattr(message, field, None)), None)
-        await message.reply_text(t.UNSUPPORTED[kind] if kind else t.NOT_UNDERSTOOD)
 
 
 async def on_stale_button(update: Update, context: BotContext) -> None:
@@ -106,5 +93,5 @@ def register_fallbacks(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("export", on_export_usage, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command))
-    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_anything_else))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_everyday))
     app.add_handler(CallbackQueryHandler(on_stale_button))

@@ -53,7 +53,7 @@ async def _purchase(db: Db, row: Row) -> Purchase:
         (row["id"],),
     )
     photos = await db.fetchall(
-        "SELECT kind, file_id, path FROM purchase_photos WHERE purchase_id = ? ORDER BY id",
+        "SELECT kind, file_id, path, item FROM purchase_photos WHERE purchase_id = ? ORDER BY id",
         (row["id"],),
     )
     return Purchase(
@@ -73,7 +73,9 @@ async def _purchase(db: Db, row: Row) -> Purchase:
         rejected_at=_dt(row["rejected_at"]),
         reject_reason=row["reject_reason"],
         lines=tuple(_line(r) for r in lines),
-        photos=tuple(PurchasePhoto(PhotoKind(r["kind"]), r["file_id"], r["path"]) for r in photos),
+        photos=tuple(
+            PurchasePhoto(PhotoKind(r["kind"]), r["file_id"], r["path"], r["item"]) for r in photos
+        ),
     )
 
 
@@ -94,6 +96,17 @@ async def open_draft_id(db: Db, purchaser_id: int) -> int | None:
         (purchaser_id,),
     )
     return None if value is None else int(value)
+
+
+async def newest_submitted(db: Db, purchaser_id: int, *, since: datetime) -> Purchase | None:
+    """The purchaser's newest purchase submitted since ``since`` (not cancelled)."""
+    found = await _many(
+        db,
+        "purchaser_id = ? AND submitted_at IS NOT NULL AND submitted_at >= ?"
+        " AND state != 'cancelled' ORDER BY submitted_at DESC, id DESC LIMIT 1",
+        (purchaser_id, to_db(since)),
+    )
+    return found[0] if found else None
 
 
 async def create_draft(tx: Tx, *, purchaser_id: int, purchaser_name: str, now: datetime) -> int:
@@ -165,12 +178,18 @@ async def set_supplier(tx: Tx, purchase_id: int, supplier: str | None) -> None:
 
 
 async def add_photo(
-    tx: Tx, purchase_id: int, kind: PhotoKind, photo: Photo, *, now: datetime
+    tx: Tx,
+    purchase_id: int,
+    kind: PhotoKind,
+    photo: Photo,
+    *,
+    now: datetime,
+    item: str | None = None,
 ) -> None:
     await tx.execute(
-        "INSERT INTO purchase_photos (purchase_id, kind, file_id, path, added_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (purchase_id, kind.value, photo.file_id, photo.path, to_db(now)),
+        "INSERT INTO purchase_photos (purchase_id, kind, file_id, path, added_at, item)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (purchase_id, kind.value, photo.file_id, photo.path, to_db(now), item),
     )
 
 

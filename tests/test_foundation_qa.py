@@ -31,7 +31,7 @@ async def test_editing_a_sent_purchase_line_does_not_add_it_twice(
 async def test_edited_message_from_a_teacher_gets_a_plain_hint(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
-    sent = await tg.send_text(people.teacher, "你好")
+    sent = await tg.send_text(people.teacher, "今天开会吗")
     await tg.message(people.teacher.id, "没看懂")
     await tg.edit_text(people.teacher, sent, "/help")
     hint = await tg.message(people.teacher.id, "不会生效")

@@ -47,8 +47,8 @@ async def test_a_refused_photo_never_joins_the_next_report_unannounced(
     assert len(await repair_repo.photos(services(bot).db, 1)) == 1  # only its own photo
     await tg.send_text(people.teacher, "/cancel")  # the user drops the waiting photo
     await tg.message(people.teacher.id, "已取消")
-    await tg.send_text(people.teacher, "你好")
-    await tg.message(people.teacher.id, "没看懂")
+    await tg.send_text(people.teacher, "你好")  # a greeting now, not the photo's description
+    await tg.message(people.teacher.id, "您可以")
     assert await _repairs(bot) == 1
 
 

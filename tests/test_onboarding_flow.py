@@ -156,6 +156,29 @@ async def test_admin_changes_the_role_before_approving(
     assert await roles_of(bot, newcomer.id) == {Role.REPAIRER}
 
 
+async def test_an_approved_newcomer_gets_the_menu_of_their_role(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    code = await school_link(tg, people.admin)
+    [newcomer] = teachers(1)
+    await tg.send_text(newcomer, f"/start {code}")
+    await tg.message(newcomer.id, "等待")
+    assert f"chat:{newcomer.id}" not in tg.scoped_commands
+    request = await tg.message(people.admin.id, "申请加入")
+    await tg.answer(await tg.tap(people.admin, request, "同意"))
+    menu = [c["command"] for c in tg.scoped_commands[f"chat:{newcomer.id}"]]
+    assert "repair" in menu and "purchase" not in menu and "report" not in menu
+
+
+async def test_a_removed_purchasers_menu_loses_the_purchase_commands(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.admin, f"/remove {people.purchaser.id}")
+    await tg.message(people.admin.id, "已移除")
+    menu = [c["command"] for c in tg.scoped_commands[f"chat:{people.purchaser.id}"]]
+    assert "purchase" not in menu and "purchases" not in menu
+
+
 async def test_rejected_applicant_is_told_and_stays_out(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:

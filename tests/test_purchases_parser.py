@@ -213,3 +213,12 @@ def test_export_month_may_be_a_bare_month_or_last_month() -> None:
     assert parse_month("2026-11", january) == (2026, 11)
     with pytest.raises(DomainError):
         parse_month("13", january)
+
+
+def test_a_certificate_is_for_the_line_its_caption_names_or_the_only_one_missing() -> None:
+    from bot.domain.purchases import certificate_line
+
+    assert certificate_line("猪肉合格证 补上", ["猪肉", "鸡蛋"]) == "猪肉"
+    assert certificate_line("合格证", ["猪肉", "鸡蛋"]) is None
+    assert certificate_line("合格证", ["鸡蛋"]) == "鸡蛋"
+    assert certificate_line("合格证", []) is None

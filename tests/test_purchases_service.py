@@ -108,10 +108,12 @@ async def test_submitting_notifies_every_supervisor_but_not_the_purchaser(svc: S
     assert result.purchase.state is PurchaseState.SUBMITTED
     assert result.purchase.purchase_date == date(2026, 11, 20)
     everything = await _outbox(svc)
-    rows = [r for r in everything if r[3] is not None]  # the cards, not the purchaser's ack
+    rows = [r for r in everything if r[3] == f"purchase:{pid}"]  # the cards, not the ack
     assert sorted(r[0] for r in rows) == [SUPERVISOR.chat_id, SUPERVISOR2.chat_id]
     acks = [r for r in everything if r[0] == BOTH.chat_id]
     assert len(acks) == 1 and "已提交" in str(acks[0][2]["text"]) and not acks[0][2]["buttons"]
+    # The ack is remembered with the purchase (a photo in reply joins it), not as a card.
+    assert acks[0][3] == f"purchase:{pid}:answer"
     payload = rows[0][2]
     assert rows[0][3] == f"purchase:{pid}"
     assert "合计 270.00 元" in str(payload["text"]) and "王记" in str(payload["text"])
@@ -317,7 +319,7 @@ async def test_admins_are_asked_when_no_other_supervisor_can_confirm(svc: Servic
     pid = await _draft(svc, "猪肉 20斤 13.5", by=BOTH)
     result = await svc_purchases.submit(svc, BOTH, pid)
     assert result.notified == 1
-    assert [r[0] for r in await _outbox(svc) if r[3] is not None] == [ADMIN.chat_id]
+    assert [r[0] for r in await _outbox(svc) if r[3] == f"purchase:{pid}"] == [ADMIN.chat_id]
 
 
 async def test_at_most_one_album_of_photos(svc: Services) -> None:

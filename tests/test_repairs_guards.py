@@ -93,7 +93,7 @@ async def test_photo_replying_to_another_jobs_message_is_about_that_job(
     assert await ticket_state(bot, first) is RepairState.ACCEPTED
 
 
-async def test_photo_reply_by_someone_not_assigned_is_explained_not_reported(
+async def test_photo_reply_by_someone_not_assigned_is_explained_or_added_not_reported(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
     rid, own = await photo_report(tg, people.teacher, "302 灯管不亮")
@@ -101,8 +101,9 @@ async def test_photo_reply_by_someone_not_assigned_is_explained_not_reported(
     await tg.send_photo(people.supervisor, jpeg_bytes(), caption="这个也看看", reply_to=note)
     told = await tg.message(people.supervisor.id, "没有当作新的报修")
     assert f"#{rid}" in message_text(told)
+    # The reporter's photo adds to their own report (issue 11), it is no new report either.
     await tg.send_photo(people.teacher, jpeg_bytes(), caption="还有这里", reply_to=own)
-    await tg.message(people.teacher.id, "没有当作新的报修")
+    await tg.message(people.teacher.id, "已补充到报修单")
     assert await count_reports(bot) == 1
     assert await ticket_state(bot, rid) is RepairState.NEW
     assert await after_photos(bot, rid) == 0

@@ -97,13 +97,14 @@ async def test_everyday_replies_move_the_report_along(
     await tg.message(people.teacher.id, "已验收")
 
 
-async def test_a_reply_that_is_no_step_gets_the_list_of_words(
+async def test_a_reply_that_is_no_step_gets_a_question_with_buttons(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
     rid = await fast_report(tg, people)
     note = await tg.message(people.supervisor.id, f"#{rid}")
     await tg.send_text(people.supervisor, "好的", reply_to=note)
-    await tg.message(people.supervisor.id, "回复这条通知可以直接操作")
+    ask = await tg.message(people.supervisor.id, "没看明白这条回复")
+    assert "✅ 受理" in [b["text"] for row in ask["reply_markup"]["inline_keyboard"] for b in row]
 
 
 async def test_looking_up_a_report_in_the_middle_of_a_guided_report_keeps_the_draft(

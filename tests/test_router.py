@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import router
 from bot.domain.roles import Role
 from bot.protocol import Ref, RefKind
 from bot.router import (
@@ -111,7 +112,7 @@ def test_a_text_reply_to_something_unknown_is_not_a_notification() -> None:
 
 
 def test_plain_text_is_left_to_the_features() -> None:
-    assert route(Incoming(Kind.TEXT, "你好", STAFF)) == Unknown()
+    assert route(Incoming(Kind.TEXT, "今天开会吗", STAFF)) == Unknown()
 
 
 def test_an_owed_answer_wins_over_a_new_report() -> None:
@@ -181,3 +182,88 @@ def test_the_answer_to_the_person_who_acted_is_about_the_same_report() -> None:
 
 def test_a_stored_ref_with_an_id_too_big_for_sqlite_is_no_ref() -> None:
     assert Ref.parse("repair:99999999999999999999999") is None  # never reaches a query
+
+
+# ---- issue 11: photos go where they belong -------------------------------------------
+CANTEEN = frozenset({Role.CANTEEN})
+
+
+def test_certificate_caption_goes_to_the_purchasers_last_purchase() -> None:
+    m = Incoming(Kind.PHOTO, "猪肉合格证 补上", PURCHASER, last_purchase=Ref.purchase(4))
+    assert route(m) == router.AddToPurchase(4)
+
+
+def test_photo_soon_after_submitting_goes_to_that_purchase_unless_it_is_a_repair() -> None:
+    soon = Ref.purchase(5)
+    assert route(Incoming(Kind.PHOTO, "", PURCHASER, recent_purchase=soon)) == router.AddToPurchase(
+        5
+    )
+    assert route(Incoming(Kind.PHOTO, "食堂后厨 水管漏水", PURCHASER, recent_purchase=soon)) == (
+        router.ReportRepair()
+    )
+
+
+def test_photo_replying_to_a_purchase_goes_to_it() -> None:
+    m = Incoming(Kind.PHOTO, "这个", PURCHASER, replied_to=Ref.purchase(6))
+    assert route(m) == router.AddToPurchase(6)
+
+
+def test_caption_without_place_or_fault_from_canteen_is_asked_about() -> None:
+    assert (
+        route(Incoming(Kind.PHOTO, "下周菜谱 手写的 帮忙录一下", CANTEEN)) == router.AskIfRepair()
+    )
+    assert route(Incoming(Kind.PHOTO, "后厨冰柜不制冷了", CANTEEN)) == router.ReportRepair()
+    assert route(Incoming(Kind.PHOTO, "下周菜谱", frozenset({Role.STAFF}))) == router.ReportRepair()
+
+
+# ---- issue 11: text alone is a request too --------------------------------------------
+def test_text_with_place_and_fault_is_offered_as_a_repair() -> None:
+    for text in ("办公室空调不制冷了", "3号楼男厕下水道堵了", "教学楼302 门锁坏了"):
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == router.OfferRepair(text)
+    for text in ("好的", "谢谢", "空调不制冷", "今天开会吗"):
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == Unknown(), text
+
+
+def test_greetings_and_how_to_get_help() -> None:
+    for text in ("您好", "你好！", "在吗？", "帮助", "怎么报修", "help"):
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == router.ShowHelp(), text
+
+
+def test_purchase_lines_from_a_purchaser_start_a_draft() -> None:
+    text = "猪肉 20斤 13.5\n白菜 50斤 1.2"
+    assert route(Incoming(Kind.TEXT, text, PURCHASER)) == router.StartPurchaseDraft(text)
+    assert route(Incoming(Kind.TEXT, text, STAFF)) == Unknown()
+
+
+def test_voice_and_stickers_get_a_hint() -> None:
+    assert route(Incoming(Kind.VOICE, "", STAFF)) == router.HintWhatToSend(Kind.VOICE)
+    assert route(Incoming(Kind.STICKER, "", STAFF)) == router.HintWhatToSend(Kind.STICKER)
+
+
+# ---- issue 11: replies mean what they say ----------------------------------------------
+def test_repair_reply_keywords_count_anywhere() -> None:
+    assert router.read_repair_reply("受理 刘师傅") == ("accept", "刘师傅")
+    assert router.read_repair_reply("还是在滴水，没修好") == ("reopen", "还是在滴水，没修好")
+    assert router.read_repair_reply("马上到") == ("start", "")
+    assert router.read_repair_reply("好的，我这就去") == ("start", "")
+    assert router.read_repair_reply("补充：地上全是水，挺急的")[0] is None
+
+
+def test_purchase_reply_keywords_count_anywhere() -> None:
+    assert router.read_purchase_reply("确认，清点无误") == ("confirm", "")
+    assert router.read_purchase_reply("好") == ("confirm", "")
+    assert router.read_purchase_reply("驳回 猪肉少了2斤") == ("reject", "猪肉少了2斤")
+    assert router.read_purchase_reply("猪肉好像少了")[0] is None
+    assert router.read_purchase_reply("确认吗？")[0] is None
+
+
+def test_text_without_reply_is_the_note_of_the_open_warning_item() -> None:
+    item = Ref(RefKind.PATROL_CHECK, 9)
+    m = Incoming(Kind.TEXT, "二楼男厕水龙头关不紧", frozenset({Role.PATROL}), patrol_item=item)
+    assert route(m) == NoteOnPatrolCheck(9, "二楼男厕水龙头关不紧")
+
+
+def test_thanks_alone_is_nothing_to_forward() -> None:
+    assert router.only_thanks("好的，谢谢")
+    assert router.only_thanks("收到")
+    assert not router.only_thanks("好的，地上还有水")

@@ -610,6 +610,7 @@ class PurchasePhoto:
     kind: PhotoKind
     file_id: str | None
     path: str | None
+    item: str | None = None  # the line a certificate is for; None: the whole purchase
 
 
 @dataclass(frozen=True)
@@ -644,10 +645,17 @@ class Purchase:
         return [p for p in self.photos if p.kind is kind]
 
     def missing_certificates(self, certificate_items: tuple[str, ...]) -> list[str]:
-        """Items that need 索证索票 while no certificate photo is attached yet."""
-        if self.photos_of(PhotoKind.CERTIFICATE):
+        """Items that need 索证索票 and have no certificate photo yet (a certificate for the
+        whole purchase, as older photos were, covers every line)."""
+        certificates = self.photos_of(PhotoKind.CERTIFICATE)
+        if any(p.item is None for p in certificates):
             return []
-        return [ln.item for ln in self.lines if ln.needs_certificate(certificate_items)]
+        covered = {p.item for p in certificates}
+        return [
+            ln.item
+            for ln in self.lines
+            if ln.needs_certificate(certificate_items) and ln.item not in covered
+        ]
 
     def line_supplier(self, line: PurchaseLine) -> str | None:
         return line.supplier or self.supplier
@@ -765,3 +773,13 @@ def parse_supplier_args(text: str) -> tuple[str, date | None]:
     if not name or len(name) > MAX_SUPPLIER_CHARS:
         raise DomainError(f"供应商名称请写 1 到 {MAX_SUPPLIER_CHARS} 个字")
     return name, expires
+
+
+def certificate_line(caption: str, missing: list[str]) -> str | None:
+    """The line a certificate photo is for: the item its caption names (「猪肉合格证」 ->
+    猪肉), else the only line still missing one; None when it is unclear."""
+    text = normalise(caption)
+    named = sorted((item for item in set(missing) if item and item in text), key=len)
+    if named:
+        return named[-1]
+    return missing[0] if len(set(missing)) == 1 else None

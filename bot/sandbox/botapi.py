@@ -304,6 +304,20 @@ class LocalBotApi:
         await self._push({"message": message})
         return message
 
+    async def send_voice_or_sticker(self, user: TgUser, kind: str) -> dict[str, Any]:
+        """A voice message (``kind="voice"``) or a sticker (``"sticker"``); the bot never
+        downloads either, so the file is a placeholder."""
+        message = self._user_message(user, None, None)
+        file_id, unique = self.add_file(b"")
+        if kind == "voice":
+            message["voice"] = {"file_id": file_id, "file_unique_id": unique, "duration": 3}
+        else:
+            message["sticker"] = {"file_id": file_id, "file_unique_id": unique, "width": 512,
+                                  "height": 512, "is_animated": False, "is_video": False,
+                                  "type": "regular"}  # fmt: skip
+        await self._push({"message": message})
+        return message
+
     async def send_document(
         self,
         user: TgUser,
@@ -534,7 +548,10 @@ class LocalBotApi:
         return True  # the call (url, secret_token) is in self.calls for tests to check
 
     async def _m_setMyCommands(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
-        scope = (p.get("scope") or {}).get("type", "default")
+        given = p.get("scope") or {}
+        scope = given.get("type", "default")
+        if scope == "chat":  # one person's private menu: by chat
+            scope = f"chat:{given.get('chat_id')}"
         self.scoped_commands[scope] = p.get("commands", [])
         if scope == "default":
             self.commands = self.scoped_commands[scope]

@@ -283,6 +283,24 @@ async def add_note(
     return rv
 
 
+async def item_waiting_for_note(svc: Services, person: Person) -> int | None:
+    """The one ⚠️ item without a note in an open round sent to ``person``: a note they send
+    without replying is for it. None if there is none, or several (then a reply decides)."""
+    if not person.has(Role.PATROL):
+        return None
+    waiting: list[int] = []
+    for rnd in await repo.waiting_rounds(svc.db):
+        people = {user_id for user_id, _ in await repo.round_people(svc.db, rnd.id)}
+        if person.user_id not in people:
+            continue
+        waiting += [
+            c.id
+            for c in await repo.checks(svc.db, rnd.id)
+            if c.state is ItemState.ABNORMAL and not c.note
+        ]
+    return waiting[0] if len(waiting) == 1 else None
+
+
 @dataclass(frozen=True)
 class Submitted:
     view: RoundView

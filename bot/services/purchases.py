@@ -23,6 +23,7 @@ from bot.domain.purchases import (
     PurchaseState,
     Supplier,
     average_price,
+    certificate_line,
     comparable_price,
     normalise,
     parse_line,
@@ -155,18 +156,104 @@ async def draft(svc: Services, person: Person, purchase_id: int) -> Purchase:
 
 
 async def attach_photo(
-    svc: Services, person: Person, purchase_id: int, kind: PhotoKind, photo: Photo
+    svc: Services,
+    person: Person,
+    purchase_id: int,
+    kind: PhotoKind,
+    photo: Photo,
+    item: str | None = None,
 ) -> Purchase:
+    """A photo for the open draft; a certificate is for the line ``item`` (None: for the
+    whole purchase)."""
     now = svc.now()
     async with svc.db.transaction() as tx:
         purchase = await _own_draft(tx, person, purchase_id)
         if len(purchase.photos) >= MAX_PHOTOS:
             raise DomainError(t.TOO_MANY_PHOTOS.format(n=MAX_PHOTOS))
-        await repo.add_photo(tx, purchase_id, kind, photo, now=now)
+        await repo.add_photo(tx, purchase_id, kind, photo, now=now, item=item)
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
                            action="purchase.photo", subject=ref(purchase_id),
-                           detail=kind.value)  # fmt: skip
+                           detail=f"{kind.value} {item or ''}".strip())  # fmt: skip
         return await _load(tx, purchase_id)
+
+
+# A photo from the purchaser this soon after submitting is that purchase's (the
+# certificate often comes after the list).
+LATE_PHOTO_WINDOW = timedelta(hours=2)
+_LATE_PHOTO_DAYS = 3  # a photo captioned 合格证 finds a purchase this recent
+
+
+@dataclass(frozen=True)
+class LatestPurchases:
+    recent: Ref | None  # submitted within LATE_PHOTO_WINDOW
+    last: Ref | None  # the newest submitted in the last few days
+
+
+async def latest_submitted(svc: Services, person: Person) -> LatestPurchases:
+    """The purchaser's own newest submitted purchase, for photos that follow it."""
+    if not person.has(Role.PURCHASER):
+        return LatestPurchases(None, None)
+    now = svc.now()
+    since = now - timedelta(days=_LATE_PHOTO_DAYS)
+    newest = await repo.newest_submitted(svc.db, person.user_id, since=since)
+    if newest is None or newest.submitted_at is None:
+        return LatestPurchases(None, None)
+    recent = now - newest.submitted_at <= LATE_PHOTO_WINDOW
+    return LatestPurchases(Ref.purchase(newest.id) if recent else None, Ref.purchase(newest.id))
+
+
+def photo_kind(caption: str) -> PhotoKind:
+    """票据 words make a receipt; anything else sent after a purchase is its certificate."""
+    text = normalise(caption)
+    receipt = any(w in text for w in ("票", "收据", "单据", "收条", "账单"))
+    return PhotoKind.RECEIPT if receipt and "合格" not in text else PhotoKind.CERTIFICATE
+
+
+async def own_submitted(svc: Services, person: Person, purchase_id: int) -> Purchase:
+    """The purchaser's own submitted purchase (for photos sent after it)."""
+    async with svc.db.transaction() as tx:
+        purchase = await _load(tx, purchase_id)
+    if purchase.purchaser_id != person.user_id or purchase.submitted_at is None:
+        raise DomainError(t.not_your_purchase(purchase))
+    return purchase
+
+
+async def add_late_photo(
+    svc: Services,
+    person: Person,
+    purchase_id: int,
+    caption: str,
+    photo: Photo,
+    item: str | None = None,
+) -> tuple[Purchase, PhotoKind]:
+    """A photo for the purchaser's own purchase after it was submitted: kept with it and
+    passed to the supervisors (with the purchase's reference, so replies still work)."""
+    now = svc.now()
+    kind = photo_kind(caption)
+    async with svc.db.transaction() as tx:
+        purchase = await _load(tx, purchase_id)
+        if purchase.purchaser_id != person.user_id or purchase.submitted_at is None:
+            raise DomainError(t.not_your_purchase(purchase))
+        if len(purchase.photos) >= MAX_PHOTOS:
+            raise DomainError(t.TOO_MANY_PHOTOS.format(n=MAX_PHOTOS))
+        if item is not None:  # the purchaser chose the line
+            kind = PhotoKind.CERTIFICATE
+        elif kind is PhotoKind.CERTIFICATE:
+            missing = purchase.missing_certificates(svc.settings.certificate_items)
+            item = certificate_line(caption, missing)
+        await repo.add_photo(tx, purchase_id, kind, photo, now=now, item=item)
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="purchase.photo", subject=ref(purchase_id),
+                           detail=f"{kind.value} {item or ''}".strip())  # fmt: skip
+        msg = OutMessage(t.late_photo_for_supervisor(purchase, kind, caption), [], (photo,))
+        for role in (Role.SUPERVISOR, Role.ADMIN):
+            if await notify_role(
+                tx, svc, role, msg, ref=ref(purchase_id), exclude={person.user_id}
+            ):
+                break
+        purchase = await _load(tx, purchase_id)
+    svc.kick_outbox()
+    return purchase, kind
 
 
 async def cancel_draft(svc: Services, person: Person, purchase_id: int) -> Purchase:
@@ -236,8 +323,9 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
         # The teachers on today's 清点 rota (issue 17) get it too, with a 清点确认 button.
         await foodsafety.notify_purchase_checkers(tx, svc, purchase, text, day, exclude=exclude)
         # 「采购单 #N 已提交」 is queued with the submission: a crash cannot lose it.
+        # Remembered with the purchase: a photo sent in reply to it joins the purchase.
         await notify_person(tx, svc, person.user_id, OutMessage(t.submitted(purchase, notified)),
-                            ref=None)  # fmt: skip
+                            ref=Ref.purchase(purchase_id).as_answer())  # fmt: skip
         await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
                            action="purchase.submit", subject=ref(purchase_id),
                            detail=t.submitted_detail(len(purchase.lines),

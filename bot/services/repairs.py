@@ -109,6 +109,9 @@ async def _tell(
 # steps get their own message instead, so nobody is flooded with notes.
 
 
+_BEING_HANDLED = (RepairState.ACCEPTED, RepairState.IN_PROGRESS)
+
+
 async def _before_photos(tx: Tx, repair_id: int) -> tuple[Photo, ...]:
     return tuple(p.photo for p in await repo.photos(tx, repair_id, "before"))
 
@@ -574,7 +577,50 @@ async def add_after_photos(
         have = len(await repo.photos(tx, repair_id, "after"))
         extra = tuple(photos[: max(0, MAX_PHOTOS - have)])
         await repo.add_photos(tx, ticket.id, extra, kind="after", by=by.user_id, now=svc.now())
+        if extra:  # every after-photo reaches the reporter, not only the first of an album
+            await _tell(
+                tx, svc, ticket.reporter_id, ticket, t.more_after_photos(ticket), None, extra
+            )
     return ticket
+
+
+async def add_done_note(svc: Services, repair_id: int, *, by: Person, note: str) -> RepairTicket:
+    """The repairer's words after 完成 with a photo (「用疏通机通开了」): the done note, told
+    to the reporter."""
+    async with _changing(svc, repair_id) as (tx, ticket):
+        if ticket.state is not RepairState.DONE or ticket.state_by_id != by.user_id:
+            raise DomainError(t.CHANGED_MEANWHILE)
+        text = clean_description(note)
+        ticket.done_note = f"{ticket.done_note}；{text}" if ticket.done_note else text
+        await _record(tx, svc, ticket, Actor.of(by), "done_note", text, clear=False)
+        await _tell(tx, svc, ticket.reporter_id, ticket, t.done_note_to_reporter(ticket, text))
+    return ticket
+
+
+# ---- the reporter adds to their report ----------------------------------------------
+async def add_note(
+    svc: Services, repair_id: int, *, by: Person, text: str, photos: Sequence[Photo] = ()
+) -> tuple[RepairTicket, str | None]:
+    """「补充：地上全是水」 in reply to a message about the report: kept in its history and
+    passed to whoever handles it (the repairer, else the supervisors). Returns the ticket
+    and the name of who was told (None: the supervisors)."""
+    actor = Actor.of(by)
+    extra = tuple(photos[:MAX_PHOTOS])
+    async with _changing(svc, repair_id) as (tx, ticket):
+        if by.user_id != ticket.reporter_id:
+            raise DomainError(t.NOTE_ONLY_REPORTER)
+        if extra:
+            await repo.add_photos(tx, ticket.id, extra, kind="before", by=by.user_id, now=svc.now())
+        detail = (text + (t.with_photos(len(extra)) if extra else "")).strip()
+        await _audit(tx, svc, actor, "repair.note", ticket, detail or None)
+        msg = t.note_from_reporter(ticket, by.name, text, len(extra))
+        handler = ticket.assignee_id if ticket.state in _BEING_HANDLED else None
+        if handler is not None:
+            await _tell(tx, svc, handler, ticket, msg, None, extra)
+        else:
+            await _notify_supervisors(tx, svc, OutMessage(msg, [], extra), ticket, {by.user_id})
+    told = ticket.assignee_name if handler is not None else None
+    return ticket, told
 
 
 # ---- the reporter's check -----------------------------------------------------------

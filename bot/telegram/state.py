@@ -23,6 +23,10 @@ class UserState:
     repair_guided: dict[str, Any] | None = None
     # An after-photo album that already finished a job: media_group_id -> repair id.
     repair_after_albums: dict[str, int] = field(default_factory=dict)
+    # A captioned photo waiting for "这是报修吗？": {"photos", "caption", "chat_id"}.
+    repair_maybe: dict[str, Any] | None = None
+    # A text offered as a repair report: {"text", "at", "photo": waiting for a photo}.
+    repair_offer: dict[str, Any] | None = None
     # The message id of the purchaser's last draft preview (its buttons come off later).
     purchase_preview: int | None = None
     # Photos waiting for "票据 or 合格证?", by the token in the question's buttons.
@@ -50,6 +54,8 @@ class UserState:
         "repair_albums": ("rp_albums", dict),
         "repair_guided": ("rp_guided", dict),
         "repair_after_albums": ("rp_after", dict),
+        "repair_maybe": ("rp_maybe", dict),
+        "repair_offer": ("rp_offer", dict),
         "purchase_preview": ("purchase_preview", int),
         "purchase_photos": ("purchase_photos", dict),
         "purchase_album": ("purchase_album", dict),

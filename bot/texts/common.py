@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from bot.domain.roles import Role
@@ -13,11 +14,15 @@ INTERNAL_ERROR = "抱歉，处理时出了点问题，请稍后再试。如果�
 RESENT_NOTE = "（重发：如果已经收到过这条消息，请忽略）"
 STALE_BUTTON = "这个按钮已失效，请重新打开最新的消息。"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看您能用的功能。"
+VOICE_HINT = (
+    "暂时听不了语音。请打字说明，要报修请发照片并写上位置和故障，例如：教学楼302教室 门锁坏了。"
+)
+STICKER_HINT = "收到贴纸😊 要报修请发照片并写上位置和故障；发送 /help 查看您能用的功能。"
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能。"
 # What the bot says to things it cannot use, by kind of message (instead of "没看懂").
 UNSUPPORTED = {
-    "sticker": "收到贴纸🙂 不过后勤助手只看得懂文字和照片。发送 /help 查看您能用的功能。",
-    "voice": "暂时听不了语音，请打字说明。发送 /help 查看您能用的功能。",
+    "sticker": STICKER_HINT,
+    "voice": VOICE_HINT,
     "video": "暂不支持视频。报修请发照片，并配上文字说明（如“教学楼302教室 门锁坏了”）。",
     "location": "收到位置，但这里用不上。报修时请在说明里写明地点，如“教学楼302教室”。",
     "contact": "收到联系人，但这里用不上。要邀请同事，请联系管理员生成邀请链接。",
@@ -100,13 +105,15 @@ def help_for(name: str, roles: Iterable[Role]) -> str:
         return f"您好，{name}！您目前没有任何角色，暂时不能使用各项功能。请联系后勤办公室。"
     lines = [f"您好，{name}！您的角色：{'、'.join(r.label for r in Role if r in held)}。"]
     lines.append("您可以：")
-    seen: set[str] = set()
+    seen: set[str] = set()  # lines, and commands already listed: each is listed once
     for role in Role:
         if role in held or (Role.ADMIN in held and role is not Role.ADMIN):
             for line in _ROLE_HELP[role]:
-                if line not in seen:
-                    seen.add(line)
-                    lines.append(f"• {line}")
+                commands = set(re.findall(r"/\w+", line))
+                if line in seen or (commands and commands <= seen):
+                    continue
+                seen |= commands | {line}
+                lines.append(f"• {line}")
     lines.append("随时发送 /cancel 取消当前操作。")
     return "\n".join(lines)
 
@@ -144,4 +151,27 @@ COMMANDS: list[tuple[str, str]] = [
     ("stock", "仓库库存"),
     ("cancel", "取消当前操作"),
 ]
+# Who sees a command in their private menu (None: everyone registered). Admins see all.
+COMMAND_ROLES: dict[str, frozenset[Role] | None] = {
+    "purchase": frozenset({Role.PURCHASER}),
+    "purchases": frozenset({Role.PURCHASER, Role.SUPERVISOR}),
+    "patrols": frozenset({Role.PATROL, Role.SUPERVISOR}),
+    "export": frozenset({Role.SUPERVISOR}),
+    "suppliers": frozenset({Role.PURCHASER, Role.SUPERVISOR}),
+    "report": frozenset({Role.SUPERVISOR}),
+}
+
+
+def commands_for(roles: Iterable[Role]) -> list[tuple[str, str]]:
+    """The private command menu of someone holding ``roles``."""
+    held = set(roles)
+    if Role.ADMIN in held:
+        return list(COMMANDS)
+    return [
+        (name, text)
+        for name, text in COMMANDS
+        if (allowed := COMMAND_ROLES.get(name)) is None or held & allowed
+    ]
+
+
 GROUP_COMMANDS: list[tuple[str, str]] = [("menu", "本周食谱（/menu next 下周，/menu today 今天）")]

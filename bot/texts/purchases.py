@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import PurchaseCheckAction, button
+from bot.domain.messages import Buttons
 from bot.domain.purchases import (
     BadLine,
     PhotoKind,
@@ -44,6 +46,7 @@ NO_SUCH_LINE = "没有第 {n} 行。"
 ASK_PHOTO_KIND = "这张照片是？"
 PHOTO_KIND_BUTTONS = ("🧾 票据", "📄 合格证")
 PHOTO_GONE = "照片已过期，请重新发送。"
+ASK_CERTIFICATE_LINE = "这张合格证是哪一项的？"
 
 
 def older_draft(day: date) -> str:
@@ -115,12 +118,12 @@ def _photo_summary(purchase: Purchase, needs_certificate: bool) -> str:
 def _lines_block(
     purchase: Purchase, cert_items: tuple[str, ...], notes: dict[int, str] | None = None
 ) -> list[str]:
-    missing = bool(purchase.missing_certificates(cert_items))
+    missing = set(purchase.missing_certificates(cert_items))
     out = []
     for number, line in enumerate(purchase.lines, start=1):
         text = f"{number}. {line_text(line)}"
-        if missing and line.needs_certificate(cert_items):
-            text += " 〔待附合格证〕"
+        if line.needs_certificate(cert_items):
+            text += " 〔待附合格证〕" if line.item in missing else " 〔已附合格证〕"
         out.append(text)
         if notes and number in notes:
             out.append(f"　⚠️ {esc(notes[number])}")
@@ -417,3 +420,31 @@ def price_note(line: PurchaseLine, price: Decimal, unit: str, warning: str) -> s
         return f"单价 {line.unit_price} 元/{esc(line.unit)}，{warning}"
     typed = f"{line.unit_price} 元/{esc(line.unit)}"
     return f"单价 {fmt_number(money(price))} 元/{unit}（{typed}），{warning}"
+
+
+# ---- photos after a purchase was submitted ------------------------------------------
+def not_your_purchase(purchase: Purchase) -> str:
+    return f"采购单 {purchase.number} 不是您提交的，照片没有附上。"
+
+
+def late_photo_added(purchase: Purchase, kind: PhotoKind) -> str:
+    return f"已把{kind.label}照片补到采购单 {purchase.number}，并转给主管。"
+
+
+def late_photo_for_supervisor(purchase: Purchase, kind: PhotoKind, caption: str) -> str:
+    note = f"：{html.escape(caption, quote=False)}" if caption.strip() else ""
+    name = html.escape(purchase.purchaser_name, quote=False)
+    return f"📎 {name} 给采购单 {purchase.number} 补了{kind.label}照片{note}"
+
+
+def unclear_reply(purchase: Purchase) -> str:
+    return f"没看明白这条回复。采购单 {purchase.number} 是确认还是驳回？"
+
+
+def check_buttons(purchase_id: int) -> Buttons:
+    return [[(BUTTON_CONFIRM, button(PurchaseCheckAction.CONFIRM, purchase_id)),
+             (BUTTON_REJECT, button(PurchaseCheckAction.REJECT, purchase_id))]]  # fmt: skip
+
+
+def certificate_for(item: str) -> str:
+    return f"已作为「{esc(item)}」的合格证附上。"

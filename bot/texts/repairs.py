@@ -435,6 +435,8 @@ ACTION_LABELS = {
     "repair.category": "改类别",
     "repair.reassign": "改派",
     "repair.remind": "超时提醒",
+    "repair.note": "报修人补充",
+    "repair.done_note": "维修说明",
 }
 
 
@@ -595,3 +597,52 @@ def auto_verify_reason(verify_days: float) -> str:
 def reminder_reason(late: Overdue) -> str:
     which = "未受理" if late.kind == "accept" else "未完成"
     return f"{which}，第{late.period}次提醒"
+
+
+# ---- a photo that may not be a repair -----------------------------------------------
+IS_IT_A_REPAIR = "这是报修吗？"
+MAYBE_BUTTONS = ("是，报修", "不是")
+NOT_A_REPAIR = "好的，这张照片不作报修。要登记别的事，请用对应的命令（/help 可查看）。"
+MAYBE_GONE = "这张照片已经处理过了。"
+
+
+# ---- a text that reads as a repair report -------------------------------------------
+def offer_repair(text: str) -> str:
+    return f"要把这条作为报修提交吗？\n「{html.escape(text, quote=False)}」"
+
+
+OFFER_BUTTONS = ("提交报修", "补充照片", "取消")
+OFFER_SEND_PHOTO = "好的，请发照片（可以多张），这句话会作为报修说明。"
+OFFER_CANCELLED = "好的，没有提交。"
+OFFER_GONE = "这条已经处理过了；要报修请重新发一次。"
+
+
+# ---- replies that add to a report, or that are unclear ------------------------------
+THANKS_NOTED = "不客气！有新情况直接回复这条消息即可。"
+NOTE_ONLY_REPORTER = "只有报修人可以补充报修内容。"
+
+
+def note_from_reporter(ticket: RepairTicket, name: str, text: str, photos: int) -> str:
+    pics = f"（附照片 {photos} 张）" if photos else ""
+    return f"📝 {e(name)} 补充{about(ticket)}：{e(text)}{pics}"
+
+
+def note_added(ticket: RepairTicket, told: str | None) -> str:
+    who = e(told) if told else "监督员"
+    return f"已补充到报修单 {ticket.number}，并转告{who}。"
+
+
+def unclear_reply(ticket: RepairTicket) -> str:
+    return f"没看明白这条回复。要对{about(ticket)}做什么？"
+
+
+def more_after_photos(ticket: RepairTicket) -> str:
+    return f"🔧 {about(ticket)}修好后的照片。"
+
+
+def done_note_to_reporter(ticket: RepairTicket, note: str) -> str:
+    return f"🔧 {about(ticket)}的维修说明：{e(note)}"
+
+
+def done_note_saved(ticket: RepairTicket) -> str:
+    return f"已把说明记到报修单 {ticket.number}，并告诉报修人。"

@@ -32,10 +32,12 @@ from handlers.purchases.check import (
 from handlers.purchases.draft import (
     EDITING,
     REASON,
+    PastedLines,
     on_draft_button,
     on_draft_cancel,
     on_draft_photo,
     on_draft_text,
+    on_pasted_lines,
     on_purchase,
 )
 from handlers.purchases.lists import on_export, on_purchases, on_suppliers
@@ -63,7 +65,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             name="purchase_reject", persistent=True, allow_reentry=True,
         )  # fmt: skip
         drafting = ConversationHandler(
-            entry_points=[CommandHandler("purchase", on_purchase, filters=private), draft_button],
+            entry_points=[CommandHandler("purchase", on_purchase, filters=private), draft_button,
+                          MessageHandler(text & ~filters.REPLY & PastedLines(app),
+                                         on_pasted_lines)],
             states={EDITING: [
                 MessageHandler(text, on_draft_text),
                 MessageHandler(private & (filters.PHOTO | filters.Document.ALL), on_draft_photo),

@@ -13,7 +13,7 @@ from telegram.ext import (
     Application,
 )
 
-from bot import callbacks
+from bot import callbacks, router
 from bot.callbacks import PurchaseCheckAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError, ReasonRequired
@@ -29,7 +29,7 @@ from bot.texts import purchases as t
 from handlers import pending as prompts
 from handlers import replies
 from handlers.common import answer, requires, say, say_error
-from handlers.purchases.draft import CONFIRM_WORDS, END, REASON
+from handlers.purchases.draft import END, REASON
 
 log = logging.getLogger(__name__)
 
@@ -130,18 +130,18 @@ async def on_reject_abort(update: Update, context: BotContext) -> int:
 async def on_reply(
     update: Update, context: BotContext, person: Person, purchase_id: int, text: str
 ) -> None:
-    """A reply to the supervisor's notification: 确认 / ok / 同意, or 驳回 <理由>."""
-    words = text.strip()
+    """A reply to the supervisor's notification, keywords anywhere: 「确认，清点无误」, or
+    「驳回 理由」; anything else gets the question with both buttons."""
+    decision, reason = router.read_purchase_reply(normalise(text))
     try:
-        if normalise(words).lower().rstrip("!！。.") in CONFIRM_WORDS:
+        if decision == "confirm":
             purchase = await service.confirm(context.services, person, purchase_id)
             await say(update, t.confirmed_ack(purchase))
-        elif words.startswith(("驳回", "退回", "不同意")):
-            reason = re.sub(r"^(驳回|退回|不同意)[\s:：,，]*", "", words)
+        elif decision == "reject":
             purchase = await service.reject(context.services, person, purchase_id, reason)
             await say(update, t.rejected_ack(purchase))
-        else:  # already decided? say who; otherwise explain the two answers
-            await service.check_decidable(context.services, person, purchase_id)
-            await say(update, t.REPLY_HELP)
+        else:  # already decided? say who; otherwise ask with both buttons
+            purchase = await service.check_decidable(context.services, person, purchase_id)
+            await say(update, t.unclear_reply(purchase), t.check_buttons(purchase.id))
     except DomainError as err:
         await say_error(update, err)

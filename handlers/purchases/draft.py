@@ -9,10 +9,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
+    Application,
     ConversationHandler,
+    filters,
 )
 
 from bot import callbacks, router
@@ -23,6 +25,8 @@ from bot.domain.messages import Photo, split_text
 from bot.domain.people import Person
 from bot.domain.purchases import (
     PhotoKind,
+    Purchase,
+    certificate_line,
     normalise,
 )
 from bot.domain.roles import Role
@@ -32,10 +36,13 @@ from bot.services import purchases as service
 from bot.services.purchases import DraftResult
 from bot.telegram import media
 from bot.telegram.keyboards import markup
+from bot.telegram.state import UserState
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
 from handlers import replies
 from handlers.common import answer, current_person, message_kind, requires, say, say_error
+from handlers.everyday import on_everyday
+from handlers.purchases.late import attach_to_line
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +117,40 @@ async def on_purchase(update: Update, context: BotContext, person: Person) -> in
     if not text and not result.purchase.lines:
         await say(update, t.ASK_LINES)
         return EDITING
+    await _show_preview(update, context, result)
+    return EDITING
+
+
+class PastedLines(filters.MessageFilter):
+    """Text that reads as purchase lines, sent while nothing else waits for the sender's
+    text (a repair prompt, the guided report): perhaps a purchaser without /purchase."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        super().__init__(name="pasted_purchase_lines")
+        self._app = app
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        state = self._app.user_data.get(user.id) if user is not None else None
+        if isinstance(state, UserState) and (state.repair_pending or state.repair_guided):
+            return False
+        return bool(message.text) and router.looks_like_purchase_lines(message.text or "")
+
+
+async def on_pasted_lines(update: Update, context: BotContext) -> int | None:
+    """Purchase lines without /purchase: the draft preview, as if /purchase came first
+    (someone else, or a purchaser with a draft open, is answered as usual)."""
+    message = update.effective_message
+    person = await current_person(update, context)
+    if message is None or person is None:
+        return END
+    if await _draft_id(context, person) is not None:
+        return await on_draft_text(update, context)
+    intent = router.route(router.Incoming(router.Kind.TEXT, message.text or "", person.roles))
+    if not isinstance(intent, router.StartPurchaseDraft):
+        await on_everyday(update, context)
+        return END
+    result = await service.start_draft(context.services, person, intent.text)
     await _show_preview(update, context, result)
     return EDITING
 
@@ -220,7 +261,7 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
     if kind is not None:
         if group and context.user_data is not None:
             context.user_data.purchase_album = {"group": group, "kind": kind.value}
-        await _attach(update, context, person, purchase_id, kind, [photo])
+        await _attach(update, context, person, purchase_id, kind, [photo], message.caption or "")
         return EDITING
     stored = {"file_id": photo.file_id, "path": photo.path}
     pending = _pending_photos(context)
@@ -243,11 +284,21 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
 
 async def _attach(
     update: Update, context: BotContext, person: Person, purchase_id: int, kind: PhotoKind,
-    photos: list[Photo],
+    photos: list[Photo], caption: str = "",
 ) -> None:  # fmt: skip
+    item: str | None = None
+    if kind is PhotoKind.CERTIFICATE:
+        draft = await service.draft(context.services, person, purchase_id)
+        missing = draft.missing_certificates(context.services.settings.certificate_items)
+        item = certificate_line(caption, missing)
+        if item is None and missing:  # several lines miss one: which is it for?
+            await _ask_certificate_line(update, context, draft, photos)
+            return
     purchase = None
     for photo in photos:
-        purchase = await service.attach_photo(context.services, person, purchase_id, kind, photo)
+        purchase = await service.attach_photo(
+            context.services, person, purchase_id, kind, photo, item
+        )
     if purchase is not None:
         note = t.photos_attached(kind, len(photos))
         await _show_preview(update, context, DraftResult(purchase), note)
@@ -263,6 +314,8 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
     action = data.action_of(PurchaseDraftAction)
     if action is PurchaseDraftAction.PHOTO_KIND:
         return await _photo_kind_button(update, context, person, data)
+    if action is PurchaseDraftAction.CERT_LINE:
+        return await _certificate_line_button(update, context, person, data)
     purchase_id = data.int_arg(0)
     if purchase_id is None or action is None:
         await answer(update, common_texts.STALE_BUTTON)
@@ -274,7 +327,8 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
     else:
         await service.submit(context.services, person, purchase_id)
         await answer(update)
-        await _finish_preview(update, context, None)  # 「已提交」 is in the outbox
+        # 「已提交」 is in the outbox, remembered with the purchase: a photo in reply joins it.
+        await _finish_preview(update, context, None)
     _forget_draft_messages(context)
     return END
 
@@ -288,6 +342,73 @@ async def _finish_preview(update: Update, context: BotContext, outcome: str | No
         await query.edit_message_reply_markup(reply_markup=None)
     if outcome is not None:
         await context.bot.send_message(query.message.chat.id, outcome)
+
+
+async def _ask_certificate_line(
+    update: Update, context: BotContext, draft: Purchase, photos: list[Photo]
+) -> None:
+    """Buttons for the lines still missing a certificate; the photos wait by a token."""
+    message = update.effective_message
+    token = str(message.message_id if message is not None else len(_pending_photos(context)))
+    _pending_photos(context)[token] = {
+        "purchase_id": draft.id,
+        "group": None,
+        "photos": [{"file_id": p.file_id, "path": p.path} for p in photos],
+    }
+    missing = draft.missing_certificates(context.services.settings.certificate_items)
+    rows = [
+        [(f"{number}. {line.item}", callbacks.button(
+            PurchaseDraftAction.CERT_LINE, draft.id, token, number))]
+        for number, line in enumerate(draft.lines, start=1)
+        if line.item in missing
+    ]  # fmt: skip
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, t.ASK_CERTIFICATE_LINE, reply_markup=markup(rows))
+
+
+async def _certificate_line_button(
+    update: Update, context: BotContext, person: Person, data: callbacks.Callback
+) -> int | None:
+    purchase_id, number = data.int_arg(0), data.int_arg(2)
+    token = data.args[1] if len(data.args) > 1 else ""
+    entry = _pending_photos(context).get(token)
+    if (
+        purchase_id is None
+        or number is None
+        or not isinstance(entry, dict)
+        or entry.get("purchase_id") != purchase_id
+    ):
+        await answer(update, t.PHOTO_GONE)
+        return None
+    query = update.callback_query
+    if entry.get("late"):  # a purchase already submitted: no draft conversation
+        told = await attach_to_line(context, person, purchase_id, entry, number)
+        _pending_photos(context).pop(token, None)
+        await answer(update)
+        if query is not None and told is not None:
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_text(told)
+        return END
+    draft = await service.draft(context.services, person, purchase_id)
+    if not 1 <= number <= len(draft.lines):
+        await answer(update, t.PHOTO_GONE)
+        return None
+    item = draft.lines[number - 1].item
+    purchase = None
+    for p in entry["photos"]:
+        photo = Photo(p.get("file_id"), p.get("path"))
+        purchase = await service.attach_photo(
+            context.services, person, purchase_id, PhotoKind.CERTIFICATE, photo, item
+        )
+    _pending_photos(context).pop(token, None)
+    await answer(update)
+    if query is not None:
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_text(t.certificate_for(item))
+    if purchase is not None:
+        await _show_preview(update, context, DraftResult(purchase))
+    return EDITING
 
 
 async def _photo_kind_button(

@@ -14,10 +14,17 @@ from typing import Any
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, router
-from bot.callbacks import Ns
+from bot.callbacks import Ns, RepairAction
 from handlers.repairs.guided import guided_conversation
 from handlers.repairs.lookup import on_list
-from handlers.repairs.report import on_pending_cancel, on_pending_input, on_photo, resume_albums
+from handlers.repairs.report import (
+    on_maybe_button,
+    on_offer_button,
+    on_pending_cancel,
+    on_pending_input,
+    on_photo,
+    resume_albums,
+)
 from handlers.repairs.shared import IMAGE_FILES, owes_input
 from handlers.repairs.steps import on_button, on_reply
 from handlers.replies import route
@@ -39,6 +46,12 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # A picture nobody else is waiting for is a repair report. Registered after the flows
     # that take pictures (purchase drafts, patrol prompts), see bot/app.py.
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & IMAGE_FILES, on_photo))
+    maybe = callbacks.action_pattern(RepairAction.MAYBE_YES, RepairAction.MAYBE_NO)
+    app.add_handler(CallbackQueryHandler(on_maybe_button, pattern=maybe))
+    offer = callbacks.action_pattern(
+        RepairAction.OFFER_SUBMIT, RepairAction.OFFER_PHOTO, RepairAction.OFFER_CANCEL
+    )
+    app.add_handler(CallbackQueryHandler(on_offer_button, pattern=offer))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.REPAIR)))
     route(router.ReplyToRepair, on_reply)
 

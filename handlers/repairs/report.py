@@ -12,22 +12,29 @@ from telegram.ext import (
     Application,
 )
 
-from bot import router
+from bot import callbacks, router
+from bot.callbacks import RepairAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError, ReasonRequired
 from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.protocol import Ref
 from bot.services import directory
+from bot.services import purchases as purchase_service
 from bot.services import repairs as service
 from bot.services.people import Actor
+from bot.telegram import about
 from bot.telegram.jobqueue import drop_jobs, job_queue
 from bot.telegram.media import receive_image
 from bot.telegram.state import UserState
+from bot.texts import purchases as purchase_texts
 from bot.texts import repairs as t
+from handlers import pending as prompts
 from handlers.common import esc, message_kind, requires, say
+from handlers.purchases.late import ask_certificate_line
 from handlers.repairs.shared import (
     ALBUM_WAIT_SECONDS,
+    PENDING_TTL,
     photo_dict,
     photos_of,
     pop_pending,
@@ -56,21 +63,40 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
     in reply to a repair message, an after-photo or a short explanation instead."""
     message = update.effective_message
     assert message is not None and context.user_data is not None
+    latest = await purchase_service.latest_submitted(context.services, person)
+    caption = (message.caption or "").strip()
+    if not caption and (offered := _offered_text(context, for_photo=True)):
+        caption = offered  # 补充照片 was tapped: the text is this photo's caption
+        context.user_data.repair_offer = None
     intent = router.route(
         router.Incoming(
             message_kind(message),
-            message.caption or "",
+            caption,
             person.roles,
             replied_to=await replied_ref(context, message),
+            recent_purchase=latest.recent,
+            last_purchase=latest.last,
         )
     )
     if isinstance(intent, router.AddToRepair):
         await photo_reply(update, context, person, intent.repair_id)
         return
+    if isinstance(intent, router.AddToPurchase):
+        image = await receive_image(update, context, folder="purchases")
+        if await ask_certificate_line(update, context, person, intent.purchase_id, caption, image):
+            return
+        purchase, kind = await purchase_service.add_late_photo(
+            context.services, person, intent.purchase_id, caption, image
+        )
+        sent = await say(update, purchase_texts.late_photo_added(purchase, kind))
+        about.remember(context.chat_data, sent, Ref.purchase(purchase.id))
+        return
     # DomainError (not an image, corrupt, too big) is answered by @requires.
     photo = await receive_image(update, context, folder="repairs")
-    caption = (message.caption or "").strip()
     group = message.media_group_id
+    if isinstance(intent, router.AskIfRepair):
+        await _ask_if_repair(update, context, caption, photo)
+        return
     if group:
         albums = context.user_data.repair_albums
         album = albums.setdefault(
@@ -100,6 +126,98 @@ async def _tell_still_waiting(context: BotContext, chat_id: int) -> None:
     pending = context.user_data.repair_pending
     if pending is not None and pending.get("kind") == "caption" and pending.get("photos"):
         await context.bot.send_message(chat_id, t.photos_still_waiting(len(pending["photos"])))
+
+
+async def _ask_if_repair(update: Update, context: BotContext, caption: str, photo: Photo) -> None:
+    """The photo waits (kept in the person's state) until they say whether it is a repair;
+    more photos of the same album join it."""
+    assert context.user_data is not None
+    waiting = context.user_data.repair_maybe
+    photos = list(waiting.get("photos") or []) if waiting else []
+    if waiting is not None and waiting.get("caption") == caption:
+        photos.append(photo_dict(photo))
+        context.user_data.repair_maybe = {**waiting, "photos": photos[: service.MAX_PHOTOS]}
+        return
+    context.user_data.repair_maybe = {"photos": [photo_dict(photo)], "caption": caption}
+    yes, no = t.MAYBE_BUTTONS
+    await say(update, t.IS_IT_A_REPAIR, [[
+        (yes, callbacks.button(RepairAction.MAYBE_YES)),
+        (no, callbacks.button(RepairAction.MAYBE_NO)),
+    ]])  # fmt: skip
+
+
+# ---- a text that reads as a repair report -------------------------------------------
+OFFER_TTL = PENDING_TTL
+
+
+async def offer_repair(update: Update, context: BotContext, text: str) -> None:
+    """「3号楼男厕下水道堵了」 alone: offered as a report with one tap, never filed unasked."""
+    assert context.user_data is not None
+    context.user_data.repair_offer = prompts.ask(context.services.now(), text=text)
+    submit, photo, cancel = t.OFFER_BUTTONS
+    await say(update, t.offer_repair(text), [[
+        (submit, callbacks.button(RepairAction.OFFER_SUBMIT)),
+        (photo, callbacks.button(RepairAction.OFFER_PHOTO)),
+        (cancel, callbacks.button(RepairAction.OFFER_CANCEL)),
+    ]])  # fmt: skip
+
+
+def _offered_text(context: BotContext, *, for_photo: bool) -> str | None:
+    """The offered text while it is fresh (and, for a photo, once 补充照片 was tapped)."""
+    offer = context.user_data.repair_offer if context.user_data is not None else None
+    if not prompts.is_fresh(offer, context.services.now(), OFFER_TTL) or offer is None:
+        return None
+    if for_photo and not offer.get("photo"):
+        return None
+    return str(offer.get("text") or "") or None
+
+
+@requires()
+async def on_offer_button(update: Update, context: BotContext, person: Person) -> None:
+    query = update.callback_query
+    cb = callbacks.decode(query.data if query is not None else None)
+    action = cb.action_of(RepairAction) if cb is not None else None
+    chat = update.effective_chat
+    assert context.user_data is not None and query is not None and chat is not None
+    await query.answer()
+    text = _offered_text(context, for_photo=False)
+    if text is None:
+        await context.bot.send_message(chat.id, t.OFFER_GONE)
+        return
+    await query.edit_message_reply_markup(reply_markup=None)
+    if action is RepairAction.OFFER_PHOTO:
+        context.user_data.repair_offer = {**(context.user_data.repair_offer or {}), "photo": True}
+        await context.bot.send_message(chat.id, t.OFFER_SEND_PHOTO)
+        return
+    context.user_data.repair_offer = None
+    if action is RepairAction.OFFER_SUBMIT:
+        await submit_caption(context, person, chat.id, text, ())
+    else:
+        await context.bot.send_message(chat.id, t.OFFER_CANCELLED)
+
+
+@requires()
+async def on_maybe_button(update: Update, context: BotContext, person: Person) -> None:
+    """是，报修: the waiting photo and its caption become a report; 不是: dropped."""
+    query = update.callback_query
+    cb = callbacks.decode(query.data if query is not None else None)
+    is_repair = cb is not None and cb.action_of(RepairAction) is RepairAction.MAYBE_YES
+    assert context.user_data is not None
+    waiting, context.user_data.repair_maybe = context.user_data.repair_maybe, None
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is not None:
+        await query.answer()
+        await query.edit_message_reply_markup(reply_markup=None)
+    if waiting is None or chat is None:
+        await say(update, t.MAYBE_GONE)
+        return
+    if not is_repair:
+        await context.bot.send_message(chat.id, t.NOT_A_REPAIR)
+        return
+    await submit_caption(
+        context, person, chat.id, str(waiting.get("caption") or ""), photos_of(waiting["photos"])
+    )
 
 
 def _add_waiting_photos(context: BotContext, photos: list[dict[str, Any]]) -> None:
@@ -218,6 +336,14 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
     if kind == "done" and not text and not photos:
         raise DomainError(t.ASK_DONE_PROOF)
     pop_pending(context)
+    if kind == "note":  # the repairer's words after 完成 with a photo
+        if not text:
+            return
+        ticket = await service.add_done_note(
+            context.services, int(pending["id"]), by=person, note=text
+        )
+        await say(update, t.done_note_saved(ticket))
+        return
     # Then the action: a "已由 X 受理" answer ends the wait, there is nothing left to do.
     if kind != "caption":
         await act(update, context, person, str(kind), int(pending["id"]), text, photos)

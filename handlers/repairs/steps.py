@@ -8,18 +8,16 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot import callbacks
+from bot import callbacks, router
 from bot.callbacks import RepairAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.messages import Photo
 from bot.domain.people import Person
-from bot.domain.repairs import (
-    Category,
-    Urgency,
-    parse_reply,
-)
+from bot.domain.repairs import Category, Urgency
+from bot.domain.roles import Role
 from bot.protocol import Ref
+from bot.services import directory
 from bot.services import repairs as service
 from bot.telegram import about
 from bot.telegram.keyboards import markup
@@ -76,6 +74,8 @@ async def act(
         return
     if kind == "done":
         ticket = await service.complete(svc, repair_id, by=person, note=text, photos=photos)
+        if not text.strip():  # a photo alone: the words that follow are the done note
+            set_pending(context, "note", id=repair_id)
     elif kind in _NEEDS_INPUT:
         ticket = await _NEEDS_INPUT[kind](svc, repair_id, by=person, reason=text)
     else:
@@ -195,17 +195,58 @@ async def assign(
 async def on_reply(
     update: Update, context: BotContext, person: Person, repair_id: int, text: str
 ) -> None:
-    """受理 / 驳回 理由 (supervisors); 开始 / 完成 说明 (repairer); 验收 / 返修 理由."""
-    kind, rest = parse_reply(text)
+    """受理 [维修工] / 驳回 理由 (supervisors); 马上到 / 完成 说明 (repairer); 验收 / 返修 理由
+    (reporter), keywords anywhere; anything else from the reporter is a note for whoever
+    handles the report, and from others an unclear reply gets a question with buttons."""
+    kind, rest = router.read_repair_reply(text)
     try:
         if kind is None:
-            await say(update, t.REPLY_HELP)
+            await _note_or_question(update, context, person, repair_id, text)
         elif kind == "accept":
-            await assign(update, context, person, kind, repair_id, None)
+            assignee = await _repairer_named(context, rest)
+            await assign(update, context, person, kind, repair_id, assignee)
         else:
             await act(update, context, person, kind, repair_id, rest, ask=not rest)
     except DomainError as err:
         await say_error(update, err)
+
+
+async def _repairer_named(context: BotContext, text: str) -> int | None:
+    """The repairer 「受理 刘师傅」 names, if exactly one matches (else the choice is offered)."""
+    if not text:
+        return None
+    repairers = await directory.with_role(context.services, Role.REPAIRER)
+    named = [p for p in repairers if p.name and (p.name in text or text in p.name)]
+    return named[0].user_id if len(named) == 1 else None
+
+
+async def _note_or_question(
+    update: Update, context: BotContext, person: Person, repair_id: int, text: str,
+    photos: tuple[Photo, ...] = (),
+) -> None:  # fmt: skip
+    """From the reporter: added to the report and passed on. From anyone else: what do you
+    want to do? (the buttons this person may use now), never a silent drop."""
+    svc = context.services
+    ticket = await service.find(svc, repair_id)
+    if person.user_id == ticket.reporter_id and not photos and router.only_thanks(text):
+        await say(update, t.THANKS_NOTED)
+        return
+    if person.user_id == ticket.reporter_id:
+        ticket, told = await service.add_note(svc, repair_id, by=person, text=text, photos=photos)
+        sent = await say(update, t.note_added(ticket, told))
+        about.remember(context.chat_data, sent, Ref.repair(repair_id))
+        return
+    buttons = t.detail_buttons(
+        ticket,
+        supervisor=person.has(Role.SUPERVISOR),
+        reporter=False,
+        assignee=person.user_id == ticket.assignee_id,
+    )
+    if not buttons:
+        await say(update, t.REPLY_HELP)
+        return
+    sent = await say(update, t.unclear_reply(ticket), buttons)
+    about.remember(context.chat_data, sent, Ref.repair(repair_id))
 
 
 async def photo_reply(update: Update, context: BotContext, person: Person, repair_id: int) -> None:
@@ -215,6 +256,11 @@ async def photo_reply(update: Update, context: BotContext, person: Person, repai
     assert message is not None and context.user_data is not None
     svc = context.services
     ticket = await service.find(svc, repair_id)
+    if person.user_id == ticket.reporter_id and person.user_id != ticket.assignee_id:
+        photo = await receive_image(update, context, folder="repairs")
+        note = (message.caption or "").strip()
+        await _note_or_question(update, context, person, repair_id, note, (photo,))
+        return
     if person.user_id != ticket.assignee_id:
         sent = await say(update, t.photo_reply_not_yours(ticket))
         about.remember(context.chat_data, sent, Ref.repair(repair_id))
@@ -228,7 +274,7 @@ async def photo_reply(update: Update, context: BotContext, person: Person, repai
     note = (message.caption or "").strip()
     await act(update, context, person, "done", repair_id, note, (photo,))
     pending = context.user_data.repair_pending
-    if pending is not None and pending.get("id") == repair_id:
+    if pending is not None and pending.get("id") == repair_id and pending.get("kind") == "done":
         pop_pending(context)
     if group is not None:
         albums.clear()
