@@ -7,6 +7,6 @@ kick too, so it lives in ``bot/telegram/outbox.py``.
 
 from __future__ import annotations
 
-from bot.telegram.jobqueue import AnyApp, drop_jobs, job_queue
+from bot.telegram.jobqueue import AnyApp, drop_jobs, job_queue, run_watch
 
-__all__ = ["AnyApp", "drop_jobs", "job_queue"]
+__all__ = ["AnyApp", "drop_jobs", "job_queue", "run_watch"]

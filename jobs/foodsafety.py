@@ -23,7 +23,7 @@ from bot.domain.messages import Buttons
 from bot.domain.patrols import Overdue
 from bot.services import foodsafety
 from bot.services.container import Services
-from jobs import AnyApp, drop_jobs, job_queue
+from jobs import AnyApp, drop_jobs, job_queue, run_watch
 
 log = logging.getLogger(__name__)
 
@@ -116,15 +116,7 @@ async def start(app: AnyApp) -> None:
     anything due while the bot was down (only while still within its grace period)."""
     svc = services_of(app)
     await schedule(app, await foodsafety.times(svc))
-    jq = job_queue(app)
-    drop_jobs(jq, WATCH_NAME)
-    jq.run_repeating(
-        _job,
-        interval=WATCH_SECONDS,
-        first=WATCH_SECONDS,
-        name=WATCH_NAME,
-        job_kwargs={"misfire_grace_time": WATCH_SECONDS, "coalesce": True},
-    )
+    run_watch(app, WATCH_NAME, _job, WATCH_SECONDS)
     sent = await run_due(svc, app.bot)
     if sent:
         log.info("food-safety catch-up at start: sent records %s", sent)

@@ -21,7 +21,7 @@ from bot.domain.patrols import Overdue, Slot
 from bot.services import patrols
 from bot.services.container import Services
 from bot.telegram.checklists import show_checklist
-from jobs import AnyApp, drop_jobs, job_queue
+from jobs import AnyApp, drop_jobs, job_queue, run_watch
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +78,7 @@ async def start(app: AnyApp) -> None:
     round whose time passed while the bot was down (only while still within its grace)."""
     svc = services_of(app)
     await schedule_rounds(app, await patrols.times(svc))
-    jq = job_queue(app)
-    drop_jobs(jq, WATCH_NAME)
-    jq.run_repeating(
-        _watch_job,
-        interval=WATCH_SECONDS,
-        first=WATCH_SECONDS,
-        name=WATCH_NAME,
-        job_kwargs={"misfire_grace_time": WATCH_SECONDS, "coalesce": True},
-    )
+    run_watch(app, WATCH_NAME, _watch_job, WATCH_SECONDS)
     sent = await run_due(svc, app.bot)
     if sent:
         log.info("patrol catch-up at start: sent rounds %s", sent)
