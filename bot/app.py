@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
 import sqlite3
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import network, receiving
 from bot.clock import Clock
@@ -21,6 +21,7 @@ from bot.services import directory
 from bot.services.container import Services
 from bot.telegram import outbox as outbox_sender
 from bot.telegram.commands import show_commands
+from bot.telegram.pacing import LanePacer
 from bot.telegram.state import UserState
 from bot.texts import common as t
 from bot.updates import PerChatInOrder
@@ -149,9 +150,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         # The scheduler can start one more outbox poll while it shuts down; let a delivery
         # under way finish before the database goes. (aiosqlite's thread would keep the
         # process alive if it were not closed.)
-        lock = services.outbox_lock or asyncio.Lock()
-        async with lock:
-            services.outbox_lock = None  # a poll still waiting for the lock then sends nothing
+        locks = services.outbox_locks or {}
+        async with contextlib.AsyncExitStack() as held:
+            for lock in locks.values():
+                await held.enter_async_context(lock)
+            services.outbox_locks = None  # a poll waiting for a lock then sends nothing
             await db.close()
 
     updates = receiving.InboxQueue()
@@ -174,8 +177,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
             )
         )
         .context_types(ContextTypes(context=BotContext, user_data=UserState))
-        # max_retries: PTB's default of 0 raises a 429 instead of waiting it out.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Replies ahead of bulk pushes under one flood budget; a 429 on a push holds only
+        # the pushes (bot/telegram/pacing.py).
+        .rate_limiter(LanePacer())
         .persistence(SqlitePersistence(db, user_state=UserState.from_json))
         .post_init(post_init)
         .post_shutdown(post_shutdown)

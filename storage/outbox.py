@@ -10,9 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import to_db
-from bot.domain.messages import OutMessage, Photo
-from storage.db import Database, Tx
+from bot.clock import from_db, to_db
+from bot.domain.messages import Lane, OutMessage, Photo
+from storage.db import Database, Tx, current_update_id
+
+# A refreshed copy of a shared card is edited at most once per this many seconds per
+# message; the state shown is always the latest.
+COALESCE_SECONDS = 3.0
+
+
+def default_lane() -> Lane:
+    """While a person's update is handled, what it queues answers them or tells the people
+    their action concerns: the reply lane. Otherwise (scheduled jobs, the try-out's job
+    controls) the bulk lane."""
+    return Lane.REPLY if current_update_id() is not None else Lane.BULK
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,7 @@ class PendingMessage:
     ref: str | None
     attempts: int
     maybe_sent: bool = False  # an earlier attempt may have reached Telegram
+    lane: Lane = Lane.REPLY
 
 
 def _message_payload(msg: OutMessage) -> dict[str, Any]:
@@ -48,18 +60,60 @@ def payload_message(payload: dict[str, Any]) -> OutMessage:
     )
 
 
-async def enqueue(tx: Tx, chat_id: int, msg: OutMessage, *, ref: str | None, now: datetime) -> int:
-    """Queue ``msg`` for ``chat_id`` inside the caller's transaction."""
+async def enqueue(
+    tx: Tx,
+    chat_id: int,
+    msg: OutMessage,
+    *,
+    ref: str | None,
+    now: datetime,
+    lane: Lane | None = None,
+) -> int:
+    """Queue ``msg`` for ``chat_id`` inside the caller's transaction (``lane``: by default
+    the reply lane while a person's update is handled, else the bulk lane)."""
     return await tx.execute(
-        "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at)"
-        " VALUES (?, 'message', ?, ?, ?, ?)",
+        "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at, lane)"
+        " VALUES (?, 'message', ?, ?, ?, ?, ?)",
         (
             chat_id,
             json.dumps(_message_payload(msg), ensure_ascii=False),
             ref,
             to_db(now),
             to_db(now),
+            int(lane if lane is not None else default_lane()),
         ),
+    )
+
+
+async def enqueue_refresh(
+    tx: Tx, chat_id: int, message_id: int, msg: OutMessage, *, now: datetime
+) -> int:
+    """Edit someone's copy of a shared card (a patrol checklist) to ``msg``, in the bulk
+    lane, coalesced: a refresh still waiting for this message takes the new state instead
+    of queueing a second edit, and a message edited less than ``COALESCE_SECONDS`` ago is
+    edited again only after that. Returns the row's id."""
+    key = f"edit:{chat_id}:{message_id}"
+    payload = json.dumps(
+        {"message_id": message_id, "text": msg.text, "buttons": msg.buttons}, ensure_ascii=False
+    )
+    waiting = await tx.fetchval(
+        "SELECT id FROM outbox WHERE coalesce_key = ? AND sent_at IS NULL AND failed_at IS NULL"
+        " AND sending_at IS NULL ORDER BY id DESC LIMIT 1",
+        (key,),
+    )
+    if waiting is not None:
+        await tx.execute("UPDATE outbox SET payload = ? WHERE id = ?", (payload, waiting))
+        return int(waiting)
+    last = await tx.fetchval(
+        "SELECT MAX(COALESCE(sent_at, sending_at)) FROM outbox WHERE coalesce_key = ?", (key,)
+    )
+    not_before = now
+    if last is not None:
+        not_before = max(now, from_db(str(last)) + timedelta(seconds=COALESCE_SECONDS))
+    return await tx.execute(
+        "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at, lane,"
+        " coalesce_key) VALUES (?, 'edit', ?, NULL, ?, ?, ?, ?)",
+        (chat_id, payload, to_db(now), to_db(not_before), int(Lane.BULK), key),
     )
 
 
@@ -107,34 +161,44 @@ async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | 
     return len(rows)
 
 
-# Served by the partial index outbox_due (pending rows only, in id order): the poll costs
-# the same with five years of sent rows as with none. A chat's messages go out in the order
-# they were written: a row waiting out its backoff holds back the later rows of its chat
-# (else they would overtake it); that check also reads only pending rows.
+# Served by the partial index outbox_due (one lane's pending rows, in id order): the poll
+# costs the same with five years of sent rows as with none. A chat's messages go out in the
+# order they were written within their lane: a row waiting out its backoff holds back the
+# later rows of its chat (else they would overtake it); a refresh waiting out its coalescing
+# pause holds back nothing (an edit has no place in the order). That check also reads only
+# pending rows.
 DUE_SQL = (
-    "SELECT id, chat_id, kind, payload, ref, attempts, sending_at FROM outbox AS o"
-    " WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?"
-    " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.chat_id = o.chat_id"
-    "   AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL"
-    "   AND e.next_attempt_at > ?)"
+    "SELECT id, chat_id, kind, payload, ref, attempts, sending_at, lane FROM outbox AS o"
+    " WHERE lane = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.lane = o.lane"
+    "   AND e.chat_id = o.chat_id AND e.id < o.id AND e.sent_at IS NULL"
+    "   AND e.failed_at IS NULL AND e.next_attempt_at > ? AND e.coalesce_key IS NULL)"
     " ORDER BY id LIMIT ?"
 )
 
 
-async def due(db: Database, now: datetime, limit: int = 50) -> list[PendingMessage]:
-    rows = await db.fetchall(DUE_SQL, (to_db(now), to_db(now), limit))
-    return [
-        PendingMessage(
-            r["id"],
-            r["chat_id"],
-            r["kind"],
-            json.loads(r["payload"]),
-            r["ref"],
-            r["attempts"],
-            r["sending_at"] is not None,
-        )
-        for r in rows
-    ]
+async def due(
+    db: Database, now: datetime, limit: int = 50, lane: Lane | None = None
+) -> list[PendingMessage]:
+    """The rows due now in ``lane`` (both lanes, replies first, when None)."""
+    lanes = [lane] if lane is not None else list(Lane)
+    found: list[PendingMessage] = []
+    for one in lanes:
+        rows = await db.fetchall(DUE_SQL, (int(one), to_db(now), to_db(now), limit))
+        found += [
+            PendingMessage(
+                r["id"],
+                r["chat_id"],
+                r["kind"],
+                json.loads(r["payload"]),
+                r["ref"],
+                r["attempts"],
+                r["sending_at"] is not None,
+                Lane(r["lane"]),
+            )
+            for r in rows
+        ]
+    return found
 
 
 async def prune_sent(db: Database, sent_before: datetime) -> int:

@@ -5,6 +5,18 @@ without importing telegram. ``bot/telegram/keyboards.py`` turns Buttons into mar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Lane(IntEnum):
+    """Which queue a message waits in. Answers to the person who just wrote or tapped (and
+    what their action tells the people it concerns) go ahead of bulk work: scheduled pushes
+    (menus, patrol rounds, postings, reminders) and refreshes of other people's copies of a
+    shared card, which are paced below Telegram's limits so that a 429 holds only them."""
+
+    REPLY = 0
+    BULK = 1
+
 
 # Rows of (label, callback_data). callback_data is built with bot.callbacks.encode.
 Buttons = list[list[tuple[str, str]]]

@@ -14,9 +14,11 @@ retries, and everything the bot called is recorded in ``calls``. Every change to
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -94,9 +96,51 @@ class Failure:
     description: str = ""
 
 
+# Methods that put a message into a chat: what Telegram's flood limits count.
+_FLOOD_METHODS = frozenset({
+    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage",
+    "forwardMessage", "editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+})  # fmt: skip
+
+
+class FloodLimits:
+    """Telegram's flood control as a bot sees it: about 30 messages a second across all
+    chats and 20 a minute in one group; past that a 429 with ``retry_after``. Off by
+    default (tests of features need no pacing); the benchmark and the lane tests turn it on."""
+
+    def __init__(self, per_second: int = 30, per_group_minute: int = 20) -> None:
+        self.per_second = per_second
+        self.per_group_minute = per_group_minute
+        self._recent: collections.deque[float] = collections.deque()
+        self._groups: dict[int, collections.deque[float]] = {}
+        self.refused = 0  # how many 429s were given
+
+    def take(self, chat_id: int, now: float) -> int | None:
+        """Count one message to ``chat_id``; the seconds to wait if it is over a limit."""
+        recent = self._recent
+        while recent and recent[0] <= now - 1.0:
+            recent.popleft()
+        if len(recent) >= self.per_second:
+            self.refused += 1
+            return max(1, math.ceil(recent[0] + 1.0 - now))
+        if chat_id < 0:
+            group = self._groups.setdefault(chat_id, collections.deque())
+            while group and group[0] <= now - 60.0:
+                group.popleft()
+            if len(group) >= self.per_group_minute:
+                self.refused += 1
+                return max(1, math.ceil(group[0] + 60.0 - now))
+            group.append(now)
+        recent.append(now)
+        return None
+
+
 class LocalBotApi:
-    def __init__(self, token: str = TOKEN, *, keep_calls: bool = True) -> None:
+    def __init__(
+        self, token: str = TOKEN, *, keep_calls: bool = True, flood: FloodLimits | None = None
+    ) -> None:
         self.token = token
+        self.flood = flood
         # The try-out runs for hours: it keeps chats but not a log of every call's bytes.
         self.keep_calls = keep_calls
         # Message dates: the try-out follows the bot's clock when its time controls jump ahead.
@@ -520,6 +564,18 @@ class LocalBotApi:
                 body["parameters"] = {"retry_after": failure.retry_after}
                 body["description"] = f"Too Many Requests: retry after {failure.retry_after}"
             return web.json_response(body, status=failure.status)
+        if self.flood is not None and method in _FLOOD_METHODS and "chat_id" in params:
+            wait = self.flood.take(int(params["chat_id"]), time.monotonic())
+            if wait is not None:
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": f"Too Many Requests: retry after {wait}",
+                        "parameters": {"retry_after": wait},
+                    },
+                    status=429,
+                )
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return web.json_response(

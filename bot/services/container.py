@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.faults import FaultAlarm
+from bot.domain.messages import Lane
 from bot.domain.throttle import Throttle
 from storage.db import Database
 
@@ -24,8 +25,8 @@ class Services:
     # notification goes out at once instead of at the next poll of the outbox.
     kick_outbox: Callable[[], None] = field(default=lambda: None)
     # Created when the outbox sender starts, inside the application's event loop (one per
-    # Application): the poll and a kick must not send the same row twice.
-    outbox_lock: asyncio.Lock | None = None
+    # Application and lane): the poll and a kick must not send the same row twice.
+    outbox_locks: dict[Lane, asyncio.Lock] | None = None
     # Strangers get a refusal for at most 5 messages a minute, then silence.
     stranger_throttle: Throttle = field(default_factory=lambda: Throttle(5, 60))
     # Disk full, read-only, damaged: said once per kind per hour, to the log and to admins.

@@ -1,6 +1,11 @@
 """Delivers the outbox. A row is marked sent only when Telegram accepted the message;
 network errors, 5xx and 429 are retried later (429 after its ``retry_after``); a
 permanent refusal (blocked bot, bad chat) is marked failed and logged, never retried forever.
+
+Two lanes (issue 14), each with its own loop and lock: the reply lane (answers and what a
+person's action tells others) and the bulk lane (pushes, reminders, refreshed copies of a
+shared card), whose requests the pacer (bot/telegram/pacing.py) keeps below Telegram's
+limits. Within a lane, chats are served side by side and each chat's rows in order.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from telegram.error import (
 from telegram.ext import Application, ExtBot
 
 from bot.context import BotContext, services_of
-from bot.domain.messages import OutMessage, Photo, split_text
+from bot.domain.messages import Lane, OutMessage, Photo, split_text
 from bot.services.container import Services
 from bot.telegram.jobqueue import drop_jobs, job_queue
 from bot.telegram.keyboards import markup
@@ -37,42 +42,73 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 JOB_NAME = "outbox:poll"
 MAX_ATTEMPTS = 50  # with backoff capped at 10 min this is several hours of retrying
+CHATS_AT_ONCE = 8  # chats served side by side in one lane (each chat's rows in order)
+
+
+def _job_name(lane: Lane) -> str:
+    return f"{JOB_NAME}:{lane.name.lower()}"
+
+
+# Stored pictures being uploaded right now, by path: the file_id Telegram gives the first
+# upload (None if it failed). A push of the weekly menu picture to 130 chats served side by
+# side uploads it once and sends the file_id to the others.
+InFlight = dict[str, "asyncio.Future[str | None]"]
 
 
 async def _photo_inputs(
-    svc: Services, photos: tuple[Photo, ...]
+    svc: Services, photos: tuple[Photo, ...], in_flight: InFlight
 ) -> list[tuple[str | bytes, str | None]]:
     """What to send for each photo, with the stored path when it is an upload: its file_id,
-    else the file_id of an earlier upload of the same stored file, else the file's bytes. A
-    file that is gone (pruned, disk trouble) is skipped, so the notification still goes out."""
+    else the file_id of an earlier upload of the same stored file (or of one under way),
+    else the file's bytes. A file that is gone (pruned, disk trouble) is skipped, so the
+    notification still goes out."""
     known = await outbox.uploaded_file_ids(
         svc.db, [p.path for p in photos[:10] if not p.file_id and p.path]
     )
     inputs: list[tuple[str | bytes, str | None]] = []
+    mine: set[str] = set()  # uploads this message makes (never wait for one's own)
     for photo in photos[:10]:
+        path = photo.path or ""
         if photo.file_id:
             inputs.append((photo.file_id, None))
-        elif photo.path in known:
-            inputs.append((known[photo.path], None))
-        else:
-            try:
-                inputs.append(
-                    (await read_bytes(svc.settings.data_dir, photo.path or ""), photo.path)
-                )
-            except (OSError, ValueError):
-                log.warning("photo %s is missing; sending the notification without it", photo.path)
+            continue
+        if path in known:
+            inputs.append((known[path], None))
+            continue
+        waiting = path in in_flight and path not in mine
+        if waiting and (file_id := await asyncio.shield(in_flight[path])):
+            inputs.append((file_id, None))
+            continue
+        try:
+            data = await read_bytes(svc.settings.data_dir, path)
+        except (OSError, ValueError):
+            log.warning("photo %s is missing; sending the notification without it", photo.path)
+            continue
+        if path not in in_flight or in_flight[path].done():
+            in_flight[path] = asyncio.get_running_loop().create_future()
+            mine.add(path)
+        inputs.append((data, path))
     return inputs
 
 
-def _remember(uploads: dict[str, str], inputs: list[tuple[str | bytes, str | None]],
-              sent: list[Message]) -> None:  # fmt: skip
+def _remember(
+    uploads: dict[str, str],
+    inputs: list[tuple[str | bytes, str | None]],
+    sent: list[Message],
+    in_flight: InFlight,
+) -> None:
     """Keep the file_id Telegram gave each uploaded file, to send it by id next time (saved
     with the mark-as-sent, so no other write sits between the send and that mark)."""
-    uploads.update(
-        (path, message.photo[-1].file_id)
-        for (_, path), message in zip(inputs, sent, strict=False)
-        if path is not None and message.photo
-    )
+    for (_, path), message in zip(inputs, sent, strict=False):
+        if path is not None and message.photo:
+            uploads[path] = message.photo[-1].file_id
+            _settle(in_flight, path, uploads[path])
+
+
+def _settle(in_flight: InFlight, path: str, file_id: str | None) -> None:
+    future = in_flight.get(path)
+    if future is not None and not future.done():
+        future.set_result(file_id)
 
 
 async def send_message(
@@ -81,126 +117,230 @@ async def send_message(
     chat_id: int,
     msg: OutMessage,
     uploads: dict[str, str] | None = None,
+    lane: Lane = Lane.REPLY,
+    in_flight: InFlight | None = None,
 ) -> list[int]:
     """Send one OutMessage; returns the ids of the Telegram messages that carry it, and
     adds what it uploaded to ``uploads`` (stored path -> file_id)."""
     uploads = {} if uploads is None else uploads
+    in_flight = {} if in_flight is None else in_flight
+    inputs = await _photo_inputs(svc, msg.photos, in_flight)
+    try:
+        return await _send_inputs(bot, svc, chat_id, msg, inputs, uploads, lane, in_flight)
+    finally:
+        for _, path in inputs:  # a failed upload: the others upload the file themselves
+            if path is not None:
+                _settle(in_flight, path, uploads.get(path))
+
+
+async def _send_inputs(
+    bot: ExtBot[Any],
+    svc: Services,
+    chat_id: int,
+    msg: OutMessage,
+    inputs: list[tuple[str | bytes, str | None]],
+    uploads: dict[str, str],
+    lane: Lane,
+    in_flight: InFlight,
+) -> list[int]:
+    paced: dict[str, Any] = {"rate_limit_args": lane}
     keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = markup(msg.buttons)
     if keyboard is None and msg.keyboard:
         keyboard = ReplyKeyboardMarkup(msg.keyboard, resize_keyboard=True, is_persistent=True)
-    inputs = await _photo_inputs(svc, msg.photos)
     photos = [media for media, _ in inputs]
     if msg.document_path:
         data = await read_bytes(svc.settings.data_dir, msg.document_path)
         sent = await bot.send_document(
-            chat_id, data, filename=msg.document_name, caption=msg.text, reply_markup=keyboard
+            chat_id,
+            data,
+            filename=msg.document_name,
+            caption=msg.text,
+            reply_markup=keyboard,
+            **paced,
         )
         return [sent.message_id]
     if len(photos) == 1 and len(msg.text) <= 1024:
-        sent = await bot.send_photo(chat_id, photos[0], caption=msg.text, reply_markup=keyboard)
-        _remember(uploads, inputs, [sent])
+        sent = await bot.send_photo(
+            chat_id, photos[0], caption=msg.text, reply_markup=keyboard, **paced
+        )
+        _remember(uploads, inputs, [sent], in_flight)
         return [sent.message_id]
     ids: list[int] = []
     if len(photos) == 1:  # caption too long for a photo: picture first, then the text
-        single: Message = await bot.send_photo(chat_id, photos[0])
-        _remember(uploads, inputs, [single])
+        single: Message = await bot.send_photo(chat_id, photos[0], **paced)
+        _remember(uploads, inputs, [single], in_flight)
         ids.append(single.message_id)
     elif photos:
-        album = await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
-        _remember(uploads, inputs, list(album))
+        album = await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos], **paced)
+        _remember(uploads, inputs, list(album), in_flight)
         ids.extend(m.message_id for m in album)
     *first, last = split_text(msg.text)  # a long purchase must still reach the supervisor
     for part in first:
-        ids.append((await bot.send_message(chat_id, part)).message_id)
-    text_message = await bot.send_message(chat_id, last, reply_markup=keyboard)
+        ids.append((await bot.send_message(chat_id, part, **paced)).message_id)
+    text_message = await bot.send_message(chat_id, last, reply_markup=keyboard, **paced)
     ids.append(text_message.message_id)
     return ids
 
 
 async def _deliver(
-    bot: ExtBot[Any], svc: Services, item: PendingMessage, uploads: dict[str, str]
+    bot: ExtBot[Any],
+    svc: Services,
+    item: PendingMessage,
+    uploads: dict[str, str],
+    in_flight: InFlight,
 ) -> list[int]:
+    paced: dict[str, Any] = {"rate_limit_args": item.lane}
     if item.kind == "message":
         msg = outbox.payload_message(item.payload)
         if item.maybe_sent:  # the same card again, saying so; its buttons check state anyway
             msg = dataclasses.replace(msg, text=f"{msg.text}\n\n{texts.RESENT_NOTE}")
-        return await send_message(bot, svc, item.chat_id, msg, uploads)
+        return await send_message(bot, svc, item.chat_id, msg, uploads, item.lane, in_flight)
+    if item.kind == "edit":  # a refreshed copy of a shared card: its latest state
+        try:
+            await bot.edit_message_text(
+                item.payload["text"],
+                chat_id=item.chat_id,
+                message_id=int(item.payload["message_id"]),
+                reply_markup=markup(
+                    [[(str(a), str(b)) for a, b in row] for row in item.payload["buttons"]]
+                ),
+                **paced,
+            )
+        except BadRequest as exc:
+            # Already showing that state, or deleted: nothing left to refresh.
+            if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
+                raise
+        return []
     if item.kind == "clear_buttons":
         message_id = int(item.payload["message_id"])
         try:
-            await bot.edit_message_reply_markup(item.chat_id, message_id, reply_markup=None)
+            await bot.edit_message_reply_markup(
+                item.chat_id, message_id, reply_markup=None, **paced
+            )
         except BadRequest as exc:
             # Already without buttons, or too old to edit: the goal is met or unreachable.
             if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
                 raise
         if note := item.payload.get("note"):
             sent = await bot.send_message(
-                item.chat_id, note, reply_to_message_id=message_id, allow_sending_without_reply=True
+                item.chat_id,
+                note,
+                reply_to_message_id=message_id,
+                allow_sending_without_reply=True,
+                **paced,
             )
             return [sent.message_id]
         return []
     raise ValueError(f"unknown outbox kind {item.kind!r}")
 
 
-async def deliver_due(bot: ExtBot[Any], svc: Services) -> int:
-    """Send everything due now. Returns how many were sent."""
-    sent_count = 0
-    lock = svc.outbox_lock
-    if lock is None:
+class _Stop(Exception):
+    """Telegram asked this lane to wait, or cannot be reached: end this round."""
+
+
+async def _deliver_one(
+    bot: ExtBot[Any], svc: Services, item: PendingMessage, in_flight: InFlight
+) -> bool:
+    """Send one row and record the outcome; False when the chat's later rows must wait.
+    Raises _Stop when the whole lane should stop for now."""
+    uploads: dict[str, str] = {}
+    try:
+        await outbox.mark_sending(svc.db, item, svc.now())
+        ids = await _deliver(bot, svc, item, uploads, in_flight)
+    except RetryAfter as exc:
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        await outbox.mark_retry(
+            svc.db,
+            item,
+            f"429 retry after {seconds}s",
+            svc.now() + timedelta(seconds=seconds + 0.5),
+            maybe_sent=False,
+        )
+        raise _Stop from exc  # Telegram asked us to slow down: stop this round
+    except (BadRequest, Forbidden) as exc:
+        log.warning("outbox %s to %s refused for good: %s", item.id, item.chat_id, exc)
+        await outbox.mark_failed(svc.db, item, str(exc), svc.now())
+        return True
+    except (NetworkError, TelegramError, OSError) as exc:
+        # Network trouble and 5xx: try again later with backoff.
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("outbox %s gave up after %s attempts: %s", item.id, item.attempts + 1, exc)
+            await outbox.mark_failed(svc.db, item, str(exc), svc.now())
+        else:
+            # Debug only: an outage is logged once (bot/network.py), not per retry.
+            log.debug("outbox %s will retry: %s", item.id, exc)
+            await outbox.mark_retry(
+                svc.db,
+                item,
+                str(exc),
+                svc.now() + outbox.backoff(item.attempts),
+                # A timeout may come after Telegram took the message.
+                maybe_sent=isinstance(exc, TimedOut),
+            )
+        if isinstance(exc, NetworkError):
+            raise _Stop from exc  # Telegram unreachable: the rest would fail the same way
+        return False
+    # Only notifications are remembered under their ref: a "已由 X 受理" note must not be
+    # edited or replied to again by the next clear of the same ref.
+    remembered = ids if item.kind == "message" else []
+    await outbox.mark_sent(svc.db, item, remembered, svc.now(), uploads)
+    return True
+
+
+async def _deliver_lane(bot: ExtBot[Any], svc: Services, lane: Lane) -> int:
+    items = await outbox.due(svc.db, svc.now(), lane=lane)
+    by_chat: dict[int, list[PendingMessage]] = {}
+    for item in items:
+        by_chat.setdefault(item.chat_id, []).append(item)
+    stop = asyncio.Event()
+    in_flight: InFlight = {}
+    chats_at_once = asyncio.Semaphore(CHATS_AT_ONCE)
+    sent = 0
+
+    async def one_chat(rows: list[PendingMessage]) -> None:
+        nonlocal sent
+        async with chats_at_once:
+            for item in rows:
+                if stop.is_set():
+                    return
+                try:
+                    if not await _deliver_one(bot, svc, item, in_flight):
+                        return  # waiting out a backoff: the chat's later rows wait too
+                except _Stop:
+                    stop.set()
+                    return
+                sent += 1
+
+    await asyncio.gather(*(one_chat(rows) for rows in by_chat.values()))
+    return sent
+
+
+async def deliver_due(bot: ExtBot[Any], svc: Services, lane: Lane | None = None) -> int:
+    """Send everything due now in ``lane`` (both, replies first, when None). Returns how
+    many were sent."""
+    locks = svc.outbox_locks
+    if locks is None:
         raise RuntimeError("the outbox sender is not running (no lock)")
-    async with lock:  # the poll and a kick must not send the same row twice
-        if svc.outbox_lock is not lock:
-            return 0  # the application shut down while this waited: the database is closed
-        for item in await outbox.due(svc.db, svc.now()):
-            uploads: dict[str, str] = {}
-            try:
-                await outbox.mark_sending(svc.db, item, svc.now())
-                ids = await _deliver(bot, svc, item, uploads)
-            except RetryAfter as exc:
-                wait = exc.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                await outbox.mark_retry(
-                    svc.db,
-                    item,
-                    f"429 retry after {seconds}s",
-                    svc.now() + timedelta(seconds=seconds + 0.5),
-                    maybe_sent=False,
-                )
-                break  # Telegram asked us to slow down: stop this round
-            except (BadRequest, Forbidden) as exc:
-                log.warning("outbox %s to %s refused for good: %s", item.id, item.chat_id, exc)
-                await outbox.mark_failed(svc.db, item, str(exc), svc.now())
-            except (NetworkError, TelegramError, OSError) as exc:
-                # Network trouble and 5xx: try again later with backoff.
-                if item.attempts + 1 >= MAX_ATTEMPTS:
-                    log.error(
-                        "outbox %s gave up after %s attempts: %s", item.id, item.attempts + 1, exc
-                    )
-                    await outbox.mark_failed(svc.db, item, str(exc), svc.now())
-                else:
-                    # Debug only: an outage is logged once (bot/network.py), not per retry.
-                    log.debug("outbox %s will retry: %s", item.id, exc)
-                    await outbox.mark_retry(
-                        svc.db,
-                        item,
-                        str(exc),
-                        svc.now() + outbox.backoff(item.attempts),
-                        # A timeout may come after Telegram took the message.
-                        maybe_sent=isinstance(exc, TimedOut),
-                    )
-                if isinstance(exc, NetworkError):
-                    break  # Telegram unreachable: the rest would fail the same way
-            else:
-                # Only notifications are remembered under their ref: a "已由 X 受理" note must
-                # not be edited or replied to again by the next clear of the same ref.
-                remembered = ids if item.kind == "message" else []
-                await outbox.mark_sent(svc.db, item, remembered, svc.now(), uploads)
-                sent_count += 1
-    return sent_count
+    sent = 0
+    for one in [lane] if lane is not None else list(Lane):
+        lock = locks[one]
+        async with lock:  # the poll and a kick must not send the same row twice
+            if svc.outbox_locks is not locks:
+                return sent  # the application shut down while this waited: the db is closed
+            sent += await _deliver_lane(bot, svc, one)
+    return sent
 
 
-async def _poll(context: BotContext) -> None:
-    await deliver_due(context.bot, context.services)
+async def _poll_replies(context: BotContext) -> None:
+    await deliver_due(context.bot, context.services, Lane.REPLY)
+
+
+async def _poll_bulk(context: BotContext) -> None:
+    await deliver_due(context.bot, context.services, Lane.BULK)
+
+
+_POLLS = {Lane.REPLY: _poll_replies, Lane.BULK: _poll_bulk}
 
 
 async def _resume(context: BotContext) -> None:
@@ -216,20 +356,24 @@ def resume(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 def kick(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Deliver now rather than at the next poll (called after a commit)."""
+    """Deliver now rather than at the next poll (called after a commit): each lane on its
+    own, so a push being paced out never delays an answer."""
     if app.job_queue is not None and app.running:
-        app.job_queue.run_once(_poll, 0, name="outbox:kick")
+        for lane, poll in _POLLS.items():
+            app.job_queue.run_once(poll, 0, name=f"outbox:kick:{lane.name.lower()}")
 
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    # A lock made at import time would belong to whichever event loop used it first.
-    services_of(app).outbox_lock = asyncio.Lock()
+    # Locks made at import time would belong to whichever event loop used them first.
+    services_of(app).outbox_locks = {lane: asyncio.Lock() for lane in Lane}
     queue = job_queue(app)
     drop_jobs(queue, JOB_NAME)
-    queue.run_repeating(
-        _poll,
-        interval=POLL_SECONDS,
-        first=0,
-        name=JOB_NAME,
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-    )
+    for lane, poll in _POLLS.items():
+        drop_jobs(queue, _job_name(lane))
+        queue.run_repeating(
+            poll,
+            interval=POLL_SECONDS,
+            first=0,
+            name=_job_name(lane),
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
