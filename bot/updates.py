@@ -16,6 +16,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.locks import KeyedLocks
+
 MAX_CONCURRENT = 16
 MAX_TAKEN = 256
 
@@ -41,9 +43,7 @@ class PerChatInOrder(BaseUpdateProcessor):
         # tapping fast) waits for its chat without taking the slots other chats need.
         super().__init__(max_taken)
         self._running = asyncio.Semaphore(max_concurrent_updates)
-        # key -> (its lock, updates holding or waiting for it); dropped at zero, so the
-        # table stays the size of what is in flight.
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks()  # by chat and by user
         # Set while nothing is taken: lets a caller wait until every update it sent is done.
         self._taken = 0
         self._idle = asyncio.Event()
@@ -53,23 +53,11 @@ class PerChatInOrder(BaseUpdateProcessor):
         """Until no update is waiting for its chat or running."""
         await self._idle.wait()
 
-    def _claim(self, key: str) -> asyncio.Lock:
-        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
-        self._locks[key] = (lock, users + 1)
-        return lock
-
-    def _unclaim(self, key: str) -> None:
-        lock, users = self._locks[key]
-        if users <= 1:
-            del self._locks[key]
-        else:
-            self._locks[key] = (lock, users - 1)
-
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         keys = order_keys(update)
         # Claimed before the first await: updates queue on a key in arrival order
         # (asyncio.Lock wakes its waiters first come, first served).
-        locks = [self._claim(key) for key in keys]
+        locks = [self._locks.claim(key) for key in keys]
         held: list[asyncio.Lock] = []
         self._taken += 1
         self._idle.clear()
@@ -83,7 +71,7 @@ class PerChatInOrder(BaseUpdateProcessor):
             for lock in reversed(held):
                 lock.release()
             for key in keys:
-                self._unclaim(key)
+                self._locks.unclaim(key)
             if len(held) < len(locks) and asyncio.iscoroutine(coroutine):
                 coroutine.close()  # cancelled while waiting: never started
             self._taken -= 1

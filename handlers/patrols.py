@@ -28,7 +28,7 @@ from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.exports.xlsx import Sheet, write_xlsx
 from bot.services import notifications, patrols
-from bot.telegram.checklists import show_checklist
+from bot.telegram.checklists import edit_checklist
 from bot.telegram.media import receive_image
 from bot.texts import patrols as t
 from handlers import replies
@@ -48,11 +48,13 @@ def _args(update: Update) -> str:
 
 
 async def _show_everywhere(update: Update, context: BotContext, rv: patrols.RoundView) -> None:
-    """Edit the checklist in place: the message tapped, and the same checklist in the
-    chats of the other people on duty, so nobody works from a stale copy."""
+    """The checklist in its new state: at once in the message tapped, and soon (paced,
+    coalesced) in the chats of the other people on duty, so nobody works from a stale copy."""
     tapped = update.callback_query.message if update.callback_query else None
-    also = [(tapped.chat.id, tapped.message_id)] if tapped is not None else []
-    await show_checklist(context.bot, context.services, rv, also=also)
+    shown = (tapped.chat.id, tapped.message_id) if tapped is not None else None
+    if shown is not None:
+        await edit_checklist(context.bot, context.services, rv, *shown)
+    await patrols.refresh_checklists(context.services, rv, shown=shown)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -75,18 +77,18 @@ async def on_button(update: Update, context: BotContext) -> None:
             if position is None:
                 await answer(update, t.ROUND_GONE)
                 return
+            # The tapper is answered first; the checklists are redrawn after.
             tap = await patrols.tap_item(svc, round_id, position, by=person)
+            await answer(update, t.NOTE_ASKED if tap.state is ItemState.ABNORMAL else None)
             await _show_everywhere(update, context, tap.view)
-            note = t.NOTE_ASKED if tap.state is ItemState.ABNORMAL else None
-            await answer(update, note)
         elif action is PatrolAction.ALL_OK:
             rv, changed = await patrols.mark_all_ok(svc, round_id, by=person)
-            await _show_everywhere(update, context, rv)
             await answer(update, t.ALL_OK_DONE if changed else t.NOTHING_CHANGED)
+            await _show_everywhere(update, context, rv)
         elif action is PatrolAction.SUBMIT:
             done = await patrols.submit(svc, round_id, by=person)
-            await _show_everywhere(update, context, done.view)
             await answer(update, t.submitted_answer(done.state, done.repair_ids), alert=True)
+            await _show_everywhere(update, context, done.view)
         else:
             await answer(update, t.ROUND_GONE)
     except DomainError as err:

@@ -14,13 +14,12 @@ import logging
 from datetime import time
 from typing import Any
 
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import CallbackContext
 
 from bot.context import services_of
 from bot.domain.patrols import Overdue, Slot
 from bot.services import patrols
 from bot.services.container import Services
-from bot.telegram.checklists import show_checklist
 from jobs import AnyApp, drop_jobs, job_queue, run_watch
 
 log = logging.getLogger(__name__)
@@ -33,26 +32,25 @@ def job_name(slot: Slot) -> str:
     return f"patrol:{slot.value}"
 
 
-async def run_due(svc: Services, bot: ExtBot[Any] | None = None) -> list[int]:
+async def run_due(svc: Services) -> list[int]:
     """Send rounds due now; then reminders and missed rounds (whose checklists then say
-    so, if ``bot`` is given). A plain function of the services and their clock, so tests
-    can drive it with a FrozenClock."""
+    so). A plain function of the services and their clock, so tests can drive it with a
+    FrozenClock."""
     now = svc.now()
     sent = await patrols.send_due_rounds(svc, now)
     overdue = await patrols.check_overdue(svc, now)
-    if bot is not None:
-        for round_id, action in overdue.items():
-            if action is Overdue.MISS:
-                await show_checklist(bot, svc, await patrols.view(svc, round_id))
+    for round_id, action in overdue.items():
+        if action is Overdue.MISS:
+            await patrols.refresh_checklists(svc, await patrols.view(svc, round_id))
     return sent
 
 
 async def _round_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    await run_due(services_of(context.application), context.bot)
+    await run_due(services_of(context.application))
 
 
 async def _watch_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    await run_due(services_of(context.application), context.bot)
+    await run_due(services_of(context.application))
 
 
 async def schedule_rounds(app: AnyApp, times: dict[Slot, time]) -> None:
@@ -79,6 +77,6 @@ async def start(app: AnyApp) -> None:
     svc = services_of(app)
     await schedule_rounds(app, await patrols.times(svc))
     run_watch(app, WATCH_NAME, _watch_job, WATCH_SECONDS)
-    sent = await run_due(svc, app.bot)
+    sent = await run_due(svc)
     if sent:
         log.info("patrol catch-up at start: sent rounds %s", sent)

@@ -85,6 +85,32 @@ async def enqueue(
     )
 
 
+def refresh_key(chat_id: int, message_id: int) -> str:
+    """The coalesce key of refreshes of one message (also the name of its edit lock)."""
+    return f"edit:{chat_id}:{message_id}"
+
+
+async def still_waiting(db: Database, outbox_id: int) -> bool:
+    """Whether the row is still to be sent (a refresh may have been dropped meanwhile)."""
+    return (
+        await db.fetchval(
+            "SELECT 1 FROM outbox WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL",
+            (outbox_id,),
+        )
+        is not None
+    )
+
+
+async def drop_refresh(tx: Tx, chat_id: int, message_id: int) -> int:
+    """Forget a refresh still waiting for this message: it was just edited to a newer state
+    directly, and the waiting one would put the older state back."""
+    return await tx.rowcount(
+        "DELETE FROM outbox WHERE coalesce_key = ? AND sent_at IS NULL AND failed_at IS NULL"
+        " AND sending_at IS NULL",
+        (refresh_key(chat_id, message_id),),
+    )
+
+
 async def enqueue_refresh(
     tx: Tx, chat_id: int, message_id: int, msg: OutMessage, *, now: datetime
 ) -> int:
@@ -92,7 +118,7 @@ async def enqueue_refresh(
     lane, coalesced: a refresh still waiting for this message takes the new state instead
     of queueing a second edit, and a message edited less than ``COALESCE_SECONDS`` ago is
     edited again only after that. Returns the row's id."""
-    key = f"edit:{chat_id}:{message_id}"
+    key = refresh_key(chat_id, message_id)
     payload = json.dumps(
         {"message_id": message_id, "text": msg.text, "buttons": msg.buttons}, ensure_ascii=False
     )

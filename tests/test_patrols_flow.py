@@ -18,7 +18,7 @@ from jobs import patrols as patrol_jobs
 from storage import repairs as repair_repo
 from tests.conftest import SHANGHAI, Cast
 from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
-from tests.fakebot.running import register, running_bot, services, settled
+from tests.fakebot.running import register, running_bot, services, settled, tap_done
 from tests.images import jpeg_bytes
 
 MON = datetime(2026, 11, 23, tzinfo=SHANGHAI)
@@ -76,14 +76,14 @@ async def test_tapping_items_cycles_and_edits_the_message_in_place(
     msg = await checklist(tg, people, "早间巡查")
     first = buttons(msg)[0]
     assert first.startswith("未查 1.")
-    await tg.answer(await tg.tap(people.patrol, msg, "1."))
+    await tap_done(tg, bot, people.patrol, msg, "1.")
     assert buttons(tg.current(msg))[0].startswith("✅ 1.")
     assert "已查 1/" in message_text(tg.current(msg))
-    await tg.answer(await tg.tap(people.patrol, msg, "1."))
+    await tap_done(tg, bot, people.patrol, msg, "1.")
     assert buttons(tg.current(msg))[0].startswith("⚠️ 1.")
     prompt = await tg.message(people.patrol.id, "异常")
     assert "回复这条消息" in message_text(prompt)
-    await tg.answer(await tg.tap(people.patrol, msg, "1."))
+    await tap_done(tg, bot, people.patrol, msg, "1.")
     assert buttons(tg.current(msg))[0].startswith("未查 1.")
     # no new checklist message was sent: the same one was edited each time
     assert [m for m in tg.sent if "早间巡查" in message_text(m) and m.get("reply_markup")] == [
@@ -96,7 +96,7 @@ async def test_staff_cannot_tick_a_checklist(
 ) -> None:
     await run_round_job(bot, clock, at(7), "morning")
     msg = await checklist(tg, people, "早间巡查")
-    answer = await tg.answer(await tg.tap(people.teacher, msg, "1."))
+    answer = await tap_done(tg, bot, people.teacher, msg, "1.")
     assert answer["show_alert"] and "巡查员" in answer["text"]
     assert buttons(tg.current(msg))[0].startswith("未查")
 
@@ -106,14 +106,14 @@ async def test_abnormal_items_with_note_and_photo_become_repair_reports_on_submi
 ) -> None:
     await run_round_job(bot, clock, at(21, 30), "night")
     msg = await checklist(tg, people, "学生就寝后）巡查")
-    answer = await tg.answer(await tg.tap(people.patrol, msg, "全部正常"))
+    answer = await tap_done(tg, bot, people.patrol, msg, "全部正常")
     assert "正常" in answer["text"]
     assert all(b.startswith("✅") for b in buttons(tg.current(msg))[:-2])
     # 3. 水龙头: 正常 -> 异常
-    await tg.answer(await tg.tap(people.patrol, msg, "3."))
+    await tap_done(tg, bot, people.patrol, msg, "3.")
     prompt = await tg.message(people.patrol.id, "水龙头")
     # submitting without a note is refused
-    refused = await tg.answer(await tg.tap(people.patrol, msg, "提交"))
+    refused = await tap_done(tg, bot, people.patrol, msg, "提交")
     assert refused["show_alert"] and "说明" in refused["text"]
     await tg.send_text(people.patrol, "二楼男厕水龙头关不紧，一直滴水", reply_to=prompt)
     await tg.message(people.patrol.id, "说明已记下")
@@ -121,7 +121,7 @@ async def test_abnormal_items_with_note_and_photo_become_repair_reports_on_submi
     await tg.message(people.patrol.id, "照片已附上")
     assert "一直滴水" in message_text(tg.current(msg))
     clock.set(at(21, 50))
-    done = await tg.answer(await tg.tap(people.patrol, msg, "提交"))
+    done = await tap_done(tg, bot, people.patrol, msg, "提交")
     assert "已提交" in done["text"] and "#" in done["text"]
     repair_id = int(done["text"].rsplit("#", 1)[1])
     ticket = await repair_repo.get(services(bot).db, repair_id)
@@ -162,8 +162,8 @@ async def test_reminder_after_grace_then_missed_alerts_supervisors(
     await patrol_jobs.run_due(svc)
     assert await settled(tg, bot, people.patrol.id) == []  # one reminder only
     # submitting afterwards is recorded as late
-    await tg.answer(await tg.tap(people.patrol, msg, "全部正常"))
-    done = await tg.answer(await tg.tap(people.patrol, msg, "提交"))
+    await tap_done(tg, bot, people.patrol, msg, "全部正常")
+    done = await tap_done(tg, bot, people.patrol, msg, "提交")
     assert "迟交" in done["text"]
     await tg.send_text(people.supervisor, "/patrols")
     report = await tg.message(people.supervisor.id, "巡查记录")
@@ -232,8 +232,8 @@ async def test_export_patrols_month_as_xlsx(
 ) -> None:
     await run_round_job(bot, clock, at(7), "morning")
     msg = await checklist(tg, people, "早间巡查")
-    await tg.answer(await tg.tap(people.patrol, msg, "全部正常"))
-    await tg.answer(await tg.tap(people.patrol, msg, "提交"))
+    await tap_done(tg, bot, people.patrol, msg, "全部正常")
+    await tap_done(tg, bot, people.patrol, msg, "提交")
     await tg.send_text(people.supervisor, "/export patrols 2026-11")
     doc = await tg.message(people.supervisor.id, "安全检查记录")
     assert doc["document"]["file_name"].endswith(".xlsx")
@@ -273,8 +273,8 @@ async def test_patrols_command_lists_the_days_rounds(
 ) -> None:
     await run_round_job(bot, clock, at(7), "morning")
     msg = await checklist(tg, people, "早间巡查")
-    await tg.answer(await tg.tap(people.patrol, msg, "全部正常"))
-    await tg.answer(await tg.tap(people.patrol, msg, "提交"))
+    await tap_done(tg, bot, people.patrol, msg, "全部正常")
+    await tap_done(tg, bot, people.patrol, msg, "提交")
     await tg.send_text(people.patrol, "/patrols 2026-11-23")
     report = await tg.message(people.patrol.id, "巡查记录")
     assert "按时完成" in message_text(report) and people.patrol.first_name in message_text(report)
@@ -297,10 +297,10 @@ async def test_note_for_an_item_no_longer_abnormal_is_refused(
 ) -> None:
     await run_round_job(bot, clock, at(7), "morning")
     msg = await checklist(tg, people, "早间巡查")
-    await tg.answer(await tg.tap(people.patrol, msg, "2."))
-    await tg.answer(await tg.tap(people.patrol, msg, "2."))
+    await tap_done(tg, bot, people.patrol, msg, "2.")
+    await tap_done(tg, bot, people.patrol, msg, "2.")
     prompt = await tg.message(people.patrol.id, "异常")
-    await tg.answer(await tg.tap(people.patrol, msg, "2."))  # back to 未查
+    await tap_done(tg, bot, people.patrol, msg, "2.")  # back to 未查
     await tg.send_text(people.patrol, "窗户玻璃碎了", reply_to=prompt)
     assert "不是「异常」" in message_text(await tg.message(people.patrol.id))
     assert "窗户玻璃碎了" not in message_text(tg.current(msg))
@@ -342,8 +342,8 @@ async def test_a_note_on_an_abnormal_item_is_in_the_audit_trail_when_confirmed(
 ) -> None:
     await run_round_job(bot, clock, at(7), "morning")
     msg = await checklist(tg, people, "早间巡查")
-    await tg.answer(await tg.tap(people.patrol, msg, "2."))
-    await tg.answer(await tg.tap(people.patrol, msg, "2."))
+    await tap_done(tg, bot, people.patrol, msg, "2.")
+    await tap_done(tg, bot, people.patrol, msg, "2.")
     prompt = await tg.message(people.patrol.id, "回复这条消息")
     await tg.send_text(people.patrol, "302 门锁坏了", reply_to=prompt)
     await tg.message(people.patrol.id, "说明已记下")

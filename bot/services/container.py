@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.faults import FaultAlarm
 from bot.domain.messages import Lane
 from bot.domain.throttle import Throttle
+from bot.locks import KeyedLocks
 from storage.db import Database
 
 
@@ -27,6 +28,9 @@ class Services:
     # Created when the outbox sender starts, inside the application's event loop (one per
     # Application and lane): the poll and a kick must not send the same row twice.
     outbox_locks: dict[Lane, asyncio.Lock] | None = None
+    # One edit at a time per message (by outbox.refresh_key): a refresh in flight and the
+    # tapper's own direct edit of the same checklist must not cross.
+    message_locks: KeyedLocks = field(default_factory=KeyedLocks)
     # Strangers get a refusal for at most 5 messages a minute, then silence.
     stranger_throttle: Throttle = field(default_factory=lambda: Throttle(5, 60))
     # Disk full, read-only, damaged: said once per kind per hour, to the log and to admins.

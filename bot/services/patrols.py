@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -22,7 +23,7 @@ from bot.services import repairs
 from bot.services.container import Services
 from bot.services.people import Actor, notify_person, notify_role
 from bot.texts import patrols as t
-from storage import audit, people
+from storage import audit, outbox, people
 from storage import patrols as repo
 from storage.db import Database, Tx
 
@@ -370,6 +371,36 @@ async def submit(
 async def checklist_messages(svc: Services, round_id: int) -> list[tuple[int, int]]:
     """Every (chat, message) showing this round's checklist, to edit them all in place."""
     return await repo.checklist_messages(svc.db, round_id)
+
+
+@asynccontextmanager
+async def editing_directly(svc: Services, chat_id: int, message_id: int) -> AsyncIterator[None]:
+    """Around editing one copy of a checklist at once: no refresh of that copy is in flight
+    meanwhile, and one still waiting (an older state) is dropped."""
+    async with svc.message_locks.hold(outbox.refresh_key(chat_id, message_id)):
+        async with svc.db.transaction(settles=False) as tx:
+            await outbox.drop_refresh(tx, chat_id, message_id)
+        yield
+
+
+async def refresh_checklists(
+    svc: Services, rv: RoundView, *, shown: tuple[int, int] | None = None
+) -> int:
+    """Bring every copy of the round's checklist to its current state, except ``shown``
+    (the copy the tapper sees, edited at once by the handler). Through the outbox's bulk
+    lane and coalesced, so twenty fast taps on a round sent to 120 people make at most one
+    edit per copy every few seconds, each showing the latest state, and never delay an
+    answer. The state is read in the same transaction that queues it: of two taps side by
+    side, the later commit carries the later state."""
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        msg = (await _view(tx, svc, rv.round.id)).message(svc)
+        targets = await repo.checklist_messages(tx, rv.round.id)
+        for chat_id, message_id in targets:
+            if (chat_id, message_id) != shown:
+                await outbox.enqueue_refresh(tx, chat_id, message_id, msg, now=now)
+    svc.kick_outbox()
+    return len(targets) - (shown in targets)
 
 
 # ---------------------------------------------------------------- records

@@ -1,10 +1,9 @@
-"""Re-drawing a patrol round's checklist wherever it is shown: after a tap (handlers) and
-when a round is marked missed (jobs)."""
+"""The patrol checklist a patroller just tapped, edited in place at once (the other copies
+are refreshed through the outbox: ``bot.services.patrols.refresh_checklists``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from telegram.error import BadRequest
@@ -17,23 +16,15 @@ from bot.telegram.keyboards import markup
 log = logging.getLogger(__name__)
 
 
-async def show_checklist(
-    bot: ExtBot[Any],
-    svc: Services,
-    rv: patrols.RoundView,
-    *,
-    also: Sequence[tuple[int, int]] = (),
+async def edit_checklist(
+    bot: ExtBot[Any], svc: Services, rv: patrols.RoundView, chat_id: int, message_id: int
 ) -> None:
-    """Edit every message showing this round's checklist (and ``also``) to its current
-    state, so nobody on duty works from a stale copy."""
+    """Show ``rv``'s state in the message ``message_id`` (the tapper's own copy)."""
     msg = rv.message(svc)
-    keyboard = markup(msg.buttons)
-    targets = await patrols.checklist_messages(svc, rv.round.id)
-    targets += [m for m in also if m not in targets]
-    for chat_id, message_id in targets:
+    async with patrols.editing_directly(svc, chat_id, message_id):
         try:
             await bot.edit_message_text(
-                msg.text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+                msg.text, chat_id=chat_id, message_id=message_id, reply_markup=markup(msg.buttons)
             )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():

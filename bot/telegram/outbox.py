@@ -243,6 +243,19 @@ async def _deliver_one(
 ) -> bool:
     """Send one row and record the outcome; False when the chat's later rows must wait.
     Raises _Stop when the whole lane should stop for now."""
+    if item.kind == "edit":
+        # Under the message's edit lock, and only if not superseded by a direct edit.
+        key = outbox.refresh_key(item.chat_id, int(item.payload["message_id"]))
+        async with svc.message_locks.hold(key):
+            if not await outbox.still_waiting(svc.db, item.id):
+                return True
+            return await _send_and_mark(bot, svc, item, in_flight)
+    return await _send_and_mark(bot, svc, item, in_flight)
+
+
+async def _send_and_mark(
+    bot: ExtBot[Any], svc: Services, item: PendingMessage, in_flight: InFlight
+) -> bool:
     uploads: dict[str, str] = {}
     try:
         await outbox.mark_sending(svc.db, item, svc.now())

@@ -90,3 +90,14 @@ async def settled(tg: FakeTelegram, app: App, chat_id: int) -> list[dict[str, An
     return [
         m for i, m in enumerate(tg.sent) if i not in tg._consumed and m["chat"]["id"] == chat_id
     ]
+
+
+async def tap_done(tg: FakeTelegram, app: App, user: TgUser, message: dict[str, Any],
+                   label: str) -> dict[str, Any]:  # fmt: skip
+    """Tap ``label`` and wait for the answer and for the rest of that tap's handling (a
+    checklist is redrawn after the tapper is answered); returns the answer."""
+    answer = await tg.answer(await tg.tap(user, message, label))
+    processor = app.update_processor
+    if isinstance(processor, PerChatInOrder):
+        await processor.wait_idle()
+    return answer
