@@ -145,7 +145,7 @@ async def test_bulk_work_leaves_room_for_replies_in_the_flood_budget() -> None:
 async def test_pushes_to_a_group_keep_to_twenty_a_minute() -> None:
     now = [100.0]
     pacer = LanePacer(group_per_minute=19, clock=lambda: now[0])
-    for i in range(19):
+    for _ in range(19):
         now[0] += 0.2
         await pacer._take(Lane.BULK, -100123)
     wait = pacer._wait_needed(Lane.BULK, -100123)
