@@ -48,13 +48,24 @@ def _args(update: Update) -> str:
 
 
 async def _show_everywhere(update: Update, context: BotContext, rv: patrols.RoundView) -> None:
-    """The checklist in its new state: at once in the message tapped, and soon (paced,
-    coalesced) in the chats of the other people on duty, so nobody works from a stale copy."""
+    """The checklist in its new state: at once in the message tapped (or, after a note, in
+    the writer's own chat), and soon (paced, coalesced) in the chats of the other people on
+    duty, so nobody works from a stale copy."""
+    svc = context.services
     tapped = update.callback_query.message if update.callback_query else None
-    shown = (tapped.chat.id, tapped.message_id) if tapped is not None else None
+    if tapped is not None:
+        shown: tuple[int, int] | None = (tapped.chat.id, tapped.message_id)
+    else:
+        chat = update.effective_chat
+        mine = [
+            m
+            for m in await patrols.checklist_messages(svc, rv.round.id)
+            if chat and m[0] == chat.id
+        ]
+        shown = mine[-1] if mine else None
     if shown is not None:
-        await edit_checklist(context.bot, context.services, rv, *shown)
-    await patrols.refresh_checklists(context.services, rv, shown=shown)
+        await edit_checklist(context.bot, svc, rv, *shown)
+    await patrols.refresh_checklists(svc, rv, shown=shown)
 
 
 async def on_button(update: Update, context: BotContext) -> None:

@@ -18,7 +18,7 @@ from bot.domain.roles import Role
 from storage import repairs as repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram, TgUser, buttons, message_text
-from tests.fakebot.running import register, running_bot, services
+from tests.fakebot.running import register, running_bot, services, tap_done
 from tests.images import jpeg_bytes
 from tests.test_patrols_flow import at, run_round_job
 
@@ -109,11 +109,11 @@ async def test_patrol_ticks_survive_an_abrupt_stop_and_the_round_is_submitted(
         await register(services(app), people.supervisor, Role.SUPERVISOR)
         await run_round_job(app, clock, at(7), "morning")
         checklist = await tg.message(people.patrol.id, "早间巡查")
-        await tg.answer(await tg.tap(people.patrol, checklist, "1."))
+        await tap_done(tg, app, people.patrol, checklist, "1.")
         assert buttons(tg.current(checklist))[0].startswith("✅ 1.")
         crashed = crash_copy(settings, tmp_path / "after_crash")
-    async with running_bot(crashed, clock):
-        await tg.answer(await tg.tap(people.patrol, checklist, "2."))
+    async with running_bot(crashed, clock) as app:
+        await tap_done(tg, app, people.patrol, checklist, "2.")
         assert buttons(tg.current(checklist))[:2] == [
             b.replace("未查", "✅") for b in buttons(tg.current(checklist))[:2]
         ]

@@ -79,14 +79,15 @@ async def _photo_inputs(
         if waiting and (file_id := await asyncio.shield(in_flight[path])):
             inputs.append((file_id, None))
             continue
+        if path not in mine:  # claimed before the first await: the others wait for us
+            in_flight[path] = asyncio.get_running_loop().create_future()
+            mine.add(path)
         try:
             data = await read_bytes(svc.settings.data_dir, path)
         except (OSError, ValueError):
             log.warning("photo %s is missing; sending the notification without it", photo.path)
+            _settle(in_flight, path, None)
             continue
-        if path not in in_flight or in_flight[path].done():
-            in_flight[path] = asyncio.get_running_loop().create_future()
-            mine.add(path)
         inputs.append((data, path))
     return inputs
 
@@ -345,12 +346,19 @@ async def deliver_due(bot: ExtBot[Any], svc: Services, lane: Lane | None = None)
     return sent
 
 
+async def _poll(context: BotContext, lane: Lane) -> None:
+    locks = context.services.outbox_locks
+    if locks is not None and locks[lane].locked():
+        return  # a delivery is under way (a push being paced out): the next poll follows it
+    await deliver_due(context.bot, context.services, lane)
+
+
 async def _poll_replies(context: BotContext) -> None:
-    await deliver_due(context.bot, context.services, Lane.REPLY)
+    await _poll(context, Lane.REPLY)
 
 
 async def _poll_bulk(context: BotContext) -> None:
-    await deliver_due(context.bot, context.services, Lane.BULK)
+    await _poll(context, Lane.BULK)
 
 
 _POLLS = {Lane.REPLY: _poll_replies, Lane.BULK: _poll_bulk}
