@@ -18,7 +18,6 @@ from bot.services import reports as service
 from bot.texts import reports as t
 from handlers.common import requires, say
 
-CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 
 _EXPORT = re.compile(r"^/export(?:@\w+)?\s+(\S+)\s*(.*)$", re.S)
 
@@ -47,14 +46,14 @@ class _ReportExport(filters.MessageFilter):
 
 @requires(Role.SUPERVISOR)
 async def on_report(update: Update, context: BotContext, person: Person) -> None:
-    reply = await service.report(context.services, " ".join(context.args or []), by=person)
+    svc = context.services
+    numbers = await service.report_text(svc, " ".join(context.args or []), by=person)
     message = update.effective_message
     assert message is not None
-    if len(reply.text) <= CAPTION_LIMIT:
-        await message.reply_photo(reply.chart, caption=reply.text)
-    else:
-        await say(update, reply.text)
-        await message.reply_photo(reply.chart, caption=t.chart_caption(reply.report.period))
+    # The numbers at once; the chart and the drafted 总结 take seconds to draw.
+    await say(update, numbers.text)
+    reply = await service.report_files(svc, numbers)
+    await message.reply_photo(reply.chart, caption=t.chart_caption(reply.report.period))
     if reply.document is not None:
         await message.reply_document(reply.document, filename=reply.document_name)
 

@@ -103,19 +103,40 @@ class ReportReply:
     document_name: str | None
 
 
-async def report(svc: Services, text: str, *, by: Person) -> ReportReply:
+@dataclass(frozen=True)
+class ReportText:
+    """The numbers of a period: what /report answers first, in a few tens of ms; the chart
+    and the drafted 总结 follow (``report_files``), as they take seconds to draw."""
+
+    report: Report
+    text: str
+
+
+async def report_text(svc: Services, text: str, *, by: Person) -> ReportText:
     _check(by)
     period = period_of(svc, text)
     _, rep = await numbers(svc, period)
-    chart = await asyncio.to_thread(report_png, rep)
-    document = name = None
-    if period.is_long:
-        draft = t.draft(rep, svc.local_now().date())
-        document = await asyncio.to_thread(write_docx, draft)
-        name = t.document_name(period)
     # The food-safety section (晨检, 留样, 健康证) is counted by its own service.
     food = await foodsafety.report_lines(svc, period.first, period.last)
-    return ReportReply(rep, "\n".join([t.summary(rep), *food]), chart, document, name)
+    return ReportText(rep, "\n".join([t.summary(rep), *food]))
+
+
+async def report_files(svc: Services, numbers: ReportText) -> ReportReply:
+    """The chart picture, and for a year or a term the drafted 总结 (.docx), both drawn in
+    worker threads."""
+    rep = numbers.report
+    chart = await asyncio.to_thread(report_png, rep)
+    document = name = None
+    if rep.period.is_long:
+        draft = t.draft(rep, svc.local_now().date())
+        document = await asyncio.to_thread(write_docx, draft)
+        name = t.document_name(rep.period)
+    return ReportReply(rep, numbers.text, chart, document, name)
+
+
+async def report(svc: Services, text: str, *, by: Person) -> ReportReply:
+    """Numbers, chart and document together (the weekly digest and tests)."""
+    return await report_files(svc, await report_text(svc, text, by=by))
 
 
 # ---------------------------------------------------------------- /export
