@@ -7,8 +7,10 @@ cost does not grow with the years kept in the database.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
+from sqlite3 import Row
 
 from bot.clock import from_db, to_db
 from bot.domain.reports import (
@@ -24,39 +26,46 @@ def _when(text: str | None) -> datetime | None:
     return from_db(text) if text else None
 
 
+# A year holds thousands of lines but few distinct days, prices and quantities: parsed once.
+_day = functools.lru_cache(maxsize=4096)(date.fromisoformat)
+_decimal = functools.lru_cache(maxsize=16384)(Decimal)
+
+
 async def repairs_between(db: Database, start: datetime, end: datetime) -> list[RepairRecord]:
     """Reports made in [start, end)."""
-    rows = await db.fetchall(
+    return await db.fetch_as(
+        _repair,
         "SELECT id, created_at, location, location_key, category, urgency, state,"
         " reporter_name, assignee_name, accepted_at, done_at, description,"
         " patrol_round_id IS NOT NULL AS from_patrol, reopen_count"
         " FROM repairs WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
         (to_db(start), to_db(end)),
     )
-    return [
-        RepairRecord(
-            id=r["id"],
-            created_at=from_db(r["created_at"]),
-            location=r["location"],
-            location_key=r["location_key"],
-            category=r["category"],
-            urgency=r["urgency"],
-            state=r["state"],
-            reporter_name=r["reporter_name"],
-            assignee_name=r["assignee_name"],
-            accepted_at=_when(r["accepted_at"]),
-            done_at=_when(r["done_at"]),
-            description=r["description"],
-            from_patrol=bool(r["from_patrol"]),
-            reopen_count=r["reopen_count"],
-        )
-        for r in rows
-    ]
+
+
+def _repair(r: Row) -> RepairRecord:
+    return RepairRecord(
+        id=r["id"],
+        created_at=from_db(r["created_at"]),
+        location=r["location"],
+        location_key=r["location_key"],
+        category=r["category"],
+        urgency=r["urgency"],
+        state=r["state"],
+        reporter_name=r["reporter_name"],
+        assignee_name=r["assignee_name"],
+        accepted_at=_when(r["accepted_at"]),
+        done_at=_when(r["done_at"]),
+        description=r["description"],
+        from_patrol=bool(r["from_patrol"]),
+        reopen_count=r["reopen_count"],
+    )
 
 
 async def purchase_lines_between(db: Database, first: date, last: date) -> list[PurchaseLineRecord]:
     """Lines of the purchases confirmed or rejected whose market day is in [first, last]."""
-    rows = await db.fetchall(
+    return await db.fetch_as(
+        _purchase_line,
         "SELECT p.id, p.state, p.purchase_date, p.supplier AS purchase_supplier,"
         " p.purchaser_name, p.confirmed_by_name, p.confirmed_at, p.reject_reason,"
         " p.posted_on IS NOT NULL AS posted,"
@@ -66,26 +75,26 @@ async def purchase_lines_between(db: Database, first: date, last: date) -> list[
         " ORDER BY p.purchase_date, p.id, l.position",
         (first.isoformat(), last.isoformat()),
     )
-    return [
-        PurchaseLineRecord(
-            purchase_id=r["id"],
-            day=date.fromisoformat(r["purchase_date"]),
-            state=r["state"],
-            item=r["item"],
-            quantity=Decimal(r["quantity"]),
-            unit=r["unit"],
-            unit_key=r["unit_key"],
-            unit_price=Decimal(r["unit_price"]),
-            amount=Decimal(r["amount"]),
-            supplier=r["supplier"] or r["purchase_supplier"] or "",
-            purchaser_name=r["purchaser_name"],
-            confirmed_by_name=r["confirmed_by_name"],
-            confirmed_at=_when(r["confirmed_at"]),
-            reject_reason=r["reject_reason"],
-            posted=bool(r["posted"]),
-        )
-        for r in rows
-    ]
+
+
+def _purchase_line(r: Row) -> PurchaseLineRecord:
+    return PurchaseLineRecord(
+        purchase_id=r["id"],
+        day=_day(r["purchase_date"]),
+        state=r["state"],
+        item=r["item"],
+        quantity=_decimal(r["quantity"]),
+        unit=r["unit"],
+        unit_key=r["unit_key"],
+        unit_price=_decimal(r["unit_price"]),
+        amount=_decimal(r["amount"]),
+        supplier=r["supplier"] or r["purchase_supplier"] or "",
+        purchaser_name=r["purchaser_name"],
+        confirmed_by_name=r["confirmed_by_name"],
+        confirmed_at=_when(r["confirmed_at"]),
+        reject_reason=r["reject_reason"],
+        posted=bool(r["posted"]),
+    )
 
 
 async def rounds_between(db: Database, first: date, last: date) -> list[PatrolRoundRecord]:
