@@ -18,7 +18,6 @@ from bot.services import reports as service
 from bot.texts import reports as t
 from handlers.common import requires, say
 
-
 _EXPORT = re.compile(r"^/export(?:@\w+)?\s+(\S+)\s*(.*)$", re.S)
 
 

@@ -46,6 +46,7 @@ def _message_payload(msg: OutMessage) -> dict[str, Any]:
         "document_path": msg.document_path,
         "document_name": msg.document_name,
         **({"keyboard": [list(row) for row in msg.keyboard]} if msg.keyboard else {}),
+        **({"settled": msg.settled} if msg.settled is not None else {}),
     }
 
 
@@ -57,6 +58,7 @@ def payload_message(payload: dict[str, Any]) -> OutMessage:
         document_path=payload.get("document_path"),
         document_name=payload.get("document_name"),
         keyboard=tuple(tuple(str(label) for label in row) for row in payload.get("keyboard") or []),
+        settled=payload.get("settled"),
     )
 
 
@@ -143,29 +145,46 @@ async def enqueue_refresh(
     )
 
 
+def _final(settled: str, note: str | None) -> str:
+    return f"{settled}\n\n{note}" if note else settled
+
+
 async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | None = None) -> int:
-    """Take the buttons off every message already sent about ``ref`` (and optionally append
-    a line such as "已由 张三 受理"), so a decided item shows no live buttons elsewhere.
+    """Settle every message already sent about ``ref``: a card that knows its final state
+    (``OutMessage.settled``) is edited to it with ``note`` ("已由 张三 受理") and no buttons;
+    any other just loses its buttons, with the note sent under it. So a decided item shows
+    no live buttons and no stale call to action anywhere.
 
     A notification sent as several messages (an album, then the text) carries its buttons on
-    the last one, so only that one is cleared and noted: one "已由 张三 受理" per copy. A
-    notification about ``ref`` still waiting in the outbox goes out without buttons and with
-    the note, instead of arriving later with live-looking buttons."""
+    the last one, so only that one is settled: one "已由 张三 受理" per copy. A notification
+    about ``ref`` still waiting in the outbox goes out settled instead of arriving later with
+    live-looking buttons."""
     rows = await tx.fetchall(
-        "SELECT chat_id, MAX(message_id) AS message_id FROM sent_messages WHERE ref = ?"
-        " GROUP BY chat_id, outbox_id",
+        "SELECT s.chat_id, MAX(s.message_id) AS message_id, o.payload FROM sent_messages s"
+        " LEFT JOIN outbox o ON o.id = s.outbox_id WHERE s.ref = ?"
+        " GROUP BY s.chat_id, s.outbox_id",
         (ref,),
     )
     for row in rows:
+        payload: dict[str, Any] = {"message_id": row["message_id"], "note": note}
+        # The card as it was sent (gone after the retention period: then buttons only).
+        sent = payload_message(json.loads(row["payload"])) if row["payload"] else None
+        if sent is not None and sent.settled is not None:
+            payload = {
+                "message_id": row["message_id"],
+                "final": _final(sent.settled, note),
+                "caption": sent.carries_caption,
+            }
         await tx.execute(
-            "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at)"
-            " VALUES (?, 'clear_buttons', ?, ?, ?, ?)",
+            "INSERT INTO outbox (chat_id, kind, payload, ref, created_at, next_attempt_at, lane)"
+            " VALUES (?, 'clear_buttons', ?, ?, ?, ?, ?)",
             (
                 row["chat_id"],
-                json.dumps({"message_id": row["message_id"], "note": note}, ensure_ascii=False),
+                json.dumps(payload, ensure_ascii=False),
                 ref,
                 to_db(now),
                 to_db(now),
+                int(default_lane()),
             ),
         )
     unsent = await tx.fetchall(
@@ -178,7 +197,9 @@ async def enqueue_clear_buttons(tx: Tx, ref: str, *, now: datetime, note: str | 
         if not payload.get("buttons"):
             continue
         payload["buttons"] = []
-        if note:
+        if payload.get("settled") is not None:
+            payload["text"] = _final(payload.pop("settled"), note)
+        elif note:
             payload["text"] = f"{payload['text']}\n\n{note}"
         await tx.execute(
             "UPDATE outbox SET payload = ? WHERE id = ?",

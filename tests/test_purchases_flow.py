@@ -129,9 +129,14 @@ async def test_supervisor_confirms_with_the_button_and_purchaser_is_told(
     assert "09:20" in told["text"]  # the 签字 time, local
     stored = await repo.get(services(bot).db, pid)
     assert stored is not None and stored.confirmed_by == people.supervisor.id
-    # every copy loses its buttons and says who decided
-    await tg.message(people.supervisor2.id, "已由 李监督 确认")
+    # every copy is edited to its final state: no buttons, no 待确认, who decided
+    await tg.wait_for(lambda: "已由 李监督 确认" in message_text(tg.current(other)))
     assert buttons(tg.current(other)) == []
+    assert "待确认" not in message_text(tg.current(other))
+    assert "请逐项清点" not in message_text(tg.current(other))
+    # the one who decided has one confirmation: their card says so, no second message
+    await tg.wait_for(lambda: "已由 李监督 确认" in message_text(tg.current(note)))
+    assert await settled(tg, bot, people.supervisor.id) == []
 
 
 async def test_stale_or_second_tap_changes_nothing_and_says_who_decided(
@@ -220,8 +225,8 @@ async def test_price_check_warns_the_supervisor_with_the_figures(
         draft = await purchase_service.start_draft(svc, purchaser, f"猪肉 20斤 {price}")
         await purchase_service.submit(svc, purchaser, draft.purchase.id)
         await purchase_service.confirm(svc, supervisor, draft.purchase.id)
-    for _ in range(2):  # the two earlier notifications, and their acknowledgements
-        await tg.message(people.supervisor2.id, "待确认")
+    for _ in range(2):  # the two earlier notifications (decided: settled), and their answers
+        await tg.message(people.supervisor2.id, "已由 李监督 确认")
         await tg.message(people.purchaser.id, "已提交")
     clock.advance(timedelta(days=3))
     pid, _ = await submit(tg, people.purchaser, "猪肉 20斤 14\n白菜 50斤 1.2")

@@ -140,7 +140,15 @@ async def test_full_lifecycle_with_notifications_at_each_step(
     assert f"#{rid}" in message_text(told) and "刘师傅" in message_text(told)
     job = await tg.message(people.repairer.id, "派给您的维修任务")
     assert "开始" in " ".join(labels(job)) and "完成" in " ".join(labels(job))
-    await tg.message(people.supervisor2.id, "已由 李监督 受理")
+    # The other supervisor's card is edited to its final state: who took it, no call to
+    # action, no buttons; the one who tapped gets no extra note under theirs.
+    other = await tg.message(people.supervisor2.id, "已由 李监督 受理")
+    assert "点「受理」" not in message_text(other) and not labels(other)
+    await tg.wait_for(lambda: "已由 李监督 受理" in message_text(tg.current(note)))
+    assert not labels(tg.current(note))
+    assert not [
+        m for m in await settled(tg, bot, people.supervisor.id) if "已由" in message_text(m)
+    ]
 
     qid = await tg.tap(people.repairer, job, "开始")
     await tg.answer(qid)

@@ -88,7 +88,7 @@ async def test_pork_at_40_a_kilo_alerts_against_a_13_5_per_jin_average(
     draft = await purchase_service.start_draft(svc, purchaser, "猪肉 20斤 13.5")
     await purchase_service.submit(svc, purchaser, draft.purchase.id)
     await purchase_service.confirm(svc, supervisor, draft.purchase.id)
-    await tg.message(people.supervisor2.id, "待确认")
+    await tg.message(people.supervisor2.id, "已由 李监督 确认")  # decided before it was sent
     # The first one's 「已提交」 comes through the outbox too (durable acknowledgement).
     await tg.message(people.purchaser.id, f"#{draft.purchase.id} 已提交")
     clock.advance(timedelta(days=2))

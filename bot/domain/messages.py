@@ -47,9 +47,20 @@ class OutMessage:
     # A reply keyboard (big buttons under the input field, rows of labels); only used on a
     # message without inline buttons, e.g. the welcome after an admin approved someone.
     keyboard: tuple[tuple[str, ...], ...] = ()
+    # What this card says once someone has handled it (its call to action gone), to which
+    # "已由 X 确认" is added: every copy is edited to that final state, so no handled card
+    # still says 「待确认」 or 「点「受理」派工」. None: the buttons are taken off, and the
+    # note is sent under the card.
+    settled: str | None = None
+
+    @property
+    def carries_caption(self) -> bool:
+        """Sent as one photo with its text as caption (buttons on the photo)."""
+        return len(self.photos) == 1 and not self.document_path and len(self.text) <= CAPTION_LIMIT
 
 
 TEXT_LIMIT = 4096  # Telegram refuses a longer message ("message is too long")
+CAPTION_LIMIT = 1024  # ... and a longer photo caption
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

@@ -4,6 +4,7 @@ trail and queues notifications through the outbox in the same transaction."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -292,12 +293,14 @@ async def _supplier_notes(tx: Tx, purchase: Purchase, day: date) -> list[str]:
     return notes
 
 
-def supervisor_message(purchase: Purchase, text: str) -> OutMessage:
+def supervisor_message(purchase: Purchase, text: str, settled: str | None = None) -> OutMessage:
     """The notification with its photos and the 确认 / 驳回 buttons (the outbox sends a
-    long text after the photos, since a caption cannot carry it)."""
+    long text after the photos, since a caption cannot carry it); ``settled``: what every
+    copy is edited to once someone has decided."""
     buttons = [[(t.BUTTON_CONFIRM, button(PurchaseCheckAction.CONFIRM, purchase.id)),
                 (t.BUTTON_REJECT, button(PurchaseCheckAction.REJECT, purchase.id))]]  # fmt: skip
-    return OutMessage(text, buttons, tuple(Photo(p.file_id, p.path) for p in purchase.photos))
+    photos = tuple(Photo(p.file_id, p.path) for p in purchase.photos)
+    return OutMessage(text, buttons, photos, settled=settled)
 
 
 async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResult:
@@ -311,12 +314,13 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
             raise DomainError(t.already_submitted(purchase))
         purchase = await _load(tx, purchase_id)
         price_notes = await _price_notes(tx, svc, purchase, day)
-        text = t.for_supervisor(purchase, svc.settings.certificate_items, price_notes,
-                                await _supplier_notes(tx, purchase, day))  # fmt: skip
+        card = functools.partial(t.for_supervisor, purchase, svc.settings.certificate_items,
+                                 price_notes, await _supplier_notes(tx, purchase, day))  # fmt: skip
+        text = card()
         notified = 0
         exclude = {person.user_id}
         for role in (Role.SUPERVISOR, Role.ADMIN):  # admins step in when no supervisor can
-            msg = supervisor_message(purchase, text)
+            msg = supervisor_message(purchase, text, card(settled=True))
             notified = await notify_role(tx, svc, role, msg, ref=ref(purchase_id), exclude=exclude)
             if notified:
                 break

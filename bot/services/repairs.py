@@ -4,6 +4,7 @@ transaction, then wakes the outbox."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -191,13 +192,13 @@ async def _create(
             tx, svc, reporter.user_id, answer, ref=Ref.repair(repair_id).as_answer()
         )
     notes = [repeat_note(count), t.duplicate_note(duplicate) if duplicate else None]
-    msg = OutMessage(
-        t.new_to_supervisor(
-            ticket, "；".join(n for n in notes if n) or None, from_patrol=round_id is not None
-        ),
-        t.supervisor_buttons(repair_id),
-        photos,
+    card = functools.partial(
+        t.new_to_supervisor,
+        ticket,
+        "；".join(n for n in notes if n) or None,
+        from_patrol=round_id is not None,
     )
+    msg = OutMessage(card(), t.supervisor_buttons(repair_id), photos, settled=card(settled=True))
     notified = await _notify_supervisors(tx, svc, msg, ticket, exclude={reporter.user_id})
     return Reported(ticket, len(photos), count, notified, duplicate)
 
@@ -505,6 +506,7 @@ async def resume(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
                 t.new_to_supervisor(ticket, None, from_patrol=False),
                 t.supervisor_buttons(ticket.id),
                 await _before_photos(tx, ticket.id),
+                settled=t.new_to_supervisor(ticket, None, from_patrol=False, settled=True),
             )
             await _notify_supervisors(tx, svc, msg, ticket, exclude={ticket.reporter_id})
         else:

@@ -28,7 +28,7 @@ from telegram.error import (
 from telegram.ext import Application, ExtBot
 
 from bot.context import BotContext, services_of
-from bot.domain.messages import Lane, OutMessage, Photo, split_text
+from bot.domain.messages import CAPTION_LIMIT, Lane, OutMessage, Photo, split_text
 from bot.services.container import Services
 from bot.telegram.jobqueue import drop_jobs, job_queue
 from bot.telegram.keyboards import markup
@@ -160,7 +160,7 @@ async def _send_inputs(
             **paced,
         )
         return [sent.message_id]
-    if len(photos) == 1 and len(msg.text) <= 1024:
+    if len(photos) == 1 and len(msg.text) <= CAPTION_LIMIT:
         sent = await bot.send_photo(
             chat_id, photos[0], caption=msg.text, reply_markup=keyboard, **paced
         )
@@ -212,6 +212,9 @@ async def _deliver(
             if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
                 raise
         return []
+    if item.kind == "clear_buttons" and item.payload.get("final"):
+        await _settle_card(bot, item, paced)
+        return []
     if item.kind == "clear_buttons":
         message_id = int(item.payload["message_id"])
         try:
@@ -233,6 +236,41 @@ async def _deliver(
             return [sent.message_id]
         return []
     raise ValueError(f"unknown outbox kind {item.kind!r}")
+
+
+def _gone_or_same(exc: BadRequest) -> bool:
+    """Edits that cannot or need not happen: the message is gone, too old, or already so."""
+    text = str(exc).lower()
+    return any(words in text for words in ("not modified", "not found", "can't be edited"))
+
+
+async def _settle_card(bot: ExtBot[Any], item: PendingMessage, paced: dict[str, Any]) -> None:
+    """A handled card edited to its final state, without buttons (its caption when it was
+    sent as a photo). If it cannot be edited the way it was sent, the other way is tried;
+    failing both, it at least loses its buttons."""
+    message_id = int(item.payload["message_id"])
+    final = str(item.payload["final"])
+    edits = [bot.edit_message_text, bot.edit_message_caption]
+    if item.payload.get("caption"):
+        edits.reverse()
+    for edit in edits:
+        try:
+            if edit == bot.edit_message_text:
+                await bot.edit_message_text(final, item.chat_id, message_id, reply_markup=None,
+                                            **paced)  # fmt: skip
+            else:
+                await bot.edit_message_caption(item.chat_id, message_id, caption=final,
+                                               reply_markup=None, **paced)  # fmt: skip
+            return
+        except BadRequest as exc:
+            if _gone_or_same(exc):
+                return
+            log.info("card %s/%s: %s; trying the other edit", item.chat_id, message_id, exc)
+    try:
+        await bot.edit_message_reply_markup(item.chat_id, message_id, reply_markup=None, **paced)
+    except BadRequest as exc:
+        if not _gone_or_same(exc):
+            raise
 
 
 class _Stop(Exception):

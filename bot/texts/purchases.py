@@ -187,10 +187,12 @@ def supplier_note(name: str, supplier: Supplier | None, today: date) -> str | No
 
 def for_supervisor(
     purchase: Purchase, cert_items: tuple[str, ...], price_notes: dict[int, str],
-    supplier_notes: list[str],
+    supplier_notes: list[str], *, settled: bool = False,
 ) -> str:  # fmt: skip
+    """The supervisor's card; ``settled``: as it reads once decided (no 待确认, no call to
+    action; "已由 X 确认" is added under it)."""
     parts = [
-        f"🧾 <b>采购单 {purchase.number} 待确认</b>",
+        f"🧾 <b>采购单 {purchase.number}{'' if settled else ' 待确认'}</b>",
         f"采购员：{esc(purchase.purchaser_name)}　日期：{purchase.purchase_date}",
     ]
     parts += _lines_block(purchase, cert_items, price_notes)
@@ -201,7 +203,8 @@ def for_supervisor(
     parts.append(_photo_summary(purchase, bool(missing)))
     if missing:
         parts.append(f"⚠️ 缺合格证：{'、'.join(esc(i) for i in dict.fromkeys(missing))}")
-    parts.append(f"请逐项清点过磅后确认。{REPLY_HELP}")
+    if not settled:
+        parts.append(f"请逐项清点过磅后确认。{REPLY_HELP}")
     return "\n".join(parts)
 
 

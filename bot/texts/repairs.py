@@ -256,14 +256,18 @@ def ticket_lines(ticket: RepairTicket) -> list[str]:
     ]
 
 
-def new_to_supervisor(ticket: RepairTicket, note: str | None, *, from_patrol: bool) -> str:
+def new_to_supervisor(
+    ticket: RepairTicket, note: str | None, *, from_patrol: bool, settled: bool = False
+) -> str:
+    """The supervisor's card; ``settled``: as it reads once handled (no call to action)."""
     head = "🛠 新报修" if not from_patrol else "🛠 巡查发现故障"
     if ticket.urgency is Urgency.URGENT:
         head = "🚨 紧急报修" if not from_patrol else "🚨 巡查发现紧急故障"
     lines = [f"<b>{head} {ticket.number}</b>", *ticket_lines(ticket)]
     if note:
         lines.append(f"⚠️ {note}")
-    lines.append("点「受理」派工，或「驳回」并写理由；也可以回复本消息：受理 / 驳回 理由")
+    if not settled:
+        lines.append("点「受理」派工，或「驳回」并写理由；也可以回复本消息：受理 / 驳回 理由")
     return "\n".join(lines)
 
 
