@@ -7,6 +7,7 @@ conversation in progress went on across the kills."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import json
 import os
@@ -16,6 +17,7 @@ import signal
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.domain.roles import Role
@@ -107,14 +109,18 @@ async def _purchaser(tg: FakeTelegram, user: TgUser, weights: list[int]) -> list
     return numbers
 
 
+def _says(tg: FakeTelegram, message: dict[str, Any], text: str) -> bool:
+    return text in message_text(tg.current(message))
+
+
 async def _supervisor(tg: FakeTelegram, user: TgUser, purchaser: TgUser, count: int) -> None:
     for _ in range(count):
         card = await tg.message(user.id, "待确认", timeout=WAIT * 2)
         while not buttons(tg.current(card)):  # a copy sent again after it was decided
             card = await tg.message(user.id, "待确认", timeout=WAIT * 2)
         await tg.tap(user, card, "确认")
-        # The durable answers: the note under the card, and the purchaser's notice.
-        await tg.message(user.id, "已由 李监督 确认", timeout=WAIT)
+        # The durable answers: the card edited to its final state, and the purchaser's notice.
+        await tg.wait_for(functools.partial(_says, tg, card, "已由 李监督 确认"), WAIT)
         await tg.message(purchaser.id, "已由 李监督", timeout=WAIT)
 
 
@@ -218,7 +224,9 @@ async def test_bot_killed_five_times_loses_nothing_and_sends_nothing_twice(
     for row in outbox:
         first_line = _plain(json.loads(row["payload"])["text"]).split("\n")[0]
         assert any(
-            m["chat"]["id"] == row["chat_id"] and first_line in _plain(message_text(m))
+            m["chat"]["id"] == row["chat_id"]
+            # as sent, or before it was edited to its final state
+            and any(first_line in _plain(text) for text in [message_text(m), *m.get("_was", [])])
             for m in tg.sent
         ), (first_line, note)
     # None twice: a copy sent again after a kill between send and mark says so.

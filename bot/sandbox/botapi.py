@@ -769,6 +769,7 @@ class LocalBotApi:
                 "Bad Request: message is not modified: specified new message "
                 "content and reply markup are exactly the same",
             )
+        message.setdefault("_was", []).append(message["text"])  # what it said before
         message["text"] = p.get("text")
         _set_markup(message, new_markup)
         message.setdefault("_edits", 0)
@@ -782,6 +783,7 @@ class LocalBotApi:
         new_markup = p.get("reply_markup") or None
         if message.get("caption") == p.get("caption") and message.get("reply_markup") == new_markup:
             raise _ApiError(400, "Bad Request: message is not modified")
+        message.setdefault("_was", []).append(message.get("caption") or "")
         message["caption"] = p.get("caption")
         _set_markup(message, new_markup)
         self._touch(message)

@@ -15,6 +15,7 @@ from bot.domain.people import Person
 from bot.domain.repairs import RepairTicket
 from bot.domain.roles import Role
 from bot.exports.xlsx import Sheet, write_xlsx
+from bot.render import offload
 from bot.services import places as places_service
 from bot.services import repairs as repairs_service
 from bot.services.container import Services
@@ -220,7 +221,7 @@ def _register_sheet(assets: Sequence[Asset]) -> Sheet:
 
 async def export_register(svc: Services, *, by: Person) -> bytes:
     assets = await register_list(svc, by=by)
-    return await asyncio.to_thread(write_xlsx, [_register_sheet(assets)], tz=svc.settings.timezone)
+    return await offload.build(write_xlsx, [_register_sheet(assets)], tz=svc.settings.timezone)
 
 
 async def export_stocktake(svc: Services, *, by: Person) -> tuple[str, bytes]:
@@ -252,7 +253,7 @@ async def export_stocktake(svc: Services, *, by: Person) -> tuple[str, bytes]:
             rows=missing,
         ),
     ]
-    data = await asyncio.to_thread(write_xlsx, sheets, tz=svc.settings.timezone)
+    data = await offload.build(write_xlsx, sheets, tz=svc.settings.timezone)
     return building, data
 
 

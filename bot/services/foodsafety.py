@@ -26,6 +26,7 @@ from bot.domain.purchases import Purchase
 from bot.domain.roles import Role
 from bot.exports.xlsx import CellValue, Sheet, write_xlsx
 from bot.protocol import Ref, RefKind
+from bot.render import offload
 from bot.services.container import Services
 from bot.services.people import notify_person, notify_role
 from bot.texts import foodsafety as t
@@ -1133,7 +1134,7 @@ async def export_month(
     first, end = patrol_rules.month_range(text or None, svc.local_now().date())
     m = await month(svc, first, end)
     sheets, gap_count = await export_sheets(svc, m)
-    data = await asyncio.to_thread(write_xlsx, sheets, tz=svc.settings.timezone)
+    data = await offload.build(write_xlsx, sheets, tz=svc.settings.timezone)
     photos: bytes | None = None
     count = 0
     if with_photos:

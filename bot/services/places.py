@@ -28,6 +28,7 @@ from bot.domain.places import (
 )
 from bot.domain.repairs import Category, RepairState, RepairTicket, has_words, read_caption
 from bot.domain.stock import StockMove
+from bot.render import offload
 from bot.services.container import Services
 from bot.services.people import Actor
 from bot.texts import places as t
@@ -225,7 +226,7 @@ async def stickers(svc: Services, building: str | None) -> StickerSheet:
         raise DomainError(t.NO_BOT_USERNAME)
     places = await in_building(svc, building)
     items = [Sticker(p.name, deep_link(svc.bot_username, p.code), t.QR_SCAN) for p in places]
-    pdf = await asyncio.to_thread(sticker_pdf, items)
+    pdf = await offload.build(sticker_pdf, items)
     png = await asyncio.to_thread(preview_png, items)
     name = f"报修二维码-{building}.pdf" if building else "报修二维码.pdf"
     return StickerSheet(pdf, png, len(items), name)

@@ -35,6 +35,7 @@ from bot.domain.purchases import (
 from bot.domain.roles import Role
 from bot.exports.xlsx import CellValue, Sheet, write_xlsx
 from bot.protocol import Ref
+from bot.render import offload
 from bot.render.table import render_table_pages
 from bot.services import foodsafety
 from bot.services import stock as stock_service  # issue 16: stocked items bought
@@ -515,7 +516,7 @@ async def export_month(svc: Services, person: Person, year: int, month: int) -> 
         return None
     tz = svc.settings.timezone
     sheet = export_sheet(purchases, t.export_title(year, month), tz)
-    data = await asyncio.to_thread(write_xlsx, [sheet], tz=tz)
+    data = await offload.build(write_xlsx, [sheet], tz=tz)
     path = await files.save_bytes(svc.settings.data_dir, "exports", data, ".xlsx",
                                   now=svc.local_now())  # fmt: skip
     amount = sum((p.total for p in purchases), Decimal(0))

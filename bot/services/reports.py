@@ -20,6 +20,7 @@ from bot.domain.reports import PartUsed, Records, Report, Targets, building_of, 
 from bot.domain.roles import Role
 from bot.exports.docx import write_docx
 from bot.exports.xlsx import CellValue, Formula, Sheet, column_sum, write_xlsx
+from bot.render import offload
 from bot.render.charts import report_png
 from bot.services import foodsafety
 from bot.services.container import Services
@@ -125,11 +126,11 @@ async def report_files(svc: Services, numbers: ReportText) -> ReportReply:
     """The chart picture, and for a year or a term the drafted 总结 (.docx), both drawn in
     worker threads."""
     rep = numbers.report
-    chart = await asyncio.to_thread(report_png, rep)
+    chart = await offload.build(report_png, rep)
     document = name = None
     if rep.period.is_long:
         draft = t.draft(rep, svc.local_now().date())
-        document = await asyncio.to_thread(write_docx, draft)
+        document = await offload.build(write_docx, draft)
         name = t.document_name(rep.period)
     return ReportReply(rep, numbers.text, chart, document, name)
 
@@ -259,9 +260,8 @@ def _sheets(kind: str, recs: Records, rep: Report, svc: Services) -> list[Sheet]
             patrols_sheet(recs, svc)]  # fmt: skip
 
 
-def _workbook(svc: Services, kind: str, recs: Records) -> bytes:
-    rep = _compute(svc, recs)
-    return write_xlsx(_sheets(kind, recs, rep, svc), tz=svc.settings.timezone)
+def _workbook_sheets(svc: Services, kind: str, recs: Records) -> list[Sheet]:
+    return _sheets(kind, recs, _compute(svc, recs), svc)
 
 
 def _count(kind: str, recs: Records) -> int:
@@ -282,7 +282,8 @@ async def export(svc: Services, kind: str, text: str, *, by: Person) -> Export:
     n = _count(kind, recs)
     if n == 0:
         return Export(None, "", t.export_empty(kind, period))
-    data = await asyncio.to_thread(_workbook, svc, kind, recs)
+    sheets = await asyncio.to_thread(_workbook_sheets, svc, kind, recs)
+    data = await offload.build(write_xlsx, sheets, tz=svc.settings.timezone)
     async with svc.db.transaction() as tx:
         await audit.record(tx, now=svc.now(), actor_id=by.user_id, actor_name=by.name,
                            action="report.export", subject=f"{kind}:{period.first}..{period.last}",
@@ -328,7 +329,7 @@ async def send_weekly_digest(svc: Services, now: datetime) -> int:
     _, rep = await numbers(svc, period)
     waiting = await repo.purchases_waiting_since(svc.db, now - timedelta(days=1))
     text = t.digest(rep, await _overdue(svc, now), len(waiting))
-    png = await asyncio.to_thread(report_png, rep)
+    png = await offload.build(report_png, rep)
     path = await files.save_bytes(svc.settings.data_dir, "reports", png, ".png",
                                   now=now.astimezone(svc.settings.timezone))  # fmt: skip
     msg = OutMessage(text, photos=(Photo(path=path),))
