@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
 from bot.network import NetworkWatch
+from bot.render import offload
 from bot.render.images import start_image_jobs
 from bot.services import directory
 from bot.services.container import Services
@@ -122,6 +123,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     async def post_init(app: App) -> None:
         await db.open()
         start_image_jobs()  # in this event loop: at most two pictures decode at once
+        offload.warm()  # the chart, Word and Excel workers start now, not at the first /report
         services.bot_username = app.bot.username
         services.kick_outbox = lambda: outbox_sender.kick(app)
         watch.on_back(lambda: outbox_sender.resume(app))

@@ -74,6 +74,15 @@ def _forget(broken: ProcessPoolExecutor) -> None:
     broken.shutdown(wait=False, cancel_futures=True)
 
 
+def _ready() -> None:
+    """A no-op job: starting the workers ahead of the first real file."""
+
+
+def warm() -> None:
+    """Start the workers now (at the bot's start) so the first chart is not a second late."""
+    _executor().submit(_ready)
+
+
 async def build(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """``fn(*args, **kwargs)`` in a worker process; ``fn`` and its arguments must pickle
     (module-level functions, plain data)."""
