@@ -6,6 +6,7 @@ bot.config can read the setting without importing the repair rules.
 
 from __future__ import annotations
 
+import functools
 import re
 
 CategoryMap = tuple[tuple[str, tuple[str, ...]], ...]
@@ -123,6 +124,7 @@ def parse_category_map(text: str) -> CategoryMap:
     return tuple(result)
 
 
+@functools.lru_cache(maxsize=8192)  # a year repeats a few hundred items thousands of times
 def purchase_category(item: str, categories: CategoryMap) -> str:
     best, best_len = OTHER_CATEGORY, 0
     for name, words in categories:
