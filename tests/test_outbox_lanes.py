@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from bot.app import App
 from bot.clock import FrozenClock
@@ -88,14 +89,21 @@ async def test_a_429_on_a_push_holds_only_the_push(
     assert [p.id for p in await outbox.due(svc.db, svc.now(), lane=Lane.BULK)] == [push]
 
 
-async def test_other_copies_of_a_checklist_are_refreshed_later_with_the_latest_state(
+async def round_for_two(
     bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
-) -> None:
+) -> tuple[TgUser, dict[str, Any], dict[str, Any]]:
+    """The morning round sent to two patrollers: the second one, and each one's copy."""
     second = TgUser(1016, "吴巡查")
     await register(services(bot), second, Role.PATROL)
     await run_round_job(bot, clock, at(7), "morning")
     mine = await checklist(tg, people, "早间巡查")
-    theirs = await tg.message(second.id, "早间巡查")
+    return second, mine, await tg.message(second.id, "早间巡查")
+
+
+async def test_other_copies_of_a_checklist_are_refreshed_later_with_the_latest_state(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    second, mine, theirs = await round_for_two(bot, tg, people, clock)
     for item in ("1.", "2.", "3."):
         await tap_done(tg, bot, people.patrol, mine, item)
         # The tapper's own copy shows each tap at once.
@@ -115,11 +123,7 @@ async def test_other_copies_of_a_checklist_are_refreshed_later_with_the_latest_s
 async def test_a_late_refresh_never_puts_an_older_state_back_on_the_tappers_copy(
     bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
 ) -> None:
-    second = TgUser(1016, "吴巡查")
-    await register(services(bot), second, Role.PATROL)
-    await run_round_job(bot, clock, at(7), "morning")
-    mine = await checklist(tg, people, "早间巡查")
-    theirs = await tg.message(second.id, "早间巡查")
+    second, mine, theirs = await round_for_two(bot, tg, people, clock)
     await tap_done(tg, bot, second, theirs, "1.")  # refreshes my copy (soon)
     await tap_done(tg, bot, second, theirs, "2.")  # a second refresh of mine waits its pause
     await tap_done(tg, bot, people.patrol, mine, "3.")  # I tap: my copy is drawn at once
