@@ -27,6 +27,7 @@ from bot.domain.patrols import ItemState, month_range
 from bot.domain.people import Person
 from bot.domain.roles import Role
 from bot.exports.xlsx import Sheet, write_xlsx
+from bot.render import offload
 from bot.services import notifications, patrols
 from bot.telegram.checklists import edit_checklist
 from bot.telegram.media import receive_image
@@ -167,9 +168,12 @@ async def _note_photo(update: Update, context: BotContext, person: Person, check
 @requires(Role.PATROL, Role.SUPERVISOR)
 async def cmd_patrols(update: Update, context: BotContext, person: Person) -> None:
     svc = context.services
-    day = patrols.parse_day_arg(_args(update), svc.local_now().date())
-    recs = await patrols.records(svc, day, day + timedelta(days=1))
+    day, slot = patrols.parse_records_query(_args(update), svc.local_now().date())
+    recs = await patrols.records(svc, day, day + timedelta(days=1), slot=slot)
     tz = svc.settings.timezone
+    if slot is not None:  # one round, item by item: who checked what, who submitted
+        await say(update, recs[0].detail(tz) if recs else t.no_such_round(day, slot))
+        return
     rows = [
         (
             f"{rec.round.slot.label} {rec.round.at.astimezone(tz):%H:%M}",
@@ -186,7 +190,6 @@ async def cmd_patrols(update: Update, context: BotContext, person: Person) -> No
 
 @requires(Role.SUPERVISOR)
 async def cmd_export(update: Update, context: BotContext, person: Person) -> None:
-
     svc = context.services
     arg = _args(update).split(maxsplit=1)
     first, end = month_range(arg[1] if len(arg) > 1 else None, svc.local_now().date())
@@ -195,7 +198,7 @@ async def cmd_export(update: Update, context: BotContext, person: Person) -> Non
         await say(update, t.no_rounds_in_month(first))
         return
     sheet = Sheet(t.EXPORT_TITLE, t.EXPORT_HEADERS, patrols.export_rows(svc, recs))
-    data = write_xlsx([sheet], tz=svc.settings.timezone)
+    data = await offload.build(write_xlsx, [sheet], tz=svc.settings.timezone)
     message = update.effective_message
     assert message is not None
     await message.reply_document(

@@ -319,12 +319,16 @@ def _check(r: Row) -> Check:
         r["photo_file_id"],
         r["photo_path"],
         r["repair_id"],
+        checked_by=r["checked_by"],
+        checked_by_name=r["checked_by_name"],
+        checked_at=_opt(r["checked_at"]),
     )
 
 
 _CHECK_SELECT = (
-    "SELECT id, round_id, position, item, state, note, photo_file_id, photo_path, repair_id"
-    " FROM patrol_checks"
+    "SELECT c.id, c.round_id, c.position, c.item, c.state, c.note, c.photo_file_id,"
+    " c.photo_path, c.repair_id, c.checked_by, p.name AS checked_by_name, c.checked_at"
+    " FROM patrol_checks c LEFT JOIN people p ON p.user_id = c.checked_by"
 )
 
 
@@ -336,7 +340,9 @@ async def add_checks(tx: Tx, round_id: int, texts: list[str]) -> None:
 
 
 async def checks(db: Database | Tx, round_id: int) -> list[Check]:
-    rows = await db.fetchall(_CHECK_SELECT + " WHERE round_id = ? ORDER BY position", (round_id,))
+    rows = await db.fetchall(
+        _CHECK_SELECT + " WHERE c.round_id = ? ORDER BY c.position", (round_id,)
+    )
     return [_check(r) for r in rows]
 
 
@@ -345,7 +351,7 @@ async def checks_for_rounds(db: Database | Tx, round_ids: list[int]) -> dict[int
         return {}
     marks = ",".join("?" * len(round_ids))
     rows = await db.fetchall(
-        _CHECK_SELECT + f" WHERE round_id IN ({marks}) ORDER BY round_id, position", round_ids
+        _CHECK_SELECT + f" WHERE c.round_id IN ({marks}) ORDER BY c.round_id, c.position", round_ids
     )
     result: dict[int, list[Check]] = {rid: [] for rid in round_ids}
     for r in rows:
@@ -355,32 +361,43 @@ async def checks_for_rounds(db: Database | Tx, round_ids: list[int]) -> dict[int
 
 async def get_check(db: Database | Tx, check_id: int) -> tuple[int, Check] | None:
     """(round id, check)."""
-    row = await db.fetchone(_CHECK_SELECT + " WHERE id = ?", (check_id,))
+    row = await db.fetchone(_CHECK_SELECT + " WHERE c.id = ?", (check_id,))
     return (row["round_id"], _check(row)) if row else None
 
 
 async def set_check_state(
     tx: Tx, round_id: int, position: int, state: ItemState, *, by: int, now: datetime
 ) -> None:
+    """The tap credits ``by`` with the item at ``now``; back at 未查 nobody has checked it."""
+    ticked = state is not ItemState.UNCHECKED
     await tx.execute(
-        "UPDATE patrol_checks SET state = ?, checked_by = ?, updated_at = ?"
+        "UPDATE patrol_checks SET state = ?, checked_by = ?, checked_at = ?, updated_at = ?"
         " WHERE round_id = ? AND position = ?",
-        (state.value, by, to_db(now), round_id, position),
+        (
+            state.value,
+            by if ticked else None,
+            to_db(now) if ticked else None,
+            to_db(now),
+            round_id,
+            position,
+        ),
     )
 
 
 async def set_unchecked_ok(tx: Tx, round_id: int, *, by: int, now: datetime) -> int:
     return await tx.rowcount(
-        "UPDATE patrol_checks SET state = 'ok', checked_by = ?, updated_at = ?"
+        "UPDATE patrol_checks SET state = 'ok', checked_by = ?, checked_at = ?, updated_at = ?"
         " WHERE round_id = ? AND state = 'unchecked'",
-        (by, to_db(now), round_id),
+        (by, to_db(now), to_db(now), round_id),
     )
 
 
-async def set_note(tx: Tx, check_id: int, note: str, *, by: int, now: datetime) -> None:
+async def set_note(tx: Tx, check_id: int, note: str, *, now: datetime) -> None:
+    """The note leaves the item's credit with whoever ticked it (the audit trail names the
+    note's author)."""
     await tx.execute(
-        "UPDATE patrol_checks SET note = ?, checked_by = ?, updated_at = ? WHERE id = ?",
-        (note, by, to_db(now), check_id),
+        "UPDATE patrol_checks SET note = ?, updated_at = ? WHERE id = ?",
+        (note, to_db(now), check_id),
     )
 
 

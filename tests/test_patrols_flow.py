@@ -242,7 +242,11 @@ async def test_export_patrols_month_as_xlsx(
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:4] == ("日期", "巡查", "计划时间", "巡查人")
     assert len(rows) - 1 >= 6
-    assert rows[1][3] == people.patrol.first_name and rows[1][7] == "正常"
+    assert rows[1][3] == people.patrol.first_name and rows[1][8] == "正常"
+    # Credit: who submitted the round (提交人) and who checked each item (检查人, 检查时间).
+    assert rows[0][4] == "提交人" and rows[0][9] == "检查人" and rows[0][10] == "检查时间"
+    assert rows[1][4] == people.patrol.first_name and rows[1][9] == people.patrol.first_name
+    assert rows[1][10] is not None
     await tg.send_text(people.supervisor, "/export patrols 2026-10")
     await tg.message(people.supervisor.id, "2026年10月没有巡查记录")
 

@@ -379,6 +379,10 @@ class Check:
     photo_file_id: str | None = None
     photo_path: str | None = None
     repair_id: int | None = None
+    # Who ticked the item and when: the patrol record credits them (None while 未查).
+    checked_by: int | None = None
+    checked_by_name: str | None = None
+    checked_at: datetime | None = None
 
 
 def submission_problems(checks: Sequence[Check]) -> str | None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain import patrols as rules
 from bot.domain.errors import DomainError, RoundClosed
@@ -268,7 +269,7 @@ async def add_note(
         if clean and photo is not None and check.note and clean not in check.note:
             clean = f"{check.note}；{clean}"[:500]
         if clean:
-            await repo.set_note(tx, check_id, clean, by=by.user_id, now=now)
+            await repo.set_note(tx, check_id, clean, now=now)
         if photo is not None:
             await repo.set_photo(tx, check_id, photo.file_id, photo.path, now=now)
         await audit.record(
@@ -432,17 +433,54 @@ class RoundRecord:
     def who(self) -> str:
         if self.round.submitted_by_name:
             return self.round.submitted_by_name
+        return self.on_duty
+
+    @property
+    def on_duty(self) -> str:
+        """The people the round was sent to (未排班 when nobody)."""
         return t.people_on_duty(self.people)
 
+    def detail(self, tz: ZoneInfo) -> str:
+        """What a supervisor reads of one round: each item with who checked it and when,
+        and who submitted the round."""
+        r = self.round
+        return t.round_detail(
+            self.title,
+            self.result,
+            self.on_duty,
+            self.checks,
+            submitted_by=r.submitted_by_name,
+            submitted_at=r.submitted_at,
+            tz=tz,
+        )
 
-async def records(svc: Services, first: date, end: date) -> list[RoundRecord]:
+
+async def records(
+    svc: Services, first: date, end: date, *, slot: Slot | None = None
+) -> list[RoundRecord]:
     rounds = await repo.rounds_between(svc.db, first, end)
     checks = await repo.checks_for_rounds(svc.db, [r.id for r in rounds])
     result = []
     for rnd in rounds:
+        if slot is not None and rnd.slot is not slot:
+            continue
         names = [n for _, n in await repo.round_people(svc.db, rnd.id)]
         result.append(RoundRecord(rnd, _title(svc, rnd), names, checks.get(rnd.id, [])))
     return result
+
+
+def parse_records_query(arg: str | None, today: date) -> tuple[date, Slot | None]:
+    """``/patrols`` arguments: a day (default today), optionally followed by a round
+    (``11-23 早间``, or just ``晚间`` for today's) to see that round item by item."""
+    parts = (arg or "").split()
+    slot: Slot | None = None
+    if parts:
+        try:
+            slot = rules.parse_slot(parts[-1])
+            parts.pop()
+        except DomainError:
+            slot = None
+    return parse_day_arg(" ".join(parts), today), slot
 
 
 def parse_day_arg(arg: str | None, today: date) -> date:
@@ -468,8 +506,9 @@ ExportCell = str | int | date | datetime | None
 
 
 def export_rows(svc: Services, recs: list[RoundRecord]) -> list[list[ExportCell]]:
-    """One row per checked item: the 安全检查记录 the school keeps. Dates stay dates and
-    the submission time a datetime, so the sheet sorts and filters properly."""
+    """One row per checked item: the 安全检查记录 the school keeps, naming who was on duty,
+    who submitted the round (提交人) and who checked each item (检查人). Dates stay dates
+    and times datetimes, so the sheet sorts and filters properly."""
     tz = svc.settings.timezone
     rows: list[list[ExportCell]] = []
     for rec in recs:
@@ -478,18 +517,21 @@ def export_rows(svc: Services, recs: list[RoundRecord]) -> list[list[ExportCell]
             r.day,
             r.slot.short,
             f"{r.at.astimezone(tz):%H:%M}",
-            rec.who,
+            rec.on_duty,
+            r.submitted_by_name or "",
             r.submitted_at,
             rec.result,
         ]
         if not rec.checks:
-            rows.append([*base, "", "", "", ""])
+            rows.append([*base, "", "", "", None, "", ""])
         for c in rec.checks:
             rows.append(
                 [
                     *base,
                     c.item,
                     c.state.label,
+                    c.checked_by_name or "",
+                    c.checked_at,
                     c.note or "",
                     f"#{c.repair_id}" if c.repair_id else "",
                 ]

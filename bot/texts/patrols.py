@@ -37,8 +37,8 @@ def round_title(slot: Slot, day: date, at: datetime, tz: ZoneInfo) -> str:
     return f"{slot.label}巡查 · {day_label(day)} {at.astimezone(tz):%H:%M}"
 
 
-def _check_line(c: Check) -> str:
-    line = f"{c.position}. {c.state.icon} {esc(c.item)}"
+def _check_line(c: Check, credit: str = "") -> str:
+    line = f"{c.position}. {c.state.icon} {esc(c.item)}{credit}"
     if c.state is ItemState.ABNORMAL:
         if c.note:
             line += f"\n    说明：{esc(c.note)}"
@@ -178,6 +178,41 @@ def rounds_report(day: date, rows: Sequence[tuple[str, str, str, str]]) -> str:
     lines = [f"📋 <b>{day_label(day)} 巡查记录</b>"]
     for title, who, result, when in rows:
         lines.append(f"• {esc(title)}｜{esc(who)}｜{esc(result)}" + (f"｜{when}" if when else ""))
+    lines.append(f"\n{rounds_detail_hint(day)}")
+    return "\n".join(lines)
+
+
+def rounds_detail_hint(day: date) -> str:
+    return f"看某一轮每项由谁检查：/patrols {day.month}-{day.day} 早间"
+
+
+def no_such_round(day: date, slot: Slot) -> str:
+    return f"{day_label(day)}没有{slot.short}巡查记录。"
+
+
+def _credit(c: Check, tz: ZoneInfo) -> str:
+    if c.state is ItemState.UNCHECKED or not c.checked_by_name:
+        return ""
+    when = f" {c.checked_at.astimezone(tz):%H:%M}" if c.checked_at else ""
+    return f"　— {esc(c.checked_by_name)}{when}"
+
+
+def round_detail(
+    title: str,
+    result: str,
+    on_duty: str,
+    checks: Sequence[Check],
+    *,
+    submitted_by: str | None,
+    submitted_at: datetime | None,
+    tz: ZoneInfo,
+) -> str:
+    """One round for a supervisor: result, duty, every item with its 检查人, the 提交人."""
+    lines = [f"📋 <b>{esc(title)}</b>", f"结果：{esc(result)}", f"值班：{esc(on_duty)}", ""]
+    lines.extend(_check_line(c, _credit(c, tz)) for c in checks)
+    if submitted_by:
+        when = f" {submitted_at.astimezone(tz):%H:%M}" if submitted_at else ""
+        lines += ["", f"提交人：{esc(submitted_by)}{when}"]
     return "\n".join(lines)
 
 
@@ -187,10 +222,13 @@ EXPORT_HEADERS = [
     "巡查",
     "计划时间",
     "巡查人",
+    "提交人",
     "提交时间",
     "状态",
     "检查项",
     "结果",
+    "检查人",
+    "检查时间",
     "说明",
     "报修单",
 ]
