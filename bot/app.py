@@ -30,6 +30,7 @@ from handlers import (
     admin,
     assets,
     backup,
+    edits,
     errors,
     foodsafety,
     gate,
@@ -192,6 +193,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
 
     # Note: order matters! The gate (group -100) turns strangers away before anything else.
     gate.register(app)
+    edits.register(app)  # right after the gate: an edit is never read as a new message
     # After the gate, before the features: a pasted invite code, an announced roster file,
     # and the main keyboard's buttons (replayed as their commands).
     onboarding.register_early(app)

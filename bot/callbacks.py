@@ -46,6 +46,7 @@ class RepairAction(StrEnum):
     REOPEN = "re"
     CATEGORY = "cat"  # rp:cat:<repair>:<category>
     URGENCY = "urg"  # rp:urg:<repair>:<urgency>   改为紧急 / 改为一般 (the reporter, while new)
+    RAISE_URGENCY = "up"  # rp:up:<repair>   改为紧急 under a note that sounds urgent
     MAYBE_YES = "my"  # rp:my   "这是报修吗？" 是，报修 (the waiting photo becomes a report)
     MAYBE_NO = "mn"  # rp:mn    不是 (the photo is dropped)
     OFFER_SUBMIT = "os"  # rp:os   a text that reads as a repair: 提交报修

@@ -14,7 +14,6 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.context import BotContext
 from bot.domain.invite_codes import find_code
-from bot.domain.roles import Role
 from bot.services import directory
 from bot.services import onboarding as onboarding_service
 from bot.services import people as people_service
@@ -61,16 +60,8 @@ async def gate(update: Update, context: BotContext) -> None:
             await directory.update_contact(
                 svc, user.id, user.full_name, user.username, private_chat_id
             )
-        if update.edited_message is not None:
-            # An edit is not a new message: re-reading it would add a purchase line twice
-            # or confirm twice. Say so in a private chat; stay quiet in groups.
-            if private_chat_id is not None:
-                await update.edited_message.reply_text(
-                    t.edit_ignored(Role.PURCHASER in person.roles)
-                )
-            raise ApplicationHandlerStop
         context.person = person
-        return
+        return  # an edit goes on to handlers.edits, and no further
 
     if update.edited_message is not None:
         raise ApplicationHandlerStop  # the original message was answered already

@@ -324,6 +324,18 @@ async def mark_failed(db: Database, item: PendingMessage, error: str, now: datet
         )
 
 
+async def remember_message(
+    tx: Tx, chat_id: int, message_id: int, *, ref: str, now: datetime
+) -> None:
+    """A person's own message that made something (a report photo), remembered like a
+    notification: an edit of it, or a reply to it, finds its subject."""
+    await tx.execute(
+        "INSERT OR IGNORE INTO sent_messages (chat_id, message_id, ref, outbox_id, sent_at)"
+        " VALUES (?, ?, ?, NULL, ?)",
+        (chat_id, message_id, ref, to_db(now)),
+    )
+
+
 async def ref_for_message(db: Database, chat_id: int, message_id: int) -> str | None:
     """What a sent notification was about (used when someone replies to it)."""
     value = await db.fetchval(

@@ -517,6 +517,9 @@ def patrol_place(item: str, note: str | None) -> str:
 
 
 REPEAT_WINDOW = timedelta(days=90)
+# A caption corrected this soon after sending (a typo, a forgotten room number) updates the
+# report; later, someone may already be on the way, so a note is the way to add to it.
+REVISE_WINDOW = timedelta(minutes=10)
 REPEAT_THRESHOLD = 3
 
 
@@ -689,6 +692,37 @@ class RepairTicket:
         if not self.state.is_open:
             raise self._decided()
         self.category = category
+
+    def revise(self, reading: CaptionReading, by: Who, now: datetime) -> None:
+        """The reporter edited the caption of their report's photo: while nobody has taken
+        it up yet and within ``REVISE_WINDOW``, the report says what the new caption says
+        (a place, a fault; what the new caption leaves out stays as it was)."""
+        if by.user_id != self.reporter_id:
+            raise DomainError("只有报修人可以修改报修说明。")
+        if self.state is not RepairState.NEW:
+            raise DomainError(
+                f"报修单 {self.number} 已{self.state.label}，修改照片说明不会再更新它；"
+                "要补充情况，请回复关于它的消息。"
+            )
+        if now - self.created_at > REVISE_WINDOW:
+            minutes = int(REVISE_WINDOW.total_seconds() // 60)
+            raise DomainError(
+                f"报修单 {self.number} 已提交超过 {minutes} 分钟，修改照片说明不会更新它；"
+                "要补充情况，请回复关于它的消息。"
+            )
+        self.location = reading.location or self.location
+        self.description = reading.description or self.description
+        self.category = reading.category
+        self.urgency = reading.urgency
+
+    @property
+    def may_become_urgent(self) -> bool:
+        """Whether 改为紧急 still means something: not urgent yet, and the work not done."""
+        return (
+            self.urgency is not Urgency.URGENT
+            and self.state.is_open
+            and self.state is not RepairState.DONE
+        )
 
     def change_urgency(self, urgency: Urgency) -> None:
         """改为紧急 / 改为一般: while the job is still to be done (the deadlines follow)."""

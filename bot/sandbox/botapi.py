@@ -307,6 +307,16 @@ class LocalBotApi:
         await self._push({"edited_message": edited})
         return edited
 
+    async def edit_caption(
+        self, user: TgUser, message: dict[str, Any], caption: str
+    ) -> dict[str, Any]:
+        """``user`` edits the caption of a photo they sent earlier."""
+        edited = {**message, "caption": caption, "edit_date": int(self.now())}
+        self.messages[(edited["chat"]["id"], edited["message_id"])] = edited
+        self._touch(edited)
+        await self._push({"edited_message": edited})
+        return edited
+
     def add_file(self, data: bytes) -> tuple[str, str]:
         n = next(self._file_ids)
         file_id, unique = f"file-{n}-{'x' * 20}", f"u{n}"

@@ -15,6 +15,7 @@ from bot.domain.messages import Buttons, OutMessage, Photo
 from bot.domain.people import Person
 from bot.domain.repairs import (
     REPEAT_WINDOW,
+    CaptionReading,
     Category,
     Overdue,
     RepairState,
@@ -251,17 +252,61 @@ async def report(
     return await _report(svc, reporter, new, ack)
 
 
-async def report_caption(
-    svc: Services, *, reporter: Actor, caption: str, photos: Sequence[Photo]
-) -> Reported:
-    """The fast path: photo(s) with a caption like "教学楼302教室 门锁坏了，关不上"."""
+def _read_report_caption(caption: str) -> CaptionReading:
     if not has_words(caption):  # only emoji: nothing to go on
         raise DomainError(t.CAPTION_NO_WORDS)
     reading = read_caption(caption)
     # Only a place ("教学楼302教室"): the photo shows what is broken.
-    description = clean_description(reading.description or t.SEE_PHOTO)
-    new = NewReport(reading.location, description, reading.category, reading.urgency, photos)
-    return await _report(svc, reporter, new, caption_ack)
+    return replace(reading, description=clean_description(reading.description or t.SEE_PHOTO))
+
+
+async def report_caption(
+    svc: Services,
+    *,
+    reporter: Actor,
+    caption: str,
+    photos: Sequence[Photo],
+    source: tuple[int, int] | None = None,
+) -> Reported:
+    """The fast path: photo(s) with a caption like "教学楼302教室 门锁坏了，关不上".
+    ``source`` (chat id, message id): the captioned photo, remembered as this report's,
+    so an edit of its caption finds the report (``revise_caption``)."""
+    reading = _read_report_caption(caption)
+    new = NewReport(reading.location, reading.description, reading.category, reading.urgency,
+                    photos)  # fmt: skip
+    async with svc.db.transaction() as tx:
+        result = await _create(tx, svc, reporter, new, ack=caption_ack)
+        if source is not None:
+            ref = Ref.repair(result.ticket.id).as_answer()
+            await outbox.remember_message(tx, *source, ref=ref, now=svc.now())
+    svc.kick_outbox()
+    return result
+
+
+async def revise_caption(
+    svc: Services, repair_id: int, *, by: Person, caption: str
+) -> tuple[RepairTicket, bool]:
+    """The reporter edited their report photo's caption: the report is read again from it
+    (only while it waits to be accepted, and soon after sending). The reporter gets the
+    usual 「已提交」 card with the new reading; the supervisors hear what changed. Returns
+    the ticket and whether the edit changed anything."""
+    reading = _read_report_caption(caption)
+    async with _changing(svc, repair_id) as (tx, ticket):
+        before = (ticket.location, ticket.description)
+        ticket.revise(reading, Actor.of(by), svc.now())
+        if (ticket.location, ticket.description) == before:
+            return ticket, False
+        change = t.revised_detail(*before, ticket)
+        await _record(tx, svc, ticket, Actor.of(by), "revise", change, clear=False)
+        photos = await _before_photos(tx, ticket.id)
+        answer = OutMessage(
+            t.revised(ticket, len(photos)),
+            t.category_buttons(ticket.id, ticket.category, ticket.urgency),
+        )
+        await notify_person(tx, svc, by.user_id, answer, ref=Ref.repair(ticket.id).as_answer())
+        told = OutMessage(t.revised_to_supervisor(ticket, *before, by=by.name))
+        await _notify_supervisors(tx, svc, told, ticket, exclude={by.user_id})
+    return ticket, True
 
 
 async def report_from_patrol(

@@ -160,6 +160,29 @@ def submitted(ticket: RepairTicket, photo_count: int, duplicate_of: int | None =
     return "\n".join(lines)
 
 
+def revised(ticket: RepairTicket, photo_count: int) -> str:
+    _, *rest = submitted(ticket, photo_count).split("\n")
+    return "\n".join([f"✏️ 报修单 {ticket.number} 已按修改后的说明更新。", *rest])
+
+
+REVISE_UNCHANGED = "报修说明没有变化。"
+
+
+def revised_detail(location: str, description: str, ticket: RepairTicket) -> str:
+    # Audit details are plain text (escaped where they are shown).
+    now = ticket.location or "（未注明位置）"
+    return f"{location or '（未注明位置）'} {description} → {now} {ticket.description}"
+
+
+def revised_to_supervisor(ticket: RepairTicket, location: str, description: str, *, by: str) -> str:
+    old = e(f"{location} {description}".strip())
+    return (
+        f"✏️ {e(by)} 修改了{about(ticket)}的说明。\n"
+        f"现在：{place(ticket)} {e(ticket.description)}（{ticket.category.label}，"
+        f"{ticket.urgency.label}）\n原来：{old}"
+    )
+
+
 def duplicate_note(repair_id: int) -> str:
     return f"同一位置、同一类别的报修单 #{repair_id} 还没处理完，可能是重复报修"
 
@@ -437,6 +460,7 @@ ACTION_LABELS = {
     "repair.hold": "搁置",
     "repair.resume": "恢复",
     "repair.category": "改类别",
+    "repair.revise": "修改说明",
     "repair.reassign": "改派",
     "repair.remind": "超时提醒",
     "repair.note": "报修人补充",
@@ -631,9 +655,20 @@ def note_from_reporter(ticket: RepairTicket, name: str, text: str, photos: int) 
     return f"📝 {e(name)} 补充{about(ticket)}：{e(text)}{pics}"
 
 
-def note_added(ticket: RepairTicket, told: str | None) -> str:
+def note_added(ticket: RepairTicket, told: str | None, *, offer_urgent: bool = False) -> str:
     who = e(told) if told else "监督员"
-    return f"已补充到报修单 {ticket.number}，并转告{who}。"
+    text = f"已补充到报修单 {ticket.number}，并转告{who}。"
+    if offer_urgent:
+        text += f"\n听起来挺急，现在是「{ticket.urgency.label}」，要改为紧急吗？"
+    return text
+
+
+def raise_urgency_buttons(repair_id: int) -> Buttons:
+    return [[("改为紧急", button(RepairAction.RAISE_URGENCY, repair_id))]]
+
+
+def urgency_raised_by_note(ticket: RepairTicket) -> str:
+    return f"已补充到报修单 {ticket.number}，并已改为「{ticket.urgency.label}」，会优先处理。"
 
 
 def unclear_reply(ticket: RepairTicket) -> str:

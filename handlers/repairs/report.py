@@ -48,12 +48,16 @@ log = logging.getLogger(__name__)
 
 # ---- fast path ----------------------------------------------------------------------
 async def submit_caption(
-    context: BotContext, person: Person, chat_id: int, caption: str, photos: tuple[Photo, ...]
-) -> None:
+    context: BotContext, person: Person, chat_id: int, caption: str, photos: tuple[Photo, ...],
+    captioned: int | None = None,
+) -> None:  # fmt: skip
+    """``captioned``: the id of the photo message that carries the caption (an edit of
+    that caption updates the report)."""
     # The 「已提交」 answer goes through the outbox, in the report's own transaction (it is
     # remembered there as about this report, so a reply to it is understood).
+    source = (chat_id, captioned) if captioned is not None else None
     await service.report_caption(
-        context.services, reporter=Actor.of(person), caption=caption, photos=photos
+        context.services, reporter=Actor.of(person), caption=caption, photos=photos, source=source
     )
 
 
@@ -106,11 +110,14 @@ async def on_photo(update: Update, context: BotContext, person: Person) -> None:
             album["photos"].append(photo_dict(photo))
         if caption:
             album["caption"] = caption
+            album["captioned"] = message.message_id
         _schedule_album(context, person.user_id, message.chat_id, group)
         return
     if caption:
         try:
-            await submit_caption(context, person, message.chat_id, caption, (photo,))
+            await submit_caption(
+                context, person, message.chat_id, caption, (photo,), message.message_id
+            )
         except DomainError as err:  # only emoji, too long: the photo waits for better words
             _add_waiting_photos(context, [photo_dict(photo)])
             raise DomainError(t.caption_refused(err.message)) from None
@@ -283,9 +290,11 @@ async def _album_complete(context: BotContext) -> None:
         return
     if album.get("caption"):
         try:
+            captioned = album.get("captioned")
             await submit_caption(
-                context, person, job.chat_id, album["caption"], photos_of(album["photos"])
-            )
+                context, person, job.chat_id, album["caption"], photos_of(album["photos"]),
+                captioned if isinstance(captioned, int) else None,
+            )  # fmt: skip
         except DomainError as err:
             _add_waiting_photos(context, list(album["photos"]))
             await context.bot.send_message(job.chat_id, esc(t.caption_refused(err.message)))
@@ -350,8 +359,9 @@ async def on_pending_input(update: Update, context: BotContext, person: Person) 
         return
     try:
         await submit_caption(
-            context, person, message.chat_id, text, photos_of(pending.get("photos"))
-        )
+            context, person, message.chat_id, text, photos_of(pending.get("photos")),
+            message.message_id,
+        )  # fmt: skip
     except DomainError:
         context.user_data.repair_pending = pending
         raise

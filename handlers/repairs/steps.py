@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
@@ -14,7 +15,7 @@ from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.messages import Photo
 from bot.domain.people import Person
-from bot.domain.repairs import Category, Urgency
+from bot.domain.repairs import Category, Urgency, urgency_raised
 from bot.domain.roles import Role
 from bot.protocol import Ref
 from bot.services import directory
@@ -119,6 +120,8 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
         await _recategorise(update, context, person, repair_id, cb.args[1])
     elif action is RepairAction.URGENCY and len(cb.args) == 2:
         await _recategorise(update, context, person, repair_id, cb.args[1], urgency=True)
+    elif action is RepairAction.RAISE_URGENCY:
+        await _raise_urgency(update, context, person, repair_id)
     else:
         await answer(update, t.STALE)
 
@@ -158,6 +161,20 @@ async def _recategorise(
         if "not modified" not in str(exc).lower():
             raise
     await answer(update, t.urgency_changed(ticket) if urgency else t.category_changed(ticket))
+
+
+async def _raise_urgency(
+    update: Update, context: BotContext, person: Person, repair_id: int
+) -> None:
+    """改为紧急 under the answer to a note that sounds urgent (「地上全是水，挺急的」)."""
+    ticket = await service.set_urgency(
+        context.services, repair_id, by=person, urgency=Urgency.URGENT
+    )
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        with contextlib.suppress(BadRequest):  # already edited by an earlier tap
+            await query.edit_message_text(t.urgency_raised_by_note(ticket), reply_markup=None)
+    await answer(update, t.urgency_changed(ticket))
 
 
 async def assign(
@@ -233,7 +250,10 @@ async def _note_or_question(
         return
     if person.user_id == ticket.reporter_id:
         ticket, told = await service.add_note(svc, repair_id, by=person, text=text, photos=photos)
-        sent = await say(update, t.note_added(ticket, told))
+        # A note that sounds urgent on a report that is not: offer the one tap that says so.
+        offer = urgency_raised(text) and ticket.may_become_urgent
+        buttons = t.raise_urgency_buttons(ticket.id) if offer else None
+        sent = await say(update, t.note_added(ticket, told, offer_urgent=offer), buttons)
         about.remember(context.chat_data, sent, Ref.repair(repair_id))
         return
     buttons = t.detail_buttons(
