@@ -45,21 +45,24 @@ async def repairs_between(db: Database, start: datetime, end: datetime) -> list[
 
 
 def _repair(r: Row) -> RepairRecord:
+    # By position, in the SELECT's order (a year has thousands of reports).
+    (rid, created, location, key, category, urgency, state, reporter, assignee, accepted,
+     done, description, from_patrol, reopened) = r  # fmt: skip
     return RepairRecord(
-        id=r["id"],
-        created_at=from_db(r["created_at"]),
-        location=r["location"],
-        location_key=r["location_key"],
-        category=r["category"],
-        urgency=r["urgency"],
-        state=r["state"],
-        reporter_name=r["reporter_name"],
-        assignee_name=r["assignee_name"],
-        accepted_at=_when(r["accepted_at"]),
-        done_at=_when(r["done_at"]),
-        description=r["description"],
-        from_patrol=bool(r["from_patrol"]),
-        reopen_count=r["reopen_count"],
+        id=rid,
+        created_at=from_db(created),
+        location=location,
+        location_key=key,
+        category=category,
+        urgency=urgency,
+        state=state,
+        reporter_name=reporter,
+        assignee_name=assignee,
+        accepted_at=from_db(accepted) if accepted else None,  # each its own: no cache
+        done_at=from_db(done) if done else None,
+        description=description,
+        from_patrol=bool(from_patrol),
+        reopen_count=reopened,
     )
 
 

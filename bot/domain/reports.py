@@ -9,6 +9,7 @@ one ``Report``, so every number agrees everywhere.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -73,7 +74,9 @@ def percent(part: int, whole: int) -> float | None:
 # ---------------------------------------------------------------- records (read once)
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass takes three times as long to make, and a year's report
+# makes thousands of these (read-only by convention: nothing changes a record).
+@dataclass(slots=True)
 class RepairRecord:
     id: int
     created_at: datetime
@@ -104,7 +107,7 @@ class RepairRecord:
         return (self.done_at - self.accepted_at) / HOUR
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as above
 class PurchaseLineRecord:
     purchase_id: int
     day: date
@@ -123,7 +126,7 @@ class PurchaseLineRecord:
     posted: bool = False  # shown in the public 公示 posting
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as above
 class PatrolRoundRecord:
     id: int
     day: date
@@ -405,6 +408,7 @@ def repair_stats(
     )
 
 
+@functools.lru_cache(maxsize=4096)  # a year has 365 days and thousands of lines
 def _bucket(day: date, by_month: bool) -> str:
     if by_month:
         return f"{day:%Y-%m}"
@@ -415,14 +419,16 @@ def _bucket(day: date, by_month: bool) -> str:
 def _price_trends(lines: Sequence[PurchaseLineRecord], long: bool) -> list[PriceTrend]:
     """The 10 items bought most often; for each, the average price paid per unit in each
     month (each week for a short period), in its most usual unit."""
-    times = Counter(line.item for line in lines)
+    by_item: dict[str, list[PurchaseLineRecord]] = defaultdict(list)
     amounts: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
+        by_item[line.item].append(line)
         amounts[line.item] += line.amount
+    times = {item: len(mine) for item, mine in by_item.items()}
     chosen = sorted(times, key=lambda item: (-times[item], -amounts[item], item))[:TRENDS]
     trends = []
     for item in chosen:
-        mine = [line for line in lines if line.item == item]
+        mine = by_item[item]
         unit_key = Counter(line.unit_key for line in mine).most_common(1)[0][0]
         same = [line for line in mine if line.unit_key == unit_key and line.quantity > 0]
         unit = Counter(line.unit for line in same).most_common(1)[0][0] if same else ""
@@ -510,6 +516,7 @@ def _week_index(mondays: list[date]) -> dict[date, int]:
     return {m: i for i, m in enumerate(mondays)}
 
 
+@functools.lru_cache(maxsize=4096)
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

@@ -60,20 +60,24 @@ async def records(svc: Services, period: Period) -> Records:
     tz = svc.settings.timezone
     start = datetime.combine(period.first, time(0), tz)
     end = datetime.combine(period.last + timedelta(days=1), time(0), tz)
+    # Side by side, each on a read-only connection of its own: SQLite lets go of the GIL
+    # while it searches, so a year's tables are read in the time of the longest.
+    repairs, lines, rounds, weeks, parts = await asyncio.gather(
+        repo.repairs_between(svc.db, start, end),
+        repo.purchase_lines_between(svc.db, period.first, period.last),
+        repo.rounds_between(svc.db, period.first, period.last),
+        # Up to the end of the year or term: menus published ahead count in it.
+        repo.menu_weeks_between(svc.db, period.first, period.span_last),
+        # issue 16: parts the repairs took from the storeroom (its movement rows).
+        stock_repo.parts_used(svc.db, to_db(start), to_db(end)),
+    )
     return Records(
         period=period,
-        repairs=await repo.repairs_between(svc.db, start, end),
-        purchase_lines=await repo.purchase_lines_between(svc.db, period.first, period.last),
-        rounds=await repo.rounds_between(svc.db, period.first, period.last),
-        # Up to the end of the year or term: menus published ahead count in it.
-        menu_weeks=await repo.menu_weeks_between(svc.db, period.first, period.span_last),
-        # issue 16: parts the repairs took from the storeroom (its movement rows).
-        parts_used=[
-            PartUsed(item, quantity, unit)
-            for item, quantity, unit in await stock_repo.parts_used(
-                svc.db, to_db(start), to_db(end)
-            )
-        ],
+        repairs=repairs,
+        purchase_lines=lines,
+        rounds=rounds,
+        menu_weeks=weeks,
+        parts_used=[PartUsed(item, quantity, unit) for item, quantity, unit in parts],
     )
 
 
@@ -116,9 +120,10 @@ class ReportText:
 async def report_text(svc: Services, text: str, *, by: Person) -> ReportText:
     _check(by)
     period = period_of(svc, text)
-    _, rep = await numbers(svc, period)
-    # The food-safety section (晨检, 留样, 健康证) is counted by its own service.
-    food = await foodsafety.report_lines(svc, period.first, period.last)
+    # The food-safety section (晨检, 留样, 健康证) is counted by its own service, meanwhile.
+    (_, rep), food = await asyncio.gather(
+        numbers(svc, period), foodsafety.report_lines(svc, period.first, period.last)
+    )
     return ReportText(rep, "\n".join([t.summary(rep), *food]))
 
 
