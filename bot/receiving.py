@@ -89,7 +89,8 @@ async def process(app: AnyApp, update: object, handle: Callable[[object], Awaita
         await handle(update)
         # On a disk fault the error handler has said so already; the update stays in the
         # inbox and is tried again at the next start.
-        with contextlib.suppress(sqlite3.Error, OSError):
-            await inbox.mark_handled(svc.db, update.update_id, svc.now())
+        if not handling.settled:  # nothing it did was saved: mark it now
+            with contextlib.suppress(sqlite3.Error, OSError):
+                await inbox.mark_handled(svc.db, update.update_id, svc.now())
     finally:
         handling.update_id = None

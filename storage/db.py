@@ -46,6 +46,7 @@ class Handling:
     once the update is finished."""
 
     update_id: int | None
+    settled: bool = False  # a commit marked it handled: later ones need not again
 
 
 _handling: ContextVar[Handling | None] = ContextVar("houqin_update", default=None)
@@ -185,14 +186,16 @@ class Database:
                 with contextlib.suppress(sqlite3.Error):
                     await asyncio.shield(conn.execute("ROLLBACK"))
                 raise
+            handling = _handling.get() if settles else None
+            if handling is not None and (handling.update_id is None or handling.settled):
+                handling = None  # no update, or one marked handled by an earlier commit
             try:
                 yield Tx(conn)
-                update_id = current_update_id() if settles else None
-                if update_id is not None:
+                if handling is not None:
                     await conn.execute(
                         "UPDATE inbox SET handled_at = ? WHERE update_id = ?"
                         " AND handled_at IS NULL",
-                        (datetime.now(UTC).isoformat(timespec="seconds"), update_id),
+                        (datetime.now(UTC).isoformat(timespec="seconds"), handling.update_id),
                     )
             except BaseException:
                 # SQLite has rolled back by itself after some errors (SQLITE_FULL): a
@@ -202,6 +205,8 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+                if handling is not None:
+                    handling.settled = True
 
     async def online_backup(self, target: Path) -> None:
         """A consistent copy with SQLite's online backup API, between our transactions;

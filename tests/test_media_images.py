@@ -222,3 +222,38 @@ def test_cmyk_jpeg_and_16_bit_scan_keep_their_colours() -> None:
     Image.new("I;16", (300, 200), 30000).save(buf, "PNG")
     scan = _open(normalize_image(buf.getvalue()).jpeg)
     assert _near(scan.getpixel((5, 5)), (117, 117, 117), tolerance=4)  # type: ignore[arg-type]
+
+
+def _pixels(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as img:
+        return img.convert("RGB").tobytes()
+
+
+def test_small_upright_photo_keeps_its_pixels_and_loses_its_metadata() -> None:
+    original = jpeg_bytes(1280, 960, gps=True)
+    with Image.open(io.BytesIO(original)) as img:
+        assert img.getexif()  # the test's photo does carry EXIF and GPS
+    out = normalize_image(original)
+    assert _pixels(out.jpeg) == _pixels(original)  # not re-encoded: no second loss
+    with Image.open(io.BytesIO(out.jpeg)) as img:
+        assert not img.getexif() and "exif" not in img.info
+        assert {name for name, _ in getattr(img, "applist", [])} <= {"APP0", "APP14"}
+
+
+def test_comments_between_the_scans_of_a_progressive_photo_are_dropped() -> None:
+    with Image.open(io.BytesIO(jpeg_bytes(1000, 750))) as img:
+        out = io.BytesIO()
+        img.save(out, "JPEG", progressive=True, comment=b"teacher-home-address")
+    data = out.getvalue()
+    second_scan = data.find(b"\xff\xda", data.find(b"\xff\xda") + 2)
+    hidden = data[:second_scan] + b"\xff\xfe\x00\x08hidden" + data[second_scan:] + b"trailer"
+    clean = normalize_image(hidden).jpeg
+    assert b"hidden" not in clean and b"teacher-home" not in clean and b"trailer" not in clean
+    assert _pixels(clean) == _pixels(data)
+
+
+def test_truncated_small_photo_is_still_refused() -> None:
+    data = jpeg_bytes(1280, 960)
+    with pytest.raises(DomainError) as err:
+        normalize_image(data[: len(data) * 2 // 3])
+    assert err.value.message == t.IMAGE_CORRUPT
