@@ -28,6 +28,9 @@ class Services:
     # Created when the outbox sender starts, inside the application's event loop (one per
     # Application and lane): the poll and a kick must not send the same row twice.
     outbox_locks: dict[Lane, asyncio.Lock] | None = None
+    # Lanes kicked while a delivery held their lock: that delivery goes round once more,
+    # so a row committed meanwhile never waits for the next poll.
+    outbox_again: set[Lane] = field(default_factory=set)
     # One edit at a time per message (by outbox.refresh_key): a refresh in flight and the
     # tapper's own direct edit of the same checklist must not cross.
     message_locks: KeyedLocks = field(default_factory=KeyedLocks)

@@ -378,17 +378,29 @@ async def deliver_due(bot: ExtBot[Any], svc: Services, lane: Lane | None = None)
     for one in [lane] if lane is not None else list(Lane):
         lock = locks[one]
         async with lock:  # the poll and a kick must not send the same row twice
-            if svc.outbox_locks is not locks:
-                return sent  # the application shut down while this waited: the db is closed
-            sent += await _deliver_lane(bot, svc, one)
+            while True:
+                if svc.outbox_locks is not locks:
+                    return sent  # the application shut down meanwhile: the db is closed
+                svc.outbox_again.discard(one)
+                sent += await _deliver_lane(bot, svc, one)
+                if one not in svc.outbox_again:
+                    break  # nothing was committed for this lane while it delivered
     return sent
 
 
+def _busy(svc: Services, lane: Lane) -> bool:
+    """A delivery of ``lane`` is under way (a push being paced out): it is asked to go
+    round once more instead, for whatever was committed meanwhile."""
+    locks = svc.outbox_locks
+    if locks is None or not locks[lane].locked():
+        return False
+    svc.outbox_again.add(lane)
+    return True
+
+
 async def _poll(context: BotContext, lane: Lane) -> None:
-    locks = context.services.outbox_locks
-    if locks is not None and locks[lane].locked():
-        return  # a delivery is under way (a push being paced out): the next poll follows it
-    await deliver_due(context.bot, context.services, lane)
+    if not _busy(context.services, lane):
+        await deliver_due(context.bot, context.services, lane)
 
 
 async def _poll_replies(context: BotContext) -> None:
@@ -416,10 +428,20 @@ def resume(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 def kick(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Deliver now rather than at the next poll (called after a commit): each lane on its
-    own, so a push being paced out never delays an answer."""
-    if app.job_queue is not None and app.running:
-        for lane, poll in _POLLS.items():
-            app.job_queue.run_once(poll, 0, name=f"outbox:kick:{lane.name.lower()}")
+    own, so a push being paced out never delays an answer. A lane already delivering is
+    only asked to go round again; otherwise a task, not a scheduler job (a commit per
+    update would cost two APScheduler jobs each)."""
+    if not app.running:
+        return
+    svc = services_of(app)
+    for lane in Lane:
+        if not _busy(svc, lane):
+            app.create_task(_kicked(app.bot, svc, lane), name=f"outbox:kick:{lane.name.lower()}")
+
+
+async def _kicked(bot: ExtBot[Any], svc: Services, lane: Lane) -> None:
+    if svc.outbox_locks is not None:  # else the application stopped since the kick
+        await deliver_due(bot, svc, lane)
 
 
 async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
