@@ -81,7 +81,7 @@ async def test_purchase_draft_takes_more_lines_after_an_abrupt_stop(
         crashed = crash_copy(settings, tmp_path / "after_crash")
     async with running_bot(crashed, clock):
         await tg.send_text(people.purchaser, "大米 50斤 2.6")
-        preview = await tg.message(people.purchaser.id, "合计 400.00 元")
+        preview = await tg.shown(people.purchaser.id, "合计 400.00 元")
         assert "采购单草稿" in message_text(preview)
 
 

@@ -88,16 +88,61 @@ async def test_unreadable_line_is_explained_and_the_rest_kept_then_fixed(
     assert "缺少单位" in preview["text"]
     assert "合计 270.00 元" in preview["text"]
     await tg.send_text(people.purchaser, "白菜 50斤 1.2")
-    second = await tg.message(people.purchaser.id, "合计 330.00 元")
-    assert buttons(tg.current(preview)) == []  # only the newest preview has live buttons
+    second = await tg.shown(people.purchaser.id, "合计 330.00 元")
+    assert second["message_id"] == preview["message_id"]  # the same card, edited in place
+    assert "没看懂" not in second["text"] and buttons(second) == ["✅ 提交", "✖️ 取消"]
     await tg.send_text(people.purchaser, "改 2 白菜 40斤 1.2")
-    await tg.message(people.purchaser.id, "合计 318.00 元")
+    await tg.shown(people.purchaser.id, "合计 318.00 元")
     await tg.send_text(people.purchaser, "删 1")
-    fixed = await tg.message(people.purchaser.id, "合计 48.00 元")
+    fixed = await tg.shown(people.purchaser.id, "合计 48.00 元")
     assert "已删除第 1 行" in fixed["text"]
-    assert second["message_id"] != fixed["message_id"]
+    assert fixed["message_id"] == preview["message_id"]
     await tg.send_text(people.purchaser, "删 9")
     assert "没有第 9 行" in (await tg.message(people.purchaser.id))["text"]
+
+
+def previews_in_chat(tg: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
+    return [
+        m for (chat, _), m in tg.messages.items()
+        if chat == chat_id and "采购单草稿" in message_text(m)
+    ]  # fmt: skip
+
+
+async def test_draft_preview_is_edited_in_place_as_lines_are_typed_one_by_one(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase 猪肉 20斤 13.5")
+    await tg.shown(people.purchaser.id, "合计 270.00 元")
+    for n in range(2, 23):  # a 22-line market morning typed a line at a time
+        await tg.send_text(people.purchaser, f"青菜{n} 1斤 2")
+        await tg.shown(people.purchaser.id, f"{n}. 青菜{n}")
+    posted = [m for m in tg.calls_of("sendMessage") if "采购单草稿" in str(m.params.get("text"))]
+    assert len(posted) <= 5, len(posted)  # moved down now and then, never once per line
+    [card] = previews_in_chat(tg, people.purchaser.id)  # one card, not a trail of them
+    assert "合计 312.00 元" in card["text"] and buttons(card) == ["✅ 提交", "✖️ 取消"]
+
+
+async def test_an_unreadable_line_brings_the_preview_down_under_it(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase 猪肉 20斤 13.5")
+    first = await tg.shown(people.purchaser.id, "合计 270.00 元")
+    await tg.send_text(people.purchaser, "白菜 50斤 abc")
+    moved = await tg.shown(people.purchaser.id, "没看懂")
+    assert moved["message_id"] != first["message_id"]
+    assert [m["message_id"] for m in previews_in_chat(tg, people.purchaser.id)] == [
+        moved["message_id"]
+    ]
+
+
+async def test_a_preview_the_purchaser_deleted_is_sent_again(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase 猪肉 20斤 13.5")
+    tg.delete_by_user(await tg.shown(people.purchaser.id, "合计 270.00 元"))
+    await tg.send_text(people.purchaser, "白菜 50斤 1.2")
+    again = await tg.shown(people.purchaser.id, "合计 330.00 元")
+    assert buttons(again) == ["✅ 提交", "✖️ 取消"]
 
 
 async def test_cancel_discards_the_draft(bot: App, tg: FakeTelegram, people: Cast) -> None:
@@ -242,12 +287,12 @@ async def test_photos_are_attached_in_draft_and_reach_the_supervisor(
     preview = await tg.message(people.purchaser.id, "合计")
     assert "待附合格证" in preview["text"] and "合格证：未上传" in preview["text"]
     await tg.send_photo(people.purchaser, jpeg_bytes(), caption="动物检疫合格证明")
-    with_cert = await tg.message(people.purchaser.id, "已附上合格证照片")
+    with_cert = await tg.shown(people.purchaser.id, "已附上合格证照片")
     assert "待附合格证" not in with_cert["text"] and "合格证：1 张" in with_cert["text"]
     await tg.send_photo(people.purchaser, jpeg_bytes())
     ask = await tg.message(people.purchaser.id, "这张照片是")
     await tg.answer(await tg.tap(people.purchaser, ask, "票据"))
-    latest = await tg.message(people.purchaser.id, "已附上票据照片")
+    latest = await tg.shown(people.purchaser.id, "已附上票据照片")
     assert "票据：1 张" in latest["text"]
     await tg.tap(people.purchaser, latest, "提交")
     await tg.message(people.purchaser.id, "已提交")
@@ -357,7 +402,7 @@ async def test_reply_to_a_notification_with_a_photo_confirms(
     await tg.send_text(people.purchaser, "/purchase\n猪肉 20斤 13.5")
     await tg.message(people.purchaser.id, "采购单草稿")
     await tg.send_photo(people.purchaser, jpeg_bytes(), caption="检疫合格证明")
-    preview = await tg.message(people.purchaser.id, "已附上合格证照片")
+    preview = await tg.shown(people.purchaser.id, "已附上合格证照片")
     await tg.tap(people.purchaser, preview, "提交")
     await tg.message(people.purchaser.id, "已提交")
     note = await tg.message(people.supervisor.id, "待确认")
@@ -400,7 +445,7 @@ async def test_supervisor_with_an_open_draft_can_still_reply_to_a_notification(
     await tg.send_text(people.supervisor2, "确认", reply_to=note)
     await tg.message(people.supervisor2.id, f"已确认采购单 #{pid}")
     await tg.send_text(people.supervisor2, "酱油 6瓶 7.5")
-    draft = await tg.message(people.supervisor2.id, "采购单草稿")
+    draft = await tg.shown(people.supervisor2.id, "采购单草稿")
     assert "合计 70.00 元" in draft["text"]  # the reply did not become a purchase line
 
 
@@ -454,23 +499,22 @@ async def test_each_photo_of_an_album_or_of_separate_questions_is_attached(
         await tg.send_photo(user, jpeg_bytes(), media_group_id="receipts")
     question = await tg.message(user.id, "这张照片是")
     await tg.answer(await tg.tap(user, question, "票据"))
-    preview = await tg.message(user.id, "已附上 3 张票据照片")
+    preview = await tg.shown(user.id, "已附上 3 张票据照片")
     assert "票据：3 张" in preview["text"]
     assert [m for m in tg.sent if "这张照片是" in message_text(m)] == [tg.current(question)]
 
     for caption in ("检疫合格证明", None):  # the album's caption sits on its first photo
         await tg.send_photo(user, jpeg_bytes(), media_group_id="certs", caption=caption)
-    await tg.message(user.id, "已附上合格证照片")
-    assert "合格证：2 张" in (await tg.message(user.id, "已附上合格证照片"))["text"]
+    assert "已附上合格证照片" in (await tg.shown(user.id, "合格证：2 张"))["text"]
 
     await tg.send_photo(user, jpeg_bytes())  # two separate photos, answered out of order
     first = await tg.message(user.id, "这张照片是")
     await tg.send_photo(user, jpeg_bytes())
     second = await tg.message(user.id, "这张照片是")
     await tg.answer(await tg.tap(user, second, "合格证"))
-    await tg.message(user.id, "合格证：3 张")
+    await tg.shown(user.id, "合格证：3 张")
     await tg.answer(await tg.tap(user, first, "票据"))
-    final = await tg.message(user.id, "票据：4 张")
+    final = await tg.shown(user.id, "票据：4 张")
     assert "合格证：3 张" in final["text"]
 
 
@@ -524,4 +568,4 @@ async def test_a_draft_left_open_since_an_earlier_day_says_so_when_it_takes_a_ph
     question = await tg.message(people.purchaser.id, "这张照片是")
     assert "11月23日 开始、还没提交" in question["text"] and "/cancel" in question["text"]
     await tg.send_text(people.purchaser, "白菜 5斤 1.2")
-    assert "11月23日 开始" in (await tg.message(people.purchaser.id, "白菜"))["text"]
+    assert "11月23日 开始" in (await tg.shown(people.purchaser.id, "白菜"))["text"]

@@ -81,7 +81,7 @@ async def test_update_delivered_again_after_a_kill_is_handled_once(
     await tg.redeliver(update_id)
     async with running_bot(settings, clock):
         await tg.send_text(people.purchaser, "白菜 50斤 1.2")
-        preview = await tg.message(people.purchaser.id, "采购单草稿")
+        preview = await tg.shown(people.purchaser.id, "2. 白菜")
         # One pork line, not two: the redelivered update changed nothing.
         assert "2. 白菜 50斤" in message_text(preview) and "3. " not in message_text(preview)
 

@@ -175,7 +175,7 @@ async def test_purchaser_pasting_lines_without_the_command_gets_the_draft(
     preview = await tg.message(people.purchaser.id, "采购单草稿")
     assert "合计 330.00 元" in preview["text"]
     await tg.send_text(people.purchaser, "鸡蛋 3斤 4")
-    again = await tg.message(people.purchaser.id, "采购单草稿")
+    again = await tg.shown(people.purchaser.id, "采购单草稿")
     assert "合计 342.00 元" in again["text"]
 
 
@@ -339,7 +339,7 @@ async def test_certificate_captioned_with_an_item_attaches_to_that_line(
     preview = await tg.message(people.purchaser.id, "采购单草稿")
     assert message_text(preview).count("〔待附合格证〕") == 2
     await tg.send_photo(people.purchaser, jpeg_bytes(), caption="猪肉合格证")
-    after = await tg.message(people.purchaser.id, "已附上合格证")
+    after = await tg.shown(people.purchaser.id, "已附上合格证")
     text = message_text(after)
     assert "猪肉 20斤" in text.split("〔已附合格证〕")[0]
     assert "鸡蛋 3斤" in text.split("〔已附合格证〕")[1] and "〔待附合格证〕" in text
@@ -354,14 +354,14 @@ async def test_unclear_certificate_asks_which_line_still_missing_one(
     ask = await tg.message(people.purchaser.id, "这张合格证是哪一项的？")
     assert buttons(ask) == ["1. 猪肉", "3. 鸡蛋"]
     await tg.answer(await tg.tap(people.purchaser, ask, "鸡蛋"))
-    preview = await tg.message(people.purchaser.id, "采购单草稿")
+    preview = await tg.shown(people.purchaser.id, "采购单草稿")
     assert "「鸡蛋」的合格证" in message_text(tg.current(ask))
     lines = message_text(preview).splitlines()
     assert any("猪肉" in x and "〔待附合格证〕" in x for x in lines)
     assert any("鸡蛋" in x and "〔已附合格证〕" in x for x in lines)
     # the one line left: the next certificate is for it without asking
     await tg.send_photo(people.purchaser, jpeg_bytes(), caption="合格证")
-    last = await tg.message(people.purchaser.id, "已附上合格证")
+    last = await tg.shown(people.purchaser.id, "已附上合格证")
     assert "〔待附合格证〕" not in message_text(last)
 
 

@@ -13,7 +13,7 @@ OLD_JSON = {
     "rp_pending": {"kind": "reject", "id": 12, "at": "2026-11-23T01:00:00+00:00"},
     "rp_albums": {"g1": {"photos": [{"file_id": "f", "path": "p"}], "caption": None, "chat_id": 7}},
     "rp_guided": {"photos": [], "location": "302教室"},
-    "purchase_preview": 4711,
+    "purchase_preview": {"purchase": 3, "ids": [4711], "digests": ["ab"], "edits": 1},
     "purchase_reject": {"id": 3, "at": "2026-11-23T01:00:00+00:00"},
     "something_newer": [1, 2],
 }
@@ -24,7 +24,7 @@ def test_state_saved_before_it_was_typed_still_loads() -> None:
     assert state.repair_pending == OLD_JSON["rp_pending"]
     assert state.repair_albums["g1"]["chat_id"] == 7
     assert state.repair_guided == {"photos": [], "location": "302教室"}
-    assert state.purchase_preview == 4711
+    assert state.purchase_preview == OLD_JSON["purchase_preview"]
     assert state.purchase_reject == {"id": 3, "at": "2026-11-23T01:00:00+00:00"}
     assert state.purchase_album is None and state.purchase_photos == {}
     # written back in the same shape, unknown keys kept

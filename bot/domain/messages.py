@@ -4,6 +4,7 @@ without importing telegram. ``bot/telegram/keyboards.py`` turns Buttons into mar
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -85,3 +86,57 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     if current.strip():
         chunks.append(current)
     return chunks
+
+
+# ---- a card kept up to date in place ----------------------------------------------------
+CARD_EDITS_IN_PLACE = 5  # after this many edits the card has likely scrolled off the screen
+
+
+def text_digest(text: str) -> str:
+    """A short stable fingerprint of a message's text (``hash()`` changes per process)."""
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class ShownCard:
+    """A card the bot keeps current in one chat (the purchaser's draft preview): which
+    thing it shows, its messages (a long text takes several), a digest of each one's text
+    and how many times it has been edited where it stands."""
+
+    key: int
+    message_ids: tuple[int, ...]
+    digests: tuple[str, ...]
+    edits: int = 0
+
+
+@dataclass(frozen=True)
+class CardUpdate:
+    """How to bring a card to its new text: edit some of its messages where they stand, or
+    send it anew at the bottom of the chat and remove the old messages."""
+
+    edit: tuple[tuple[int, str], ...] = ()  # (message id, new text) of the parts that changed
+    send: tuple[str, ...] = ()
+    remove: tuple[int, ...] = ()
+
+
+def update_card(
+    shown: ShownCard | None, key: int, parts: list[str], *, move_down: bool = False
+) -> CardUpdate:
+    """Edit in place while the card is still in view: same thing, same number of messages,
+    edited only a few times since it was sent. Otherwise (or when the person should see it
+    at once: a problem to fix, a new /purchase) it moves down: sent anew, old copy removed,
+    so that the chat holds one card, never a trail of them."""
+    if (
+        shown is None
+        or shown.key != key
+        or len(shown.message_ids) != len(parts)
+        or shown.edits >= CARD_EDITS_IN_PLACE
+        or move_down
+    ):
+        return CardUpdate(send=tuple(parts), remove=shown.message_ids if shown else ())
+    changed = tuple(
+        (message_id, text)
+        for message_id, digest, text in zip(shown.message_ids, shown.digests, parts, strict=True)
+        if digest != text_digest(text)
+    )
+    return CardUpdate(edit=changed)

@@ -164,6 +164,8 @@ class LocalBotApi:
         self.revision = 0  # bumped on every change a chat watcher can see
         self.deleted: dict[tuple[int, int], int] = {}  # chat, id -> revision of the deletion
         self._consumed: set[int] = set()  # indexes into self.sent handed to a test already
+        self._shown_revision: dict[int, int] = {}  # chat -> revision shown() returned last
+        self._acted: dict[int, int] = {}  # chat -> revision at the user's last message or tap
         self._updates: list[dict[str, Any]] = []
         self.pushed: dict[int, dict[str, Any]] = {}  # update id -> every update ever sent
         self._update_ids = itertools.count(1)
@@ -280,6 +282,7 @@ class LocalBotApi:
             }
         self.messages[(chat_id, message["message_id"])] = message
         self._touch(message)
+        self._acted[chat_id] = self.revision
         return message
 
     async def send_text(
@@ -316,6 +319,13 @@ class LocalBotApi:
         self._touch(edited)
         await self._push({"edited_message": edited})
         return edited
+
+    def delete_by_user(self, message: dict[str, Any]) -> None:
+        """The user deletes a message from their chat (Telegram does not tell the bot)."""
+        key = (message["chat"]["id"], message["message_id"])
+        if self.messages.pop(key, None) is not None:
+            self.revision += 1
+            self.deleted[key] = self.revision
 
     def add_file(self, data: bytes) -> tuple[str, str]:
         n = next(self._file_ids)
@@ -438,6 +448,7 @@ class LocalBotApi:
     async def tap_data(self, user: TgUser, message: dict[str, Any], data: str) -> str:
         """Press a button with arbitrary (possibly forged) callback data."""
         query_id = str(next(self._query_ids))
+        self._acted[message["chat"]["id"]] = self.revision
         await self._push(
             {
                 "callback_query": {
@@ -492,6 +503,28 @@ class LocalBotApi:
             return None
 
         return await self.wait_for(find, timeout)  # type: ignore[no-any-return]
+
+    async def shown(self, chat_id: int, contains: str, *, timeout: float = 10.0) -> dict[str, Any]:
+        """The bot's message in ``chat_id`` that was sent or edited to show ``contains``
+        after the user's last message or tap there and after whatever the previous call for
+        this chat returned: a card kept current in place counts like a new message. Returns
+        the message as it is now."""
+        since = max(self._shown_revision.get(chat_id, 0), self._acted.get(chat_id, 0))
+
+        def find() -> dict[str, Any] | None:
+            found = [
+                m
+                for (chat, _), m in self.messages.items()
+                if chat == chat_id
+                and m.get("from") == self.bot_user
+                and int(m.get("_rev", 0)) > since
+                and contains in message_text(m)
+            ]
+            return min(found, key=lambda m: int(m["_rev"])) if found else None
+
+        message: dict[str, Any] = await self.wait_for(find, timeout)
+        self._shown_revision[chat_id] = int(message["_rev"])
+        return message
 
     async def answer(self, query_id: str, *, timeout: float = 10.0) -> dict[str, Any]:
         """How the bot answered a button press (text, show_alert)."""

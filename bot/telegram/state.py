@@ -27,8 +27,9 @@ class UserState:
     repair_maybe: dict[str, Any] | None = None
     # A text offered as a repair report: {"text", "at", "photo": waiting for a photo}.
     repair_offer: dict[str, Any] | None = None
-    # The message id of the purchaser's last draft preview (its buttons come off later).
-    purchase_preview: int | None = None
+    # The purchaser's draft preview, kept current in place: {"purchase", "ids", "digests",
+    # "edits"} (handlers/purchases/preview.py).
+    purchase_preview: dict[str, Any] | None = None
     # Photos waiting for "票据 or 合格证?", by the token in the question's buttons.
     purchase_photos: dict[str, Any] = field(default_factory=dict)
     # The kind a captioned album photo gave its album: {"group", "kind"}.
@@ -56,7 +57,7 @@ class UserState:
         "repair_after_albums": ("rp_after", dict),
         "repair_maybe": ("rp_maybe", dict),
         "repair_offer": ("rp_offer", dict),
-        "purchase_preview": ("purchase_preview", int),
+        "purchase_preview": ("purchase_preview", dict),
         "purchase_photos": ("purchase_photos", dict),
         "purchase_album": ("purchase_album", dict),
         "purchase_reject": ("purchase_reject", dict),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from datetime import datetime
 from typing import Any
 
 from telegram import Message, Update
@@ -21,7 +20,7 @@ from bot import callbacks, router
 from bot.callbacks import PurchaseDraftAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError
-from bot.domain.messages import Photo, split_text
+from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.domain.purchases import (
     PhotoKind,
@@ -42,6 +41,7 @@ from bot.texts import purchases as t
 from handlers import replies
 from handlers.common import answer, current_person, message_kind, requires, say, say_error
 from handlers.everyday import on_everyday
+from handlers.purchases import preview
 from handlers.purchases.late import attach_to_line
 
 log = logging.getLogger(__name__)
@@ -55,52 +55,6 @@ END = ConversationHandler.END
 CONFIRM_WORDS = {"确认", "ok", "okay", "同意", "确定", "好", "可以", "无误", "确认无误"}
 _CERT_WORDS = ("证", "检疫", "检验", "合格")
 _RECEIPT_WORDS = ("票", "收据", "单据", "收条", "账单")
-
-
-def _draft_buttons(purchase_id: int) -> list[list[tuple[str, str]]]:
-    submit = callbacks.button(PurchaseDraftAction.SUBMIT, purchase_id)
-    cancel = callbacks.button(PurchaseDraftAction.CANCEL, purchase_id)
-    return [[(t.BUTTON_SUBMIT, submit), (t.BUTTON_CANCEL, cancel)]]
-
-
-async def _drop_old_preview_buttons(update: Update, context: BotContext) -> None:
-    """Only the newest preview carries live buttons."""
-    old = context.user_data.purchase_preview if context.user_data is not None else None
-    chat = update.effective_chat
-    if not isinstance(old, int) or chat is None:
-        return
-    with contextlib.suppress(BadRequest):  # already gone or not modified: nothing to take off
-        await context.bot.edit_message_reply_markup(chat.id, old, reply_markup=None)
-
-
-def _older_draft_note(context: BotContext, created_at: datetime) -> str | None:
-    """A draft left open since an earlier day still takes every photo and line: say so, so
-    a photo meant for something else (a repair) is not silently taken as a receipt."""
-    svc = context.services
-    day = created_at.astimezone(svc.settings.timezone).date()
-    return t.older_draft(day) if day < svc.local_now().date() else None
-
-
-async def _show_preview(
-    update: Update, context: BotContext, result: DraftResult, prefix: str | None = None
-) -> None:
-    purchase = result.purchase
-    old = _older_draft_note(context, purchase.created_at)
-    note = " ".join(n for n in (old, prefix, result.note) if n) or None
-    text = t.preview(purchase, result.bad, context.services.settings.certificate_items, note)
-    await _drop_old_preview_buttons(update, context)
-    message = update.effective_message
-    if message is None:
-        return
-    chat_id = message.chat_id
-    *first, last = split_text(text)  # sixty long lines do not fit in one message
-    for part in first:
-        await context.bot.send_message(chat_id, part)
-    sent = await context.bot.send_message(
-        chat_id, last, reply_markup=markup(_draft_buttons(purchase.id))
-    )
-    if context.user_data is not None:
-        context.user_data.purchase_preview = sent.message_id
 
 
 def command_args(update: Update) -> str:
@@ -117,7 +71,7 @@ async def on_purchase(update: Update, context: BotContext, person: Person) -> in
     if not text and not result.purchase.lines:
         await say(update, t.ASK_LINES)
         return EDITING
-    await _show_preview(update, context, result)
+    await preview.show(update, context, result, move_down=True)
     return EDITING
 
 
@@ -151,7 +105,7 @@ async def on_pasted_lines(update: Update, context: BotContext) -> int | None:
         await on_everyday(update, context)
         return END
     result = await service.start_draft(context.services, person, intent.text)
-    await _show_preview(update, context, result)
+    await preview.show(update, context, result, move_down=True)
     return EDITING
 
 
@@ -203,7 +157,7 @@ async def _edit_draft(update: Update, context: BotContext, person: Person) -> in
         await say_error(update, err)
         still_open = await service.open_draft(context.services, person) == purchase_id
         return EDITING if still_open else END
-    await _show_preview(update, context, result)
+    await preview.show(update, context, result)
     return EDITING
 
 
@@ -218,8 +172,8 @@ def _kind_from_caption(caption: str | None) -> PhotoKind | None:
 
 def _forget_draft_messages(context: BotContext) -> None:
     """The draft is over: its preview, waiting photos and album kind go with it."""
+    preview.forget(context)
     if context.user_data is not None:
-        context.user_data.purchase_preview = None
         context.user_data.purchase_photos = {}
         context.user_data.purchase_album = None
 
@@ -273,7 +227,7 @@ async def on_draft_photo(update: Update, context: BotContext, person: Person) ->
     pending[token] = {"purchase_id": purchase_id, "group": group, "photos": [stored]}
     receipt, cert = t.PHOTO_KIND_BUTTONS
     draft = await service.draft(context.services, person, purchase_id)
-    older = _older_draft_note(context, draft.created_at)
+    older = preview.older_draft_note(context, draft.created_at)
     question = f"{t.ASK_PHOTO_KIND}\n{older}" if older else t.ASK_PHOTO_KIND
     await say(update, question, [[
         (receipt, callbacks.button(PurchaseDraftAction.PHOTO_KIND, "rc", purchase_id, token)),
@@ -301,7 +255,7 @@ async def _attach(
         )
     if purchase is not None:
         note = t.photos_attached(kind, len(photos))
-        await _show_preview(update, context, DraftResult(purchase), note)
+        await preview.show(update, context, DraftResult(purchase), note)
 
 
 @requires(Role.PURCHASER)
@@ -407,7 +361,7 @@ async def _certificate_line_button(
         with contextlib.suppress(BadRequest):
             await query.edit_message_text(t.certificate_for(item))
     if purchase is not None:
-        await _show_preview(update, context, DraftResult(purchase))
+        await preview.show(update, context, DraftResult(purchase))
     return EDITING
 
 
@@ -439,7 +393,7 @@ async def on_draft_cancel(update: Update, context: BotContext) -> int:
     if person is not None and purchase_id is not None:
         with contextlib.suppress(DomainError):  # already submitted elsewhere: nothing to cancel
             await service.cancel_draft(context.services, person, purchase_id)
-        await _drop_old_preview_buttons(update, context)
+        await preview.take_buttons_off(update, context)
         await say(update, t.CANCELLED)
     else:
         await say(update, common_texts.NOTHING_TO_CANCEL)
