@@ -279,3 +279,15 @@ async def mark_reminder(
         )
         == 1
     )
+
+
+async def mark_reporter_told(tx: Tx, repair_id: int, kind: str, now: datetime) -> bool:
+    """False when the reporter was already told this report is late (at most once)."""
+    return (
+        await tx.rowcount(
+            "INSERT OR IGNORE INTO repair_delay_notices (repair_id, kind, told_at)"
+            " VALUES (?, ?, ?)",
+            (repair_id, kind, to_db(now)),
+        )
+        == 1
+    )

@@ -16,6 +16,7 @@ from bot.domain.repairs import (
     Urgency,
     guess_category,
     guess_urgency,
+    overdue_order,
     repeat_note,
     split_caption,
 )
@@ -199,6 +200,36 @@ def test_reminders_stop_after_three_are_sent() -> None:
 def test_a_deadline_missed_long_ago_still_gets_its_first_reminder() -> None:
     late = ticket(Urgency.URGENT).overdue(T0 + timedelta(hours=30), RULES)
     assert late is not None and late.period == 30 and late.remind(already_sent=0)
+
+
+def test_overdue_urgent_reports_come_first_then_the_latest_then_the_oldest() -> None:
+    def made(tid: int, urgency: Urgency, hours_ago: float) -> RepairTicket:
+        tk = ticket(urgency)
+        tk.id, tk.created_at = tid, T0 - timedelta(hours=hours_ago)
+        return tk
+
+    tickets = [
+        made(1, Urgency.NORMAL, 100),  # 一般, 76 hours past its day: the longest overdue
+        made(2, Urgency.LOW, 30),
+        made(3, Urgency.URGENT, 1.5),  # 紧急 and only half an hour late: still first
+        made(4, Urgency.URGENT, 5),
+        made(5, Urgency.NORMAL, 30),  # as late as #2, reported at the same time
+    ]
+    due = []
+    for tk in tickets:
+        late = tk.overdue(T0, RULES)
+        assert late is not None
+        due.append((tk, late))
+    ordered = sorted(due, key=lambda d: overdue_order(*d))
+    assert [tk.id for tk, _ in ordered] == [4, 3, 1, 2, 5]
+
+
+def test_past_twice_the_deadline_a_reminder_reaches_the_admins() -> None:
+    tk = ticket(Urgency.URGENT)  # to be accepted within an hour
+    once = tk.overdue(T0 + timedelta(hours=1, minutes=59), RULES)
+    assert once is not None and once.period == 1 and not once.to_admins
+    twice = tk.overdue(T0 + timedelta(hours=2), RULES)
+    assert twice is not None and twice.period == 2 and twice.to_admins
 
 
 def test_done_job_is_auto_verified_after_seven_days() -> None:

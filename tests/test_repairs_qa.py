@@ -7,14 +7,15 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.clock import FrozenClock
+from bot.domain.roles import Role
 from bot.services import repairs as svc_repairs
 from bot.services.people import Actor
 from jobs import repairs as repair_jobs
 from storage import people as people_repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
-from tests.fakebot.running import services, settled
-from tests.fakebot.server import message_text
+from tests.fakebot.running import add_person, services, settled
+from tests.fakebot.server import TgUser, message_text
 from tests.images import jpeg_bytes
 from tests.test_repairs_flow import fast_report, labels
 
@@ -151,3 +152,33 @@ async def test_starting_repair_again_says_the_unfinished_report_was_dropped(
     await tg.send_text(people.teacher, "/repair")
     restarted = await tg.message(people.teacher.id, "第 1 步")
     assert "已放弃" in restarted["text"]
+
+
+async def test_job_card_says_when_it_was_reported_and_links_to_the_reporter(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    rid = await fast_report(tg, people)  # Monday 23 November, 09:00 in Shanghai
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    link = '<a href="https://t.me/sun_t">孙老师</a>'  # 孙老师 has a @username
+    assert f"报修人：{link}" in message_text(note)  # the supervisor may ask too
+    clock.advance(timedelta(hours=2))
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    job = await tg.message(people.repairer.id, "派给您的维修任务")
+    text = message_text(job)
+    assert f"报修人：{link}" in text and "报修时间：11月23日 09:00" in text
+    assert job["_parse_mode"] == "HTML"  # the link is a link, not its markup
+    told = await tg.message(people.teacher.id, "已受理")
+    assert "<a " not in message_text(told)  # the reporter is not linked to themselves
+
+
+async def test_job_card_links_a_reporter_without_username_by_id_with_the_name_escaped(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    qian = TgUser(1009, "钱<老师>")
+    await add_person(services(bot), qian.id, qian.full_name, Role.STAFF)
+    await tg.send_photo(qian, jpeg_bytes(), caption="图书馆一楼 灯管不亮")
+    await tg.message(qian.id, "已提交")
+    note = await tg.message(people.supervisor.id, "灯管不亮")
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    job = message_text(await tg.message(people.repairer.id, "派给您的维修任务"))
+    assert '报修人：<a href="tg://user?id=1009">钱&lt;老师&gt;</a>' in job

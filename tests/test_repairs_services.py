@@ -277,7 +277,8 @@ async def test_escalation_reminds_once_per_period(svc: Services, cast: dict[str,
     again = await svc_repairs.run_escalation(svc, T0 + timedelta(minutes=90))
     assert again.reminded == ()
     rows = await outbox_rows(svc)
-    assert sorted(chat for chat, _, _ in rows) == [2, 3]
+    # The two supervisors, and the reporter (told once that the report is late).
+    assert sorted(chat for chat, _, _ in rows) == [1, 2, 3]
     assert "超时" in str(rows[0][2]["text"])
     assert (await svc_repairs.run_escalation(svc, T0 + timedelta(hours=2, minutes=1))).reminded
 
@@ -297,7 +298,7 @@ async def test_overdue_job_reminds_assignee_and_supervisors(
     await clear_outbox(svc)
     res = await svc_repairs.run_escalation(svc, T0 + timedelta(days=7, minutes=1))
     assert res.reminded == (rid,)
-    assert sorted(chat for chat, _, _ in await outbox_rows(svc)) == [2, 3, 4]
+    assert sorted(chat for chat, _, _ in await outbox_rows(svc)) == [1, 2, 3, 4]
 
 
 async def test_done_job_is_verified_automatically_after_seven_days(

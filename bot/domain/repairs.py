@@ -754,6 +754,9 @@ class RepairTicket:
 
 
 MAX_REMINDERS = 3  # per deadline: a forgotten ticket nags three times, then stays quiet
+# From this many deadline periods on (twice the time allowed) a reminder reaches the
+# admins too: the supervisors have had a whole period to act and did not.
+ADMINS_FROM_PERIOD = 2
 
 
 @dataclass(frozen=True)
@@ -772,6 +775,17 @@ class Overdue:
         (counted, not read from ``period``: after a long outage the first reminder still
         goes out, once)."""
         return already_sent < MAX_REMINDERS
+
+    @property
+    def to_admins(self) -> bool:
+        """Past twice the deadline: the admins hear of it as well as the supervisors."""
+        return self.period >= ADMINS_FROM_PERIOD
+
+
+def overdue_order(ticket: RepairTicket, late: Overdue) -> tuple[bool, timedelta, datetime, int]:
+    """Sort key for overdue tickets, in reminders and lists: urgent ones first, then the
+    longest past its deadline, then the oldest report."""
+    return (ticket.urgency is not Urgency.URGENT, -late.late_by, ticket.created_at, ticket.id)
 
 
 def _overdue(kind: str, since: datetime, period: timedelta, now: datetime) -> Overdue | None:

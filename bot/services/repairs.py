@@ -26,6 +26,7 @@ from bot.domain.repairs import (
     guess_urgency,
     has_words,
     normalise_caption,
+    overdue_order,
     read_caption,
     repeat_note,
 )
@@ -114,6 +115,13 @@ async def _tell(
 _BEING_HANDLED = (RepairState.ACCEPTED, RepairState.IN_PROGRESS)
 
 
+async def _contact(tx: Tx, svc: Services, ticket: RepairTicket) -> t.Contact:
+    """For the private cards of whoever handles the report: the time zone its time is
+    shown in, and the reporter's @username for the link to them."""
+    reporter = await people.get(tx, ticket.reporter_id)
+    return t.Contact(svc.settings.timezone, reporter.username if reporter else None)
+
+
 async def _before_photos(tx: Tx, repair_id: int) -> tuple[Photo, ...]:
     return tuple(p.photo for p in await repo.photos(tx, repair_id, "before"))
 
@@ -197,6 +205,7 @@ async def _create(
         t.new_to_supervisor,
         ticket,
         "；".join(n for n in notes if n) or None,
+        await _contact(tx, svc, ticket),
         from_patrol=round_id is not None,
     )
     msg = OutMessage(card(), t.supervisor_buttons(repair_id), photos, settled=card(settled=True))
@@ -439,8 +448,12 @@ async def _record(
         await notify_person(tx, svc, by.user_id, ack, ref=Ref.repair(ticket.id).as_answer())
 
 
-async def _send_job(tx: Tx, svc: Services, ticket: RepairTicket, text: str) -> None:
-    """The assigned repairer's job: the text, 开始/完成 buttons and the report's photos."""
+async def _send_job(
+    tx: Tx, svc: Services, ticket: RepairTicket, by: str, *, reopened: bool = False
+) -> None:
+    """The assigned repairer's job: the card (when it was reported, a link to the
+    reporter), 开始/完成 buttons and the report's photos."""
+    text = t.job_to_repairer(ticket, await _contact(tx, svc, ticket), by=by, reopened=reopened)
     photos = await _before_photos(tx, ticket.id)
     await _tell(tx, svc, ticket.assignee_id, ticket, text, t.worker_buttons(ticket), photos)
 
@@ -489,7 +502,7 @@ async def accept(
         note = t.state_note("受理", by.name, assigned)
         await _record(tx, svc, ticket, actor, "accept", assigned, note=note)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.accepted_to_reporter(ticket))
-        await _send_job(tx, svc, ticket, t.job_to_repairer(ticket, by=by.name))
+        await _send_job(tx, svc, ticket, by.name)
     return AcceptOutcome(ticket, True)
 
 
@@ -511,7 +524,7 @@ async def reassign(
         note = t.state_note("改派", by.name, moved)
         await _record(tx, svc, ticket, actor, "reassign", moved, note=note)
         await _tell(tx, svc, old_id, ticket, t.reassigned_away(ticket, by=by.name))
-        await _send_job(tx, svc, ticket, t.job_to_repairer(ticket, by=by.name))
+        await _send_job(tx, svc, ticket, by.name)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.reassigned_to_reporter(ticket))
     return AcceptOutcome(ticket, True)
 
@@ -547,11 +560,15 @@ async def resume(svc: Services, repair_id: int, *, by: Person) -> RepairTicket:
         await _record(tx, svc, ticket, actor, "resume", clear=False)
         await _tell(tx, svc, ticket.reporter_id, ticket, t.resumed_to(ticket))
         if ticket.state is RepairState.NEW:
+            card = functools.partial(
+                t.new_to_supervisor, ticket, None, await _contact(tx, svc, ticket),
+                from_patrol=False,
+            )  # fmt: skip
             msg = OutMessage(
-                t.new_to_supervisor(ticket, None, from_patrol=False),
+                card(),
                 t.supervisor_buttons(ticket.id),
                 await _before_photos(tx, ticket.id),
-                settled=t.new_to_supervisor(ticket, None, from_patrol=False, settled=True),
+                settled=card(settled=True),
             )
             await _notify_supervisors(tx, svc, msg, ticket, exclude={ticket.reporter_id})
         else:
@@ -686,7 +703,7 @@ async def reopen(svc: Services, repair_id: int, *, by: Person, reason: str) -> R
     async with _changing(svc, repair_id) as (tx, ticket):
         ticket.reopen(actor, reason, svc.now(), supervisor=_is_supervisor(by))
         await _record(tx, svc, ticket, actor, "reopen", ticket.reason)
-        await _send_job(tx, svc, ticket, t.job_to_repairer(ticket, by=by.name, reopened=True))
+        await _send_job(tx, svc, ticket, by.name, reopened=True)
     return ticket
 
 
@@ -738,12 +755,13 @@ class EscalationResult:
 
 
 async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
-    """Remind about overdue tickets (once per missed period, at most a few times) and
-    verify done jobs nobody checked in time. Safe to run as often as wanted."""
+    """Remind about overdue tickets (once per missed period, at most a few times), tell
+    each reporter once that their report is late, and verify done jobs nobody checked in
+    time. Safe to run as often as wanted."""
     rules = svc.settings.repair_escalation
-    reminded: list[int] = []
     verified: list[int] = []
     due: list[tuple[RepairTicket, Overdue]] = []
+    first_delay: set[int] = set()  # the reports whose reporter is told now
     async with svc.db.transaction() as tx:
         for ticket in await repo.list_open(tx):
             if ticket.auto_verify_due(now, rules):
@@ -770,8 +788,14 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
             why = t.reminder_reason(late)
             await _audit(tx, svc, None, "repair.remind", ticket, why, now)
             due.append((ticket, late))
-            reminded.append(ticket.id)
-        await _send_reminders(tx, svc, due, now)
+            if await repo.mark_reporter_told(tx, ticket.id, late.kind, now):
+                first_delay.add(ticket.id)
+        due.sort(key=lambda d: overdue_order(*d))
+        told = await _send_reminders(tx, svc, due, now)
+        await _tell_reporters(
+            tx, svc, [(tk, late) for tk, late in due if tk.id in first_delay], told
+        )
+    reminded = [ticket.id for ticket, _ in due]
     if reminded or verified:
         svc.kick_outbox()
     return EscalationResult(tuple(reminded), tuple(verified))
@@ -782,32 +806,65 @@ DIGEST_AFTER = 3  # more reminders than this for one person in one run become on
 
 async def _send_reminders(
     tx: Tx, svc: Services, due: list[tuple[RepairTicket, Overdue]], now: datetime
-) -> None:
-    """Each overdue ticket to the supervisors (and a late job to its repairer), one
-    message each; but someone with many at once (after an outage, a holiday) gets one
-    list instead of a flood."""
-    if len(due) > DIGEST_AFTER:
-        digest = OutMessage(t.overdue_digest([tk for tk, _ in due], now))
-        sent = await notify_role(tx, svc, Role.SUPERVISOR, digest, ref=None)
-        if sent == 0:
-            await notify_role(tx, svc, Role.ADMIN, digest, ref=None)
-    else:
-        for ticket, late in due:
+) -> dict[int, set[int]]:
+    """Each overdue ticket (``due`` in reminding order) to the supervisors, or the admins
+    if there are none; past twice its deadline to the admins as well, each person once.
+    A late job also goes to its repairer. One message per ticket, but someone with many
+    at once (after an outage, a holiday) gets one list instead of a flood. Returns who
+    got each ticket's reminder (ticket id → user ids)."""
+    supervisors = [p for p in await people.with_role(tx, Role.SUPERVISOR) if p.chat_id]
+    admins = [p for p in await people.with_role(tx, Role.ADMIN) if p.chat_id]
+    watchers: dict[int, tuple[Person, list[tuple[RepairTicket, Overdue]]]] = {}
+    told: dict[int, set[int]] = {}
+    for ticket, late in due:
+        extra = admins if late.to_admins else []
+        to = {p.user_id: p for p in (*(supervisors or admins), *extra)}
+        for person in to.values():
+            watchers.setdefault(person.user_id, (person, []))[1].append((ticket, late))
+        told[ticket.id] = set(to)
+    for person, items in watchers.values():
+        assert person.chat_id is not None  # only people with a chat were picked
+        if len(items) > DIGEST_AFTER:
+            digest = OutMessage(t.overdue_digest(items, now))
+            await outbox.enqueue(tx, person.chat_id, digest, ref=None, now=svc.now())
+            continue
+        for ticket, late in items:
             buttons = t.supervisor_buttons(ticket.id) if late.kind == "accept" else []
             msg = OutMessage(t.overdue_text(ticket, late, now), buttons)
-            await _notify_supervisors(tx, svc, msg, ticket, exclude=set())
+            ref = str(Ref.repair(ticket.id))
+            await outbox.enqueue(tx, person.chat_id, msg, ref=ref, now=svc.now())
     jobs: dict[int, list[tuple[RepairTicket, Overdue]]] = {}
     for ticket, late in due:
         if late.kind == "done" and ticket.assignee_id is not None:
             jobs.setdefault(ticket.assignee_id, []).append((ticket, late))
+            told[ticket.id].add(ticket.assignee_id)
     for assignee_id, late_jobs in jobs.items():
         if len(late_jobs) > DIGEST_AFTER:
-            digest = OutMessage(t.overdue_digest([tk for tk, _ in late_jobs], now))
+            digest = OutMessage(t.overdue_digest(late_jobs, now))
             await notify_person(tx, svc, assignee_id, digest, ref=None)
             continue
         for ticket, late in late_jobs:
             text = t.overdue_text(ticket, late, now)
             await _tell(tx, svc, assignee_id, ticket, text, t.worker_buttons(ticket))
+    return told
+
+
+async def _tell_reporters(
+    tx: Tx, svc: Services, late: list[tuple[RepairTicket, Overdue]], told: dict[int, set[int]]
+) -> None:
+    """Each reporter hears once per report that it is late (one list if many at once); not
+    a reporter who got the reminder itself (a supervisor's own report)."""
+    mine: dict[int, list[tuple[RepairTicket, Overdue]]] = {}
+    for ticket, overdue in late:
+        if ticket.reporter_id not in told.get(ticket.id, set()):
+            mine.setdefault(ticket.reporter_id, []).append((ticket, overdue))
+    for reporter_id, items in mine.items():
+        if len(items) > DIGEST_AFTER:
+            msg = OutMessage(t.delays_to_reporter(items))
+            await notify_person(tx, svc, reporter_id, msg, ref=None)
+            continue
+        for ticket, overdue in items:
+            await _tell(tx, svc, reporter_id, ticket, t.delay_to_reporter(ticket, overdue))
 
 
 # ---- people leaving -------------------------------------------------------------------

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import RepairAction, button
 from bot.domain.messages import Buttons
-from bot.domain.repairs import Category, Overdue, RepairState, RepairTicket, Urgency
+from bot.domain.repairs import (
+    Category,
+    Overdue,
+    RepairState,
+    RepairTicket,
+    Urgency,
+    overdue_order,
+)
 
 
 def e(text: str | None) -> str:
@@ -38,6 +46,12 @@ def about(ticket: RepairTicket) -> str:
 
 def local(when: datetime, tz: ZoneInfo) -> str:
     return when.astimezone(tz).strftime("%m-%d %H:%M")
+
+
+def day_time(when: datetime, tz: ZoneInfo) -> str:
+    """「12月5日 08:30」 in the school's time zone."""
+    at = when.astimezone(tz)
+    return f"{at.month}月{at.day}日 {at:%H:%M}"
 
 
 # ---- buttons ------------------------------------------------------------------------
@@ -270,23 +284,50 @@ def auto_verified_to_reporter(ticket: RepairTicket, verify_days: float) -> str:
 
 
 # ---- what supervisors and repairers see ---------------------------------------------
-def ticket_lines(ticket: RepairTicket) -> list[str]:
-    return [
+@dataclass(frozen=True)
+class Contact:
+    """What the private cards of those who handle a report add: when it was made, and the
+    reporter's name as a link to chat with them. Never on anything posted in a group."""
+
+    tz: ZoneInfo
+    username: str | None  # the reporter's @username, if they have one
+
+
+def reporter_link(ticket: RepairTicket, username: str | None) -> str:
+    # A t.me link opens the chat whatever the reporter's privacy settings; tg://user?id=
+    # works for anyone without a username unless they hide their account in forwards.
+    href = f"https://t.me/{username}" if username else f"tg://user?id={ticket.reporter_id}"
+    return f'<a href="{html.escape(href)}">{e(ticket.reporter_name)}</a>'
+
+
+def ticket_lines(ticket: RepairTicket, contact: Contact | None = None) -> list[str]:
+    reporter = e(ticket.reporter_name)
+    if contact is not None:
+        reporter = reporter_link(ticket, contact.username)
+    lines = [
         f"位置：{place(ticket)}",
         f"问题：{e(ticket.description)}",
         f"类别：{ticket.category.label}　紧急程度：{ticket.urgency.label}",
-        f"报修人：{e(ticket.reporter_name)}",
+        f"报修人：{reporter}",
     ]
+    if contact is not None:
+        lines.append(f"报修时间：{day_time(ticket.created_at, contact.tz)}")
+    return lines
 
 
 def new_to_supervisor(
-    ticket: RepairTicket, note: str | None, *, from_patrol: bool, settled: bool = False
+    ticket: RepairTicket,
+    note: str | None,
+    contact: Contact | None = None,
+    *,
+    from_patrol: bool,
+    settled: bool = False,
 ) -> str:
     """The supervisor's card; ``settled``: as it reads once handled (no call to action)."""
     head = "🛠 新报修" if not from_patrol else "🛠 巡查发现故障"
     if ticket.urgency is Urgency.URGENT:
         head = "🚨 紧急报修" if not from_patrol else "🚨 巡查发现紧急故障"
-    lines = [f"<b>{head} {ticket.number}</b>", *ticket_lines(ticket)]
+    lines = [f"<b>{head} {ticket.number}</b>", *ticket_lines(ticket, contact)]
     if note:
         lines.append(f"⚠️ {note}")
     if not settled:
@@ -294,11 +335,13 @@ def new_to_supervisor(
     return "\n".join(lines)
 
 
-def job_to_repairer(ticket: RepairTicket, *, by: str, reopened: bool = False) -> str:
+def job_to_repairer(
+    ticket: RepairTicket, contact: Contact, *, by: str, reopened: bool = False
+) -> str:
     head = f"🔧 派给您的维修任务 {ticket.number}"
     if reopened:
         head = f"↩️ 返修 {ticket.number}：报修人说还没修好"
-    lines = [f"<b>{head}</b>", *ticket_lines(ticket)]
+    lines = [f"<b>{head}</b>", *ticket_lines(ticket, contact)]
     if reopened and ticket.reason:
         lines.append(f"返修理由：{e(ticket.reason)}")
     if not reopened:
@@ -399,20 +442,53 @@ def overdue_text(ticket: RepairTicket, overdue: Overdue, now: datetime) -> str:
         f"⏰ <b>报修单 {ticket.number} 超时提醒</b>（{ticket.urgency.label}）：{what}",
         *ticket_lines(ticket),
     ]
+    if overdue.to_admins:
+        lines.append("⚠️ 已超过时限的两倍，同时提醒了管理员。")
     return "\n".join(lines)
 
 
 DIGEST_LINES = 30  # one message must stay well under Telegram's 4096 characters
 
 
-def overdue_digest(tickets: Sequence[RepairTicket], now: datetime) -> str:
-    """Many reminders at once (after an outage or a holiday): one list, oldest first."""
-    ordered = sorted(tickets, key=lambda tk: (tk.created_at, tk.id))
-    lines = [f"⏰ <b>{len(ordered)}张报修单超时未处理</b>，最早的在前："]
+def overdue_digest(due: Sequence[tuple[RepairTicket, Overdue]], now: datetime) -> str:
+    """Many reminders at once (after an outage or a holiday): one list, urgent ones
+    first, then the longest overdue."""
+    ordered = [ticket for ticket, _ in sorted(due, key=lambda d: overdue_order(*d))]
+    lines = [f"⏰ <b>{len(ordered)}张报修单超时未处理</b>，紧急的和超时最久的在前："]
     lines += [list_line(ticket, now) for ticket in ordered[:DIGEST_LINES]]
     if len(ordered) > DIGEST_LINES:
         lines.append(list_more(len(ordered) - DIGEST_LINES))
     lines.append("发送 /repair 编号 查看并处理，或 /repairs 查看全部。")
+    return "\n".join(lines)
+
+
+def _what(ticket: RepairTicket) -> str:
+    """「教学楼302教室，门锁坏了」: where and what, for the reporter."""
+    fault = e(short(ticket.description))
+    return f"{e(ticket.location)}，{fault}" if ticket.location else fault
+
+
+def _delayed(kind: str) -> str:
+    if kind == "accept":
+        return "还没能在规定时间内受理，已提醒监督员尽快安排"
+    return "还没能在规定时间内修好，已提醒维修师傅和监督员抓紧处理"
+
+
+def delay_to_reporter(ticket: RepairTicket, late: Overdue) -> str:
+    """The reporter hears once that their report is late, and what was done about it."""
+    return (
+        f"⏳ 很抱歉，您的报修单 {ticket.number}（{_what(ticket)}）{_delayed(late.kind)}。"
+        "有进展会再通知您。"
+    )
+
+
+def delays_to_reporter(due: Sequence[tuple[RepairTicket, Overdue]]) -> str:
+    """The same for many reports at once (after an outage): one message."""
+    lines = [f"⏳ 很抱歉，您的{len(due)}张报修单还没能在规定时间内处理完，已提醒后勤尽快处理："]
+    lines += [f"{ticket.number} {_what(ticket)}" for ticket, _ in due[:DIGEST_LINES]]
+    if len(due) > DIGEST_LINES:
+        lines.append(list_more(len(due) - DIGEST_LINES))
+    lines.append("有进展会再通知您，也可以发送 /repairs 查看。")
     return "\n".join(lines)
 
 
