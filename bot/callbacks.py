@@ -69,6 +69,7 @@ class PurchaseDraftAction(StrEnum):
     CANCEL = "cxl"  # buy:cxl:<purchase>
     PHOTO_KIND = "ph"  # buy:ph:<rc|ct>:<purchase>:<token>  what the photos just sent are
     CERT_LINE = "cl"  # buy:cl:<purchase>:<token>:<line>  the line a certificate is for
+    REOPEN = "re"  # buy:re:<purchase>  修改后重新提交 on a rejection: reopen it as a draft
 
 
 class PurchaseCheckAction(StrEnum):

@@ -26,7 +26,7 @@ Db = Database | Tx
 _COLUMNS = (
     "id, state, purchaser_id, purchaser_name, supplier, purchase_date, created_at, submitted_at,"
     " confirmed_by, confirmed_by_name, confirmed_at, rejected_by, rejected_by_name, rejected_at,"
-    " reject_reason"
+    " reject_reason, reopened_from"
 )
 
 
@@ -72,6 +72,7 @@ async def _purchase(db: Db, row: Row) -> Purchase:
         rejected_by_name=row["rejected_by_name"],
         rejected_at=_dt(row["rejected_at"]),
         reject_reason=row["reject_reason"],
+        reopened_from=row["reopened_from"],
         lines=tuple(_line(r) for r in lines),
         photos=tuple(
             PurchasePhoto(PhotoKind(r["kind"]), r["file_id"], r["path"], r["item"]) for r in photos
@@ -115,6 +116,41 @@ async def create_draft(tx: Tx, *, purchaser_id: int, purchaser_name: str, now: d
         " VALUES ('draft', ?, ?, ?)",
         (purchaser_id, purchaser_name, to_db(now)),
     )
+
+
+async def reopen_as_draft(tx: Tx, rejected: Purchase, *, now: datetime) -> int:
+    """A new draft with the rejected purchase's lines, photos, supplier and day (the goods
+    were bought that day, whenever the correction is submitted)."""
+    new_id = await tx.execute(
+        "INSERT INTO purchases (state, purchaser_id, purchaser_name, supplier, purchase_date,"
+        " created_at, reopened_from) VALUES ('draft', ?, ?, ?, ?, ?, ?)",
+        (rejected.purchaser_id, rejected.purchaser_name, rejected.supplier,
+         rejected.purchase_date.isoformat() if rejected.purchase_date else None, to_db(now),
+         rejected.id),
+    )  # fmt: skip
+    await tx.execute(
+        "INSERT INTO purchase_lines (purchase_id, position, item, quantity, unit, unit_key,"
+        " unit_price, amount, price_is_total, supplier, needs_certificate)"
+        " SELECT ?, position, item, quantity, unit, unit_key, unit_price, amount,"
+        " price_is_total, supplier, needs_certificate FROM purchase_lines"
+        " WHERE purchase_id = ? ORDER BY position, id",
+        (new_id, rejected.id),
+    )
+    await tx.execute(
+        "INSERT INTO purchase_photos (purchase_id, kind, file_id, path, added_at, item)"
+        " SELECT ?, kind, file_id, path, added_at, item FROM purchase_photos"
+        " WHERE purchase_id = ? ORDER BY id",
+        (new_id, rejected.id),
+    )
+    return new_id
+
+
+async def reopened_copy(db: Db, purchase_id: int) -> Purchase | None:
+    """The correction of a rejected purchase, unless it was cancelled."""
+    found = await _many(
+        db, "reopened_from = ? AND state != 'cancelled' ORDER BY id DESC LIMIT 1", (purchase_id,)
+    )
+    return found[0] if found else None
 
 
 async def add_lines(
@@ -194,11 +230,12 @@ async def add_photo(
 
 
 async def submit(tx: Tx, purchase_id: int, *, day: date, now: datetime) -> bool:
-    """draft -> submitted (compare-and-set: a double tap submits once)."""
+    """draft -> submitted (compare-and-set: a double tap submits once), on ``day`` unless
+    the draft already has a day (a reopened purchase keeps the day of the market)."""
     return (
         await tx.rowcount(
-            "UPDATE purchases SET state = 'submitted', submitted_at = ?, purchase_date = ?"
-            " WHERE id = ? AND state = 'draft'",
+            "UPDATE purchases SET state = 'submitted', submitted_at = ?,"
+            " purchase_date = COALESCE(purchase_date, ?) WHERE id = ? AND state = 'draft'",
             (to_db(now), day.isoformat(), purchase_id),
         )
         == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -632,6 +633,7 @@ class Purchase:
     reject_reason: str | None = None
     lines: tuple[PurchaseLine, ...] = ()
     photos: tuple[PurchasePhoto, ...] = ()
+    reopened_from: int | None = None  # the rejected purchase this one corrects
 
     @property
     def number(self) -> str:
@@ -682,6 +684,46 @@ class Purchase:
             raise DomainError(f"采购单 {self.number} 还没有提交，不能确认。")
         if self.purchaser_id == user_id:
             raise DomainError("不能确认自己登记的采购单，需由另一位监督员清点确认（双人联检）。")
+
+    def check_can_reopen(self, user_id: int) -> None:
+        """Only the purchaser, and only a rejected purchase, reopens it as a new draft."""
+        if self.purchaser_id != user_id:
+            raise DomainError("这不是您的采购单。")
+        if self.state is not PurchaseState.REJECTED:
+            raise DomainError(f"采购单 {self.number} 没有被驳回，不需要重新提交。")
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """What a corrected purchase changed against the rejected one: a line ``added``,
+    ``removed`` or ``changed`` (same item, other quantity, price or supplier)."""
+
+    kind: str
+    before: PurchaseLine | None
+    after: PurchaseLine | None
+
+
+def line_changes(before: Sequence[PurchaseLine], after: Sequence[PurchaseLine]) -> list[LineChange]:
+    """Lines paired by item, in order (a second 猪肉 pairs with the second 猪肉): the changes
+    in the order of the corrected purchase, then the lines it dropped."""
+    waiting: dict[str, list[tuple[int, PurchaseLine]]] = {}
+    for index, line in enumerate(before):
+        waiting.setdefault(line.item, []).append((index, line))
+    changes: list[LineChange] = []
+    for line in after:
+        old = waiting.get(line.item)
+        if not old:
+            changes.append(LineChange("added", None, line))
+            continue
+        _, previous = old.pop(0)
+        if _terms(previous) != _terms(line):
+            changes.append(LineChange("changed", previous, line))
+    dropped = sorted(pair for pairs in waiting.values() for pair in pairs)
+    return changes + [LineChange("removed", line, None) for _, line in dropped]
+
+
+def _terms(line: PurchaseLine) -> tuple[object, ...]:
+    return (line.quantity, line.unit_key, line.unit_price, line.amount, line.supplier)
 
 
 @dataclass(frozen=True)

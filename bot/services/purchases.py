@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
-from bot.callbacks import PurchaseCheckAction, button
+from bot.callbacks import PurchaseCheckAction, PurchaseDraftAction, button
 from bot.domain.errors import DomainError
 from bot.domain.ids import parse_id
 from bot.domain.messages import OutMessage, Photo
@@ -150,6 +150,31 @@ async def _apply_text(
             await repo.set_supplier(tx, purchase_id, parsed.supplier)
         bad = parsed.bad
     return DraftResult(await _load(tx, purchase_id), bad, note)
+
+
+async def reopen(svc: Services, person: Person, purchase_id: int) -> DraftResult:
+    """修改后重新提交: the rejected purchase comes back as a draft with all its lines and
+    photos (the rejected one stays on the record). Tapped again, the same draft shows."""
+    now = svc.now()
+    async with svc.db.transaction() as tx:
+        rejected = await _load(tx, purchase_id)
+        rejected.check_can_reopen(person.user_id)
+        again = await repo.reopened_copy(tx, purchase_id)
+        if again is not None:
+            if again.state is not PurchaseState.DRAFT:
+                raise DomainError(t.already_resubmitted(rejected, again))
+            return DraftResult(again, note=t.reopened(rejected))
+        open_id = await repo.open_draft_id(tx, person.user_id)
+        if open_id is not None:
+            other = await _load(tx, open_id)
+            if other.lines or other.photos:
+                raise DomainError(t.finish_open_draft_first(other, rejected))
+            await repo.cancel_draft(tx, open_id)  # an empty /purchase: nothing to lose
+        new_id = await repo.reopen_as_draft(tx, rejected, now=now)
+        await audit.record(tx, now=now, actor_id=person.user_id, actor_name=person.name,
+                           action="purchase.reopen", subject=ref(new_id),
+                           detail=ref(purchase_id))  # fmt: skip
+        return DraftResult(await _load(tx, new_id), note=t.reopened(rejected))
 
 
 async def draft(svc: Services, person: Person, purchase_id: int) -> Purchase:
@@ -315,8 +340,10 @@ async def submit(svc: Services, person: Person, purchase_id: int) -> SubmitResul
             raise DomainError(t.already_submitted(purchase))
         purchase = await _load(tx, purchase_id)
         price_notes = await _price_notes(tx, svc, purchase, day)
+        rejected = await repo.get(tx, purchase.reopened_from) if purchase.reopened_from else None
         card = functools.partial(t.for_supervisor, purchase, svc.settings.certificate_items,
-                                 price_notes, await _supplier_notes(tx, purchase, day))  # fmt: skip
+                                 price_notes, await _supplier_notes(tx, purchase, day),
+                                 corrects=rejected)  # fmt: skip
         text = card()
         notified = 0
         exclude = {person.user_id}
@@ -387,8 +414,10 @@ async def reject(svc: Services, person: Person, purchase_id: int, reason: str) -
                            detail=why)  # fmt: skip
         await outbox.enqueue_clear_buttons(tx, ref(purchase_id), now=now,
                                            note=t.decided_note(purchase))  # fmt: skip
+        reopen = [[(t.BUTTON_REOPEN, button(PurchaseDraftAction.REOPEN, purchase_id))]]
         await notify_person(tx, svc, purchase.purchaser_id,
-                            OutMessage(t.rejected_for_purchaser(purchase)), ref=None)  # fmt: skip
+                            OutMessage(t.rejected_for_purchaser(purchase), reopen),
+                            ref=None)  # fmt: skip
     svc.kick_outbox()
     return purchase
 

@@ -12,6 +12,7 @@ from bot.callbacks import PurchaseCheckAction, button
 from bot.domain.messages import Buttons
 from bot.domain.purchases import (
     BadLine,
+    LineChange,
     PhotoKind,
     Purchase,
     PurchaseLine,
@@ -19,6 +20,7 @@ from bot.domain.purchases import (
     Supplier,
     fmt_money,
     fmt_number,
+    line_changes,
     money,
 )
 
@@ -85,6 +87,7 @@ BUTTON_SUBMIT = "✅ 提交"
 BUTTON_CANCEL = "✖️ 取消"
 BUTTON_CONFIRM = "✅ 确认"
 BUTTON_REJECT = "❌ 驳回"
+BUTTON_REOPEN = "✏️ 修改后重新提交"
 
 
 def _qty(line: PurchaseLine) -> str:
@@ -187,14 +190,17 @@ def supplier_note(name: str, supplier: Supplier | None, today: date) -> str | No
 
 def for_supervisor(
     purchase: Purchase, cert_items: tuple[str, ...], price_notes: dict[int, str],
-    supplier_notes: list[str], *, settled: bool = False,
+    supplier_notes: list[str], *, settled: bool = False, corrects: Purchase | None = None,
 ) -> str:  # fmt: skip
     """The supervisor's card; ``settled``: as it reads once decided (no 待确认, no call to
-    action; "已由 X 确认" is added under it)."""
+    action; "已由 X 确认" is added under it); ``corrects``: the rejected purchase this one
+    corrects, whose reason and changes are shown first."""
     parts = [
         f"🧾 <b>采购单 {purchase.number}{'' if settled else ' 待确认'}</b>",
         f"采购员：{esc(purchase.purchaser_name)}　日期：{purchase.purchase_date}",
     ]
+    if corrects is not None:
+        parts += corrections(corrects, purchase)
     parts += _lines_block(purchase, cert_items, price_notes)
     parts.append(f"<b>合计 {fmt_money(purchase.total)} 元</b>")
     parts.append(f"供应商：{_suppliers(purchase)}")
@@ -222,7 +228,7 @@ def confirmed_for_purchaser(purchase: Purchase, local: datetime) -> str:
 def rejected_for_purchaser(purchase: Purchase) -> str:
     return (f"❌ 采购单 {purchase.number}（合计 {fmt_money(purchase.total)} 元）被 "
             f"{esc(purchase.rejected_by_name)} 驳回。\n理由：{esc(purchase.reject_reason)}\n"
-            "请核实后用 /purchase 重新登记。")  # fmt: skip
+            "请点「修改后重新提交」，改好后再提交（原来的明细和照片都在）。")  # fmt: skip
 
 
 def confirmed_ack(purchase: Purchase) -> str:
@@ -387,6 +393,51 @@ def line_deleted(number: int) -> str:
 
 def line_replaced(number: int) -> str:
     return f"已修改第 {number} 行。"
+
+
+def reopened(rejected: Purchase) -> str:
+    """Under the reopened draft's preview: plain text (the preview escapes it)."""
+    return (f"这是被驳回的采购单 {rejected.number} 的修改稿，原来的明细和照片都在。"
+            f"驳回理由：{rejected.reject_reason}。改好后点「提交」。")  # fmt: skip
+
+
+def already_resubmitted(rejected: Purchase, again: Purchase) -> str:
+    return f"采购单 {rejected.number} 已修改后重新提交为 {again.number}（{again.state.label}）。"
+
+
+def finish_open_draft_first(draft: Purchase, rejected: Purchase) -> str:
+    return (f"您还有未提交的采购单草稿 {draft.number}。请先提交或发送 /cancel 取消它，"
+            f"再重新打开 {rejected.number}。")  # fmt: skip
+
+
+def _change_text(change: LineChange) -> str:
+    if change.kind == "added":
+        assert change.after is not None
+        return f"＋ 新增 {line_text(change.after)}"
+    if change.kind == "removed":
+        assert change.before is not None
+        return f"－ 删去 {line_text(change.before)}"
+    assert change.before is not None and change.after is not None
+    return f"✎ {line_text(change.before)}\n　→ {line_text(change.after)}"
+
+
+def corrections(rejected: Purchase, purchase: Purchase) -> list[str]:
+    """On the supervisor's card of a corrected purchase: why it came back and what changed."""
+    parts = [f"🔁 <b>修改后重新提交</b>：原采购单 {rejected.number} 被 "
+             f"{esc(rejected.rejected_by_name)} 驳回（{esc(rejected.reject_reason)}）"]  # fmt: skip
+    changes = line_changes(rejected.lines, purchase.lines)
+    if changes:
+        parts.append("改动：")
+        parts += [_change_text(c) for c in changes]
+        before, after = fmt_money(rejected.total), fmt_money(purchase.total)
+        if before != after:
+            parts.append(f"合计 {before} 元 → {after} 元")
+    else:
+        parts.append("明细没有改动。")
+    added = len(purchase.photos) - len(rejected.photos)
+    if added > 0:
+        parts.append(f"补了 {added} 张照片。")
+    return parts
 
 
 def already_submitted(purchase: Purchase) -> str:

@@ -270,6 +270,8 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
         return await _photo_kind_button(update, context, person, data)
     if action is PurchaseDraftAction.CERT_LINE:
         return await _certificate_line_button(update, context, person, data)
+    if action is PurchaseDraftAction.REOPEN:
+        return await _reopen_button(update, context, person, data)
     purchase_id = data.int_arg(0)
     if purchase_id is None or action is None:
         await answer(update, common_texts.STALE_BUTTON)
@@ -285,6 +287,28 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
         await _finish_preview(update, context, None)
     _forget_draft_messages(context)
     return END
+
+
+async def _reopen_button(
+    update: Update, context: BotContext, person: Person, data: callbacks.Callback
+) -> int | None:
+    """修改后重新提交 on a rejection: the purchase comes back as a draft, preview below."""
+    purchase_id = data.int_arg(0)
+    if purchase_id is None:
+        await answer(update, common_texts.STALE_BUTTON)
+        return None
+    try:
+        result = await service.reopen(context.services, person, purchase_id)
+    except DomainError as err:
+        await say_error(update, err)
+        return None
+    await answer(update)
+    query = update.callback_query
+    if query is not None:
+        with contextlib.suppress(BadRequest):  # the rejection stays; its button has done its job
+            await query.edit_message_reply_markup(reply_markup=None)
+    await preview.show(update, context, result, move_down=True)
+    return EDITING
 
 
 async def _finish_preview(update: Update, context: BotContext, outcome: str | None) -> None:
