@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.clock import to_db
 from bot.domain.menus import Entries, Meal, MenuWeek
@@ -31,6 +31,28 @@ async def week(db: Database | Tx, monday: date) -> MenuWeek:
         except ValueError:
             continue
     return MenuWeek(monday, entries)
+
+
+async def weeks_between(db: Database | Tx, first: date, last: date) -> dict[date, MenuWeek]:
+    """Every week whose Monday is in [first, last], in one query (a year's report reads
+    fifty-odd weeks); a week with no menu is an empty MenuWeek."""
+    rows = await db.fetchall(
+        "SELECT week, weekday, meal, dishes FROM menu_entries WHERE week BETWEEN ? AND ?",
+        (first.isoformat(), last.isoformat()),
+    )
+    entries: dict[date, Entries] = {}
+    for r in rows:
+        try:
+            day_entries = entries.setdefault(date.fromisoformat(r["week"]), {})
+            day_entries[(r["weekday"], Meal(r["meal"]))] = tuple(json.loads(r["dishes"]))
+        except ValueError:
+            continue
+    weeks: dict[date, MenuWeek] = {}
+    monday = first
+    while monday <= last:
+        weeks[monday] = MenuWeek(monday, entries.get(monday, {}))
+        monday += timedelta(days=7)
+    return weeks
 
 
 async def replace_week(tx: Tx, monday: date, entries: Entries, *, by: int, now: datetime) -> None:

@@ -131,6 +131,10 @@ class _Calendar:
             self._weeks[monday] = await menu_repo.week(self.db, monday)
         return self._weeks[monday].day(day.weekday())
 
+    async def read_weeks(self, first: date, end: date) -> None:
+        """The menus of [first, end) at once, instead of a query per week."""
+        self._weeks.update(await menu_repo.weeks_between(self.db, monday_of(first), monday_of(end)))
+
     async def leaders(self, day: date) -> list[int]:
         """The 陪餐 leaders on the rota for ``day`` who still hold the leader or admin role."""
         if self._rota is None:
@@ -949,6 +953,7 @@ async def month(svc: Services, first: date, end: date) -> Month:
     hols = await patrol_repo.holidays(svc.db)
     expected: list[Plan] = []
     calendar = _Calendar(svc.db, svc)
+    await calendar.read_weeks(first, end)
     day = first
     while day < end:
         if not patrol_rules.is_holiday(day, hols):
