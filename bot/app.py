@@ -11,7 +11,7 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOption
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import network, receiving
+from bot import memory, network, receiving
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, services_of
@@ -147,6 +147,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         await foodsafety_jobs.start(app)
         # Updates received but not handled before the last stop go first, before polling.
         await receiving.replay(app)
+        memory.settle_after_startup()
         log.info("后勤助手 started as @%s", app.bot.username)
 
     async def post_shutdown(app: App) -> None:
