@@ -21,16 +21,7 @@ def _entries_from_json(text: str) -> Entries:
 
 
 async def week(db: Database | Tx, monday: date) -> MenuWeek:
-    rows = await db.fetchall(
-        "SELECT weekday, meal, dishes FROM menu_entries WHERE week = ?", (monday.isoformat(),)
-    )
-    entries: Entries = {}
-    for r in rows:
-        try:
-            entries[(r["weekday"], Meal(r["meal"]))] = tuple(json.loads(r["dishes"]))
-        except ValueError:
-            continue
-    return MenuWeek(monday, entries)
+    return (await weeks_between(db, monday, monday))[monday]
 
 
 async def weeks_between(db: Database | Tx, first: date, last: date) -> dict[date, MenuWeek]:
