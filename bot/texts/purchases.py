@@ -397,8 +397,9 @@ def line_replaced(number: int) -> str:
 
 def reopened(rejected: Purchase) -> str:
     """Under the reopened draft's preview: plain text (the preview escapes it)."""
+    reason = (rejected.reject_reason or "").rstrip("。.！!")  # the sentence ends it once
     return (f"这是被驳回的采购单 {rejected.number} 的修改稿，原来的明细和照片都在。"
-            f"驳回理由：{rejected.reject_reason}。改好后点「提交」。")  # fmt: skip
+            f"驳回理由：{reason}。改好后点「提交」。")  # fmt: skip
 
 
 def already_resubmitted(rejected: Purchase, again: Purchase) -> str:
