@@ -243,23 +243,21 @@ class Database:
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """``fn`` on a read-only connection of its own, in a worker thread: a year's rows
         are fetched and made into records there, without holding the event loop and without
-        the bot's own connection, which goes on serving everyone's writes meanwhile (WAL:
-        the read sees what was committed when it began)."""
+        the bot's own connection, which goes on serving everyone's writes meanwhile. One
+        read transaction (WAL): every query of ``fn`` sees what was committed when the first
+        began, so a report's tables agree with each other."""
 
         def run() -> T:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             try:
+                conn.execute("BEGIN")
                 return fn(conn)
             finally:
                 conn.close()
 
         return await asyncio.to_thread(run)
-
-    async def fetch_as(self, convert: Callable[[Row], T], sql: str, params: Params = ()) -> list[T]:
-        """Rows made into records as ``read`` does (thousands of them, for a report)."""
-        return await self.read(lambda conn: [convert(r) for r in conn.execute(sql, params)])
 
 
 class Tx:

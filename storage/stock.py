@@ -170,21 +170,3 @@ async def set_requisition_state(
         (new, to_db(now), *((by_id, by_name) if new != "received" else ()), req_id, old),
     )
     return changed == 1
-
-
-async def parts_used(
-    db: Database | Tx, start: str, end: str
-) -> tuple[tuple[str, Decimal, str], ...]:
-    """Parts taken out for repairs between ``start`` and ``end`` (stored timestamps), per
-    item, most first: the year report's 「更换灯管 84根」."""
-    rows = await db.fetchall(
-        "SELECT i.name, i.unit, m.delta FROM stock_moves m JOIN stock_items i ON i.id = m.item_id"
-        " WHERE m.repair_id IS NOT NULL AND m.at >= ? AND m.at < ?",
-        (start, end),
-    )
-    totals: dict[tuple[str, str], Decimal] = {}
-    for r in rows:
-        key = (r["name"], r["unit"])
-        totals[key] = totals.get(key, Decimal(0)) - Decimal(r["delta"])
-    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0][0]))
-    return tuple((name, quantity, unit) for (name, unit), quantity in ranked if quantity > 0)

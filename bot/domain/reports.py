@@ -363,35 +363,48 @@ def _ranked_money(totals: dict[str, Decimal]) -> dict[str, Decimal]:
 def repair_stats(
     repairs: Sequence[RepairRecord], targets: Targets, parts: Sequence[PartUsed] = ()
 ) -> RepairStats:
-    by_state = Counter(r.state for r in repairs)
-    counted = [r for r in repairs if r.state != RepairState.REJECTED]
-    accept = [h for r in repairs if (h := r.accept_hours) is not None]
-    fix = [h for r in repairs if (h := r.fix_hours) is not None]
-    accepted_in_time = sum(
-        1 for r in repairs if (h := r.accept_hours) is not None and h <= targets.accept(r.urgency)
-    )
-    finished_in_time = sum(
-        1 for r in repairs if (h := r.fix_hours) is not None and h <= targets.done(r.urgency)
-    )
+    by_state: Counter[str] = Counter()
+    accept: list[float] = []
+    fix: list[float] = []
+    accepted_in_time = finished_in_time = 0
+    categories: Counter[str] = Counter()
+    locations: Counter[str] = Counter()
     places: Counter[str] = Counter()
     shown: dict[str, str] = {}
     faults: Counter[tuple[str, str]] = Counter()
-    for r in counted:
-        if not r.location_key:
+    # One pass: a year has thousands of reports, and each hour figure is worked out once.
+    for r in repairs:
+        by_state[r.state] += 1
+        if (h := r.accept_hours) is not None:
+            accept.append(h)
+            accepted_in_time += h <= targets.accept(r.urgency)
+            if (f := r.fix_hours) is not None:
+                fix.append(f)
+                finished_in_time += f <= targets.done(r.urgency)
+        if r.state == RepairState.REJECTED:
             continue
-        places[r.location_key] += 1
-        shown[r.location_key] = r.location  # the latest wording of the place
-        faults[(r.location_key, r.category)] += 1
+        categories[r.category] += 1
+        locations[r.location] += 1
+        if r.location_key:
+            places[r.location_key] += 1
+            shown[r.location_key] = r.location  # the latest wording of the place
+            faults[(r.location_key, r.category)] += 1
     top = sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PLACES]
     repeats = sorted(
         ((key, cat, n) for (key, cat), n in faults.items() if n >= REPEAT_AT),
         key=lambda x: (-x[2], x[0], x[1]),
     )
+    by_category: Counter[str] = Counter()
+    for category, n in categories.items():
+        by_category[_category_label(category)] += n
+    by_building: Counter[str] = Counter()
+    for location, n in locations.items():
+        by_building[building_of(location)] += n
     return RepairStats(
         total=len(repairs),
         by_state=dict(by_state),
-        by_category=_ranked(Counter(_category_label(r.category) for r in counted)),
-        by_building=_ranked(Counter(building_of(r.location) for r in counted)),
+        by_category=_ranked(by_category),
+        by_building=_ranked(by_building),
         accepted=len(accept),
         accepted_in_time=accepted_in_time,
         finished=len(fix),
@@ -448,15 +461,16 @@ def purchase_stats(
     lines: Sequence[PurchaseLineRecord], categories: CategoryMap, *, long: bool
 ) -> PurchaseStats:
     confirmed = [line for line in lines if line.state == "confirmed"]
-    by_category: dict[str, Decimal] = defaultdict(Decimal)
     by_supplier: dict[str, Decimal] = defaultdict(Decimal)
     by_item: dict[str, Decimal] = defaultdict(Decimal)
     bought: dict[str, list[tuple[Decimal, str]]] = defaultdict(list)
     for line in confirmed:
-        by_category[purchase_category(line.item, categories)] += line.amount
         by_supplier[line.supplier or "未注明"] += line.amount
         by_item[line.item] += line.amount
         bought[line.item].append((line.quantity, line.unit_key))
+    by_category: dict[str, Decimal] = defaultdict(Decimal)
+    for item, amount in by_item.items():  # a few hundred items, not thousands of lines
+        by_category[purchase_category(item, categories)] += amount
     top_items = list(_ranked_money(by_item).items())[:TOP_ITEMS]
     rejected: dict[int, Rejection] = {}
     for line in lines:

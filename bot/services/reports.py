@@ -8,7 +8,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.clock import to_db
 from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import RoundState, Slot
@@ -16,7 +15,7 @@ from bot.domain.people import Person
 from bot.domain.periods import Period, parse_period
 from bot.domain.purchase_kinds import purchase_category
 from bot.domain.repairs import Category, RepairState, Urgency
-from bot.domain.reports import PartUsed, Records, Report, Targets, building_of, compute
+from bot.domain.reports import Records, Report, Targets, building_of, compute
 from bot.domain.roles import Role
 from bot.exports.docx import write_docx
 from bot.exports.xlsx import CellValue, Formula, Sheet, column_sum, write_xlsx
@@ -29,7 +28,6 @@ from bot.texts.common import role_required
 from storage import audit, files, outbox, people
 from storage import repairs as repairs_repo
 from storage import reports as repo
-from storage import stock as stock_repo
 
 # ---------------------------------------------------------------- the period's numbers
 
@@ -60,25 +58,7 @@ async def records(svc: Services, period: Period) -> Records:
     tz = svc.settings.timezone
     start = datetime.combine(period.first, time(0), tz)
     end = datetime.combine(period.last + timedelta(days=1), time(0), tz)
-    # Side by side, each on a read-only connection of its own: SQLite lets go of the GIL
-    # while it searches, so a year's tables are read in the time of the longest.
-    repairs, lines, rounds, weeks, parts = await asyncio.gather(
-        repo.repairs_between(svc.db, start, end),
-        repo.purchase_lines_between(svc.db, period.first, period.last),
-        repo.rounds_between(svc.db, period.first, period.last),
-        # Up to the end of the year or term: menus published ahead count in it.
-        repo.menu_weeks_between(svc.db, period.first, period.span_last),
-        # issue 16: parts the repairs took from the storeroom (its movement rows).
-        stock_repo.parts_used(svc.db, to_db(start), to_db(end)),
-    )
-    return Records(
-        period=period,
-        repairs=repairs,
-        purchase_lines=lines,
-        rounds=rounds,
-        menu_weeks=weeks,
-        parts_used=[PartUsed(item, quantity, unit) for item, quantity, unit in parts],
-    )
+    return await repo.period_records(svc.db, period, start, end)
 
 
 def _compute(svc: Services, recs: Records) -> Report:
