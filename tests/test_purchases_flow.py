@@ -213,19 +213,20 @@ async def test_supervisor_confirms_by_replying_ok(bot: App, tg: FakeTelegram, pe
     assert "已由 赵监督" in (await tg.message(people.purchaser.id, f"#{pid}"))["text"]
 
 
-async def test_supervisor_rejects_by_reply_with_a_reason(
+async def test_supervisor_rejects_by_reply_with_a_reason_kept_as_typed(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:
     pid, _ = await submit(tg, people.purchaser)
     note = await tg.message(people.supervisor.id, "待确认")
     await tg.send_text(people.supervisor, "驳回", reply_to=note)
     assert "驳回理由" in (await tg.message(people.supervisor.id))["text"]
-    await tg.send_text(people.supervisor, "驳回 鸡蛋过秤少了半斤", reply_to=note)
+    await tg.send_text(people.supervisor, "驳回：鸡蛋过秤少了半斤，请重新过磅！", reply_to=note)
     await tg.message(people.supervisor.id, "已驳回")
     told = await tg.message(people.purchaser.id, f"采购单 #{pid}")
-    assert "驳回" in told["text"] and "鸡蛋过秤少了半斤" in told["text"]
+    # Chinese punctuation stays as the supervisor typed it (not turned into 「,」 and 「!」).
+    assert "驳回" in told["text"] and "鸡蛋过秤少了半斤，请重新过磅！" in told["text"]
     stored = await repo.get(services(bot).db, pid)
-    assert stored is not None and stored.reject_reason == "鸡蛋过秤少了半斤"
+    assert stored is not None and stored.reject_reason == "鸡蛋过秤少了半斤，请重新过磅！"
 
 
 async def test_reject_button_asks_for_the_reason(bot: App, tg: FakeTelegram, people: Cast) -> None:

@@ -67,7 +67,7 @@ async def test_supervisor_sees_what_the_corrected_purchase_changed(
     await tg.tap(people.purchaser, draft, "提交")
     await tg.message(people.purchaser.id, "已提交")
     card = message_text(await tg.message(people.supervisor.id, "修改后重新提交"))
-    assert f"原采购单 #{pid} 被 李监督 驳回（猪肉单价不对,今天是12.5）" in card
+    assert f"原采购单 #{pid} 被 李监督 驳回（猪肉单价不对，今天是12.5）" in card
     assert "✎ 猪肉 20斤 × 13.5 元 = 270.00 元\n　→ 猪肉 20斤 × 12.5 元 = 250.00 元" in card
     assert "＋ 新增 鸡蛋 3斤 × 4 元 = 12.00 元" in card
     assert "合计 330.00 元 → 322.00 元" in card and "白菜" in card

@@ -116,7 +116,7 @@ async def test_reporter_hears_once_that_the_report_is_late(
     await repair_jobs.run(svc)
     sorry = message_text(await tg.message(people.teacher.id, "很抱歉"))
     assert f"报修单 #{rid}（教学楼302教室，门锁坏了，关不上）" in sorry
-    assert "还没能在规定时间内受理" in sorry and "已提醒监督员" in sorry
+    assert "还没能在规定时间内受理" in sorry and "已提醒监督员" in sorry  # there are supervisors
 
     # The next runs, the next periods (reminders 2 and 3), then the repair running late too.
     for hours in (0.5, 24, 24):
@@ -153,3 +153,35 @@ async def test_reporter_of_many_late_reports_gets_one_apology_not_many(
     sorry = message_text(await tg.message(people.teacher.id, "很抱歉，您的5张报修单"))
     assert all(f"#{n} 男生宿舍" in sorry for n in made)
     assert [m for m in await settled(tg, bot, people.teacher.id) if "抱歉" in message_text(m)] == []
+
+
+async def test_reporter_hears_the_admins_were_reminded_when_there_are_no_supervisors(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    svc = services(bot)
+    async with svc.db.transaction() as tx:
+        for sup in (people.supervisor, people.supervisor2):
+            assert await people_repo.revoke(tx, sup.id, Role.SUPERVISOR)
+    rid = await report(bot, people, "食堂")
+    clock.advance(timedelta(hours=24, minutes=1))
+    await repair_jobs.run(svc)
+    await tg.message(people.admin.id, f"报修单 #{rid} 超时提醒")
+    sorry = message_text(await tg.message(people.teacher.id, "很抱歉"))
+    assert "已提醒管理员" in sorry and "监督员" not in sorry
+
+
+async def test_repairer_who_is_also_a_supervisor_gets_one_reminder_for_their_own_late_job(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    await register(services(bot), people.repairer, Role.SUPERVISOR)
+    rid = await fast_report(tg, people)
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    await tg.message(people.repairer.id, "派给您的维修任务")
+    clock.advance(timedelta(days=7, minutes=1))
+    await repair_jobs.run(services(bot))
+    [job] = reminders(await settled(tg, bot, people.repairer.id))
+    assert numbers([job]) == [rid]
+    labels = [b["text"] for row in job["reply_markup"]["inline_keyboard"] for b in row]
+    assert "完成" in " ".join(labels)  # the job's own buttons, not the supervisor's copy
+    assert numbers(reminders(await settled(tg, bot, people.supervisor.id))) == [rid]

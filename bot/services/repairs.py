@@ -791,9 +791,15 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
             if await repo.mark_reporter_told(tx, ticket.id, late.kind, now):
                 first_delay.add(ticket.id)
         due.sort(key=lambda d: overdue_order(*d))
-        told = await _send_reminders(tx, svc, due, now)
+        watchers = Watchers(
+            [p for p in await people.with_role(tx, Role.SUPERVISOR) if p.chat_id],
+            [p for p in await people.with_role(tx, Role.ADMIN) if p.chat_id],
+        )
+        told = await _send_reminders(tx, svc, watchers, due, now)
+        # The reporter hears who was reminded: the supervisors, or the admins if none.
+        by = Role.SUPERVISOR if watchers.supervisors else Role.ADMIN
         await _tell_reporters(
-            tx, svc, [(tk, late) for tk, late in due if tk.id in first_delay], told
+            tx, svc, [(tk, late) for tk, late in due if tk.id in first_delay], told, by
         )
     reminded = [ticket.id for ticket, _ in due]
     if reminded or verified:
@@ -804,25 +810,39 @@ async def run_escalation(svc: Services, now: datetime) -> EscalationResult:
 DIGEST_AFTER = 3  # more reminders than this for one person in one run become one list
 
 
+@dataclass(frozen=True)
+class Watchers:
+    """Who hears about overdue reports: the supervisors (the admins when there are none,
+    and also past twice a deadline). Only people with a chat."""
+
+    supervisors: list[Person]
+    admins: list[Person]
+
+
 async def _send_reminders(
-    tx: Tx, svc: Services, due: list[tuple[RepairTicket, Overdue]], now: datetime
+    tx: Tx,
+    svc: Services,
+    watchers: Watchers,
+    due: list[tuple[RepairTicket, Overdue]],
+    now: datetime,
 ) -> dict[int, set[int]]:
     """Each overdue ticket (``due`` in reminding order) to the supervisors, or the admins
     if there are none; past twice its deadline to the admins as well, each person once.
-    A late job also goes to its repairer. One message per ticket, but someone with many
-    at once (after an outage, a holiday) gets one list instead of a flood. Returns who
-    got each ticket's reminder (ticket id → user ids)."""
-    supervisors = [p for p in await people.with_role(tx, Role.SUPERVISOR) if p.chat_id]
-    admins = [p for p in await people.with_role(tx, Role.ADMIN) if p.chat_id]
-    watchers: dict[int, tuple[Person, list[tuple[RepairTicket, Overdue]]]] = {}
+    A late job goes to its repairer, with the job's buttons (a repairer who is also a
+    supervisor gets that one, not a second). One message per ticket, but someone with
+    many at once (after an outage, a holiday) gets one list instead of a flood. Returns
+    who got each ticket's reminder (ticket id → user ids)."""
+    lists: dict[int, tuple[Person, list[tuple[RepairTicket, Overdue]]]] = {}
     told: dict[int, set[int]] = {}
     for ticket, late in due:
-        extra = admins if late.to_admins else []
-        to = {p.user_id: p for p in (*(supervisors or admins), *extra)}
-        for person in to.values():
-            watchers.setdefault(person.user_id, (person, []))[1].append((ticket, late))
+        extra = watchers.admins if late.to_admins else []
+        to = {p.user_id: p for p in (*(watchers.supervisors or watchers.admins), *extra)}
         told[ticket.id] = set(to)
-    for person, items in watchers.values():
+        if late.kind == "done" and ticket.assignee_id is not None:
+            to.pop(ticket.assignee_id, None)  # told below, as the one doing the job
+        for person in to.values():
+            lists.setdefault(person.user_id, (person, []))[1].append((ticket, late))
+    for person, items in lists.values():
         assert person.chat_id is not None  # only people with a chat were picked
         if len(items) > DIGEST_AFTER:
             digest = OutMessage(t.overdue_digest(items, now))
@@ -850,7 +870,11 @@ async def _send_reminders(
 
 
 async def _tell_reporters(
-    tx: Tx, svc: Services, late: list[tuple[RepairTicket, Overdue]], told: dict[int, set[int]]
+    tx: Tx,
+    svc: Services,
+    late: list[tuple[RepairTicket, Overdue]],
+    told: dict[int, set[int]],
+    by: Role,
 ) -> None:
     """Each reporter hears once per report that it is late (one list if many at once); not
     a reporter who got the reminder itself (a supervisor's own report)."""
@@ -864,7 +888,8 @@ async def _tell_reporters(
             await notify_person(tx, svc, reporter_id, msg, ref=None)
             continue
         for ticket, overdue in items:
-            await _tell(tx, svc, reporter_id, ticket, t.delay_to_reporter(ticket, overdue))
+            text = t.delay_to_reporter(ticket, overdue, by)
+            await _tell(tx, svc, reporter_id, ticket, text)
 
 
 # ---- people leaving -------------------------------------------------------------------

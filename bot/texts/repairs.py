@@ -19,6 +19,7 @@ from bot.domain.repairs import (
     Urgency,
     overdue_order,
 )
+from bot.domain.roles import Role
 
 
 def e(text: str | None) -> str:
@@ -468,16 +469,17 @@ def _what(ticket: RepairTicket) -> str:
     return f"{e(ticket.location)}，{fault}" if ticket.location else fault
 
 
-def _delayed(kind: str) -> str:
+def _delayed(kind: str, by: Role) -> str:
     if kind == "accept":
-        return "还没能在规定时间内受理，已提醒监督员尽快安排"
-    return "还没能在规定时间内修好，已提醒维修师傅和监督员抓紧处理"
+        return f"还没能在规定时间内受理，已提醒{by.label}尽快安排"
+    return f"还没能在规定时间内修好，已提醒维修师傅和{by.label}抓紧处理"
 
 
-def delay_to_reporter(ticket: RepairTicket, late: Overdue) -> str:
-    """The reporter hears once that their report is late, and what was done about it."""
+def delay_to_reporter(ticket: RepairTicket, late: Overdue, by: Role) -> str:
+    """The reporter hears once that their report is late, and who was reminded (``by``:
+    the supervisors, or the admins when there are none)."""
     return (
-        f"⏳ 很抱歉，您的报修单 {ticket.number}（{_what(ticket)}）{_delayed(late.kind)}。"
+        f"⏳ 很抱歉，您的报修单 {ticket.number}（{_what(ticket)}）{_delayed(late.kind, by)}。"
         "有进展会再通知您。"
     )
 

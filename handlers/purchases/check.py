@@ -18,9 +18,7 @@ from bot.callbacks import PurchaseCheckAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError, ReasonRequired
 from bot.domain.people import Person
-from bot.domain.purchases import (
-    normalise,
-)
+from bot.domain.repairs import normalise_caption
 from bot.domain.roles import Role
 from bot.services import notifications
 from bot.services import purchases as service
@@ -132,7 +130,8 @@ async def on_reply(
 ) -> None:
     """A reply to the supervisor's notification, keywords anywhere: 「确认，清点无误」, or
     「驳回 理由」; anything else gets the question with both buttons."""
-    decision, reason = router.read_purchase_reply(normalise(text))
+    # Full-width digits and letters only: the reason keeps the punctuation as typed.
+    decision, reason = router.read_purchase_reply(normalise_caption(text))
     try:
         if decision == "confirm":
             purchase = await service.confirm(context.services, person, purchase_id)
