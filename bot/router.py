@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.purchases import parse_lines
-from bot.domain.repairs import Category, guess_category, parse_reply, split_caption
+from bot.domain.repairs import (
+    Category,
+    guess_category,
+    normalise_caption,
+    parse_reply,
+    split_caption,
+)
 from bot.domain.roles import Role
 from bot.protocol import Ref, RefKind
 
@@ -29,6 +35,8 @@ PURCHASE_PAPER_WORDS = ("合格证", "检疫", "检验", "票据", "收据", "�
 _FAULT_WORDS = (
     *("坏", "漏", "堵", "不亮", "不制冷", "不出水", "不通", "掉", "破", "裂", "断", "松"),
     *("冒烟", "失灵", "打不开", "关不上", "关不紧", "没电", "跳闸", "异响"),
+    *("卡住", "卡纸", "被困", "困在", "没反应", "黑屏", "没信号", "没声音", "停电", "停水"),
+    *("用不了", "开不了", "不能用", "不转", "不工作"),
 )
 
 
@@ -179,15 +187,34 @@ class AnswerPendingPrompt:
 
 @dataclass(frozen=True)
 class OfferRepair:
-    """A plain text naming a place and a fault ("3号楼男厕下水道堵了"): offered as a repair
-    report with one tap, never filed without asking."""
+    """A plain text naming a fault ("3号楼男厕下水道堵了", "打印机卡纸了"): offered as a
+    repair report with one tap, never filed without asking; without a place the offer
+    asks for one."""
 
     text: str
+    has_place: bool = True
 
 
 @dataclass(frozen=True)
 class ShowHelp:
     """A greeting or a question about how to use the bot: the person's own short help."""
+
+
+@dataclass(frozen=True)
+class CommandInWords:
+    """「我要报修」, 「我的报修怎么样了」, 「今天吃什么」: a command asked for in words.
+    ``command`` is its name (repair, repairs, menu, 领用); ``arg`` what the words add
+    (「明天吃什么」: the menu of 明天)."""
+
+    command: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Thanks:
+    """「谢谢师傅」 or 「好的」 with nothing open: a short polite answer, not 「没看懂」."""
+
+    grateful: bool  # 谢谢 / 辛苦了, not only 好的 / 收到
 
 
 @dataclass(frozen=True)
@@ -231,6 +258,8 @@ Intent = (
     | AnswerPendingPrompt
     | OfferRepair
     | ShowHelp
+    | CommandInWords
+    | Thanks
     | StartPurchaseDraft
     | HintWhatToSend
     | NotANotification
@@ -260,6 +289,15 @@ def _names_fault(text: str) -> bool:
     return any(word in text for word in _FAULT_WORDS)
 
 
+def names_a_fault(text: str) -> bool:
+    """A fault without a place (「打印机卡纸了」, 「电梯卡住了」): offered as a report too;
+    the offer asks where. Not a question about one (「空调坏了找谁？」 is help)."""
+    value = text.strip()
+    if len(value) > 60 or value.endswith(("?", "？", "吗")):
+        return False
+    return guess_category(value) is not Category.OTHER or _names_fault(value)
+
+
 _HELP_WORDS = ("帮助", "怎么报修", "如何报修", "怎么用", "怎么使用", "能做什么", "help")
 _GREETINGS = ("你好", "您好", "在吗", "在不在", "早上好", "早安", "下午好", "晚上好", "hi", "hello",
               "哈喽", "嗨", "老师好", "师傅好")  # fmt: skip
@@ -271,6 +309,77 @@ def asks_for_help(text: str) -> bool:
     if any(word in value for word in _HELP_WORDS):
         return True
     return value in _GREETINGS or (len(value) <= 6 and value.startswith(_GREETINGS))
+
+
+# The words for a command, tried on a short text without its punctuation, in this order
+# (「我的报修」 is the list before 「报修」 is a new report).
+_COMMAND_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("repairs", re.compile(
+        r"^(?:请问|请|帮我)?(?:我的|我报的|查|查看|查一下|看看|看一下)?报修单?的?"
+        r"(?:进度|情况|状态|结果|记录|处理了吗|处理了没|怎么样了?|到哪了|有人管吗|修了吗|修了没)$"
+        r"|^(?:请问|请|帮我)?(?:我的报修单?|我报的修|我报修的)(?:呢|怎么样了?)?$"
+        r"|^(?:我报的|我的)?(?:东西)?(?:什么时候来修|怎么还没(?:人)?来修|修好了吗|修好了没)$"
+    )),
+    ("repair", re.compile(
+        r"^(?:请问|请|麻烦|帮我)?(?:我|我们|这边)?(?:要|想|需要|申请|来)?报(?:个|一下)?修(?:一下)?"
+        r"(?:吧|啊|呀)?$"  # 「怎么报修」 is a question: help, above
+    )),
+    ("menu", re.compile(
+        r"^(?:请问)?(?:今天|今日|明天|本周|这周|这星期|下周|周[一二三四五六日天])?的?(?:菜单|食谱)"
+        r"(?:是什么|是啥|呢|有吗|出来了吗)?$"
+        r"|^(?:请问)?(?:今天|今日|明天|中午|晚上|早上|这周|本周|下周|周[一二三四五六日天])?"
+        r"(?:的)?(?:早饭|午饭|晚饭|早餐|午餐|晚餐|食堂)?(?:吃|有)(?:什么|啥)(?:菜|饭)?(?:呀|啊|呢)?$"
+    )),
+    ("领用", re.compile(
+        r"^(?:请问)?(?:我|我们)?(?:要|想|需要|怎么|如何|在哪)?(?:申请)?(?:领用|领取)"
+        r"(?:物品|东西|办公用品|文具)?(?:呢)?$"
+    )),
+)  # fmt: skip
+# What the menu words add: the day, or the week (the default).
+_MENU_DAYS = (("明天", "明天"), ("下周", "下周"), ("今天", "今天"), ("今日", "今天"),
+              ("早", "今天"), ("午", "今天"), ("晚", "今天"))  # fmt: skip
+_PUNCTUATION = re.compile(r"[\s，,。.!！?？~～、：:；;…\U0001F300-\U0001FAFF\u2600-\u27BF]+")
+# 「取消」 typed instead of /cancel: the whole message, nothing else in it.
+_CANCEL_WORDS = frozenset({
+    "取消", "取消吧", "取消了", "算了", "算了吧", "不要了", "不用了", "不报了", "先不报了",
+    "不弄了", "退出", "撤销", "cancel", "取消报修", "取消采购", "不买了",
+})  # fmt: skip
+# 「提交」 typed instead of tapping the draft's button.
+_SUBMIT_WORDS = frozenset(
+    {"提交", "提交吧", "确认提交", "可以提交了", "好了提交", "提交采购单", "提交了"}
+)
+
+
+def _bare(text: str) -> str:
+    """The words of a short message: no spaces, punctuation or emoji, half-width, lower
+    case."""
+    return _PUNCTUATION.sub("", normalise_caption(text)).lower()
+
+
+def command_in_words(text: str) -> str | None:
+    """「我要报修」 -> "repair", 「报修进度」 -> "repairs", 「今天吃什么」 -> "menu", else None."""
+    value = _bare(text)
+    if not value or len(value) > 14:
+        return None
+    return next((name for name, words in _COMMAND_WORDS if words.match(value)), None)
+
+
+def menu_day_in_words(text: str) -> str:
+    """「明天吃什么」 -> 明天, 「中午吃啥」 -> 今天, 「本周菜单」 -> "" (the week)."""
+    value = _bare(text)
+    if "周" in value and "下周" not in value:
+        return ""
+    return next((day for word, day in _MENU_DAYS if word in value), "")
+
+
+def is_cancel(text: str) -> bool:
+    """「取消」, 「算了」, 「不要了」: the message says only that."""
+    return _bare(text) in _CANCEL_WORDS
+
+
+def is_submit(text: str) -> bool:
+    """「提交」, 「确认提交」: the message says only that."""
+    return _bare(text) in _SUBMIT_WORDS
 
 
 def reads_as_repair_report(text: str) -> bool:
@@ -320,7 +429,7 @@ _THANKS = (
 
 def only_thanks(text: str) -> bool:
     """「好的，谢谢」: nothing to add to a report, nothing to forward."""
-    parts = [p for p in re.split(r"[\s，,。.!！~]+", text.strip().lower()) if p]
+    parts = [p for p in re.split(r"[\s，,。.!！~]+", normalise_caption(text).strip().lower()) if p]
     return bool(parts) and all(p in _THANKS for p in parts)
 
 
@@ -433,10 +542,16 @@ def route(m: Incoming) -> Intent:
             return NoteOnPatrolCheck(m.patrol_item.id, text)
         if asks_for_help(text):
             return ShowHelp()
+        if (command := command_in_words(text)) is not None:
+            return CommandInWords(command, menu_day_in_words(text) if command == "menu" else "")
+        if only_thanks(text):
+            return Thanks(grateful=any(w in text for w in ("谢", "辛苦")))
         if Role.PURCHASER in m.roles and looks_like_purchase_lines(text):
             return StartPurchaseDraft(text)
         if reads_as_repair_report(text):
             return OfferRepair(text)
+        if names_a_fault(text):
+            return OfferRepair(text, has_place=False)
     if m.kind in (Kind.VOICE, Kind.STICKER):
         return HintWhatToSend(m.kind)
     # 7. A picture nobody is waiting for is a repair report, unless its caption names no

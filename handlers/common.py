@@ -10,7 +10,9 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from bot import router
 from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.messages import Buttons, split_text
@@ -119,3 +121,36 @@ def requires(*roles: Role) -> Callable[[PersonHandler], Handler]:
         return wrapper
 
     return decorate
+
+
+# ---- words typed instead of a command ------------------------------------------------
+class _Says(filters.MessageFilter):
+    """A text that says only 「取消」 (``cancel``) or asks for ``command`` in words."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(name=f"says_{command}")
+        self._command = command
+
+    def filter(self, message: Message) -> bool:
+        text = message.text or ""
+        if self._command == "cancel":
+            return router.is_cancel(text)
+        return router.command_in_words(text) == self._command
+
+
+SAYS_CANCEL = _Says("cancel")
+
+
+def says(command: str) -> filters.MessageFilter:
+    return _Says(command)
+
+
+def cancel_handlers(
+    callback: Handler, only: filters.BaseFilter = filters.ChatType.PRIVATE
+) -> list[BaseHandler[Update, BotContext, Any]]:
+    """/cancel, and 「取消」 / 「算了」 typed instead: people type the word, not the command.
+    A flow that reads text must leave these to its cancel (``~SAYS_CANCEL``)."""
+    return [
+        CommandHandler("cancel", callback, filters=only),
+        MessageHandler(only & filters.TEXT & ~filters.COMMAND & SAYS_CANCEL, callback),
+    ]

@@ -87,8 +87,13 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 @requires()
 async def cmd_menu(update: Update, context: BotContext, person: Person) -> None:
+    await show_menu(update, context, _args(update))
+
+
+async def show_menu(update: Update, context: BotContext, arg: str) -> None:
+    """/menu [下周|今天|明天], also asked in words (「明天吃什么」)."""
     svc = context.services
-    kind, day = parse_menu_arg(_args(update), svc.local_now().date())
+    kind, day = parse_menu_arg(arg, svc.local_now().date())
     message = update.effective_message
     assert message is not None
     if kind == "today":

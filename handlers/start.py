@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.domain.people import Person
 from bot.texts import common as t
 from handlers import onboarding
-from handlers.common import answer, current_person, requires
+from handlers.common import answer, cancel_handlers, current_person, requires
 from handlers.everyday import on_everyday
 
 
@@ -89,7 +89,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 def register_fallbacks(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Registered last in group 0: they answer only what no feature handled."""
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("cancel", on_cancel_idle, filters=private))
+    for handler in cancel_handlers(on_cancel_idle):
+        app.add_handler(handler)
     app.add_handler(CommandHandler("export", on_export_usage, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command))

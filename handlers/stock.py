@@ -42,7 +42,14 @@ async def on_stock(update: Update, context: BotContext, person: Person) -> None:
 async def on_request(update: Update, context: BotContext, person: Person) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
-    words = message.text.split()[1:]  # after /领用 (not a Telegram command: not ASCII)
+    # After /领用 (not a Telegram command: not ASCII).
+    await request_items(update, context, person, message.text.split()[1:])
+
+
+async def request_items(
+    update: Update, context: BotContext, person: Person, words: list[str]
+) -> None:
+    """/领用 with what and how many, or without (also 「我要领用」): the items to pick."""
     if not words:  # pick the item from buttons, then say how many and what for
         items = [i for i in await service.items(context.services) if i.quantity > 0]
         await say(update, t.PICK_ITEM if items else t.EMPTY, t.item_buttons(items))

@@ -229,6 +229,40 @@ async def test_supervisor_rejects_by_reply_with_a_reason_kept_as_typed(
     assert stored is not None and stored.reject_reason == "鸡蛋过秤少了半斤，请重新过磅！"
 
 
+async def test_purchaser_typing_submit_or_cancel_does_what_the_buttons_do(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.purchaser, "/purchase")
+    await tg.send_text(people.purchaser, "猪肉 20斤 13.5")
+    first = await tg.shown(people.purchaser.id, "采购单草稿")
+    await tg.send_text(people.purchaser, "取消")  # not a line 「取消」 that could not be read
+    await tg.message(people.purchaser.id, "采购单草稿已取消")
+    assert buttons(tg.current(first)) == []
+    await tg.send_text(people.purchaser, "/purchase")
+    await tg.send_text(people.purchaser, "白菜 50斤 1.2")
+    await tg.shown(people.purchaser.id, "合计 60.00 元")
+    await tg.send_text(people.purchaser, "提交！")
+    done = await tg.message(people.purchaser.id, "已提交")
+    pid = int(message_text(done).split("#", 1)[1].split()[0])
+    await tg.message(people.supervisor.id, f"采购单 #{pid}")
+    stored = await repo.get(services(bot).db, pid)
+    assert stored is not None and stored.state.value == "submitted"
+    assert [line.item for line in stored.lines] == ["白菜"]
+
+
+async def test_reject_reason_prompt_is_left_by_typing_cancel(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    pid, _ = await submit(tg, people.purchaser)
+    note = await tg.message(people.supervisor.id, "待确认")
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
+    await tg.message(people.supervisor.id, f"驳回采购单 #{pid} 的理由")
+    await tg.send_text(people.supervisor, "取消")
+    await tg.message(people.supervisor.id, "已放弃驳回")
+    stored = await repo.get(services(bot).db, pid)
+    assert stored is not None and stored.state.value == "submitted"
+
+
 async def test_reject_button_asks_for_the_reason(bot: App, tg: FakeTelegram, people: Cast) -> None:
     pid, _ = await submit(tg, people.purchaser)
     note = await tg.message(people.supervisor.id, "待确认")
@@ -528,7 +562,7 @@ async def test_forgotten_reject_prompt_expires_and_a_later_ok_is_not_taken_as_th
     await tg.message(people.supervisor.id, "理由")
     clock.advance(timedelta(hours=2))
     await tg.send_text(people.supervisor, "好的")
-    await tg.message(people.supervisor.id, "没看懂")
+    await tg.message(people.supervisor.id, "好的 👌")  # an everyday 好的, not a reason
     stored = await repo.get(services(bot).db, pid)
     assert stored is not None and stored.state.value == "submitted"
     await tg.answer(await tg.tap(people.supervisor, note, "驳回"))  # asked again: fresh

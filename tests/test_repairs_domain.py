@@ -93,6 +93,11 @@ def test_urgency_from_words_defaults_to_normal() -> None:
     assert guess_urgency("窗帘掉了，不急") is Urgency.LOW
 
 
+def test_someone_trapped_is_urgent_even_if_told_it_can_wait() -> None:
+    for text in ("电梯卡住了，有人在里面！", "厕所门锁坏了，学生被关在里面", "电梯困在3楼 不急"):
+        assert guess_urgency(text) is Urgency.URGENT, text
+
+
 def test_full_lifecycle_reaches_verified() -> None:
     tk = ticket()
     tk.accept(BOSS, FIXER, T0 + timedelta(hours=1))

@@ -385,6 +385,28 @@ async def test_guided_report_can_be_cancelled_at_any_step(
     ]
 
 
+async def test_typing_cancel_words_ends_the_guided_report_instead_of_filling_a_step(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    for word in ("取消", "算了吧。"):
+        await tg.send_text(people.teacher, "/repair")
+        start = await tg.message(people.teacher.id, "开始报修")
+        await tg.answer(await tg.tap(people.teacher, start, "跳过"))
+        await tg.message(people.teacher.id, "在哪里")
+        await tg.send_text(people.teacher, word)  # not the place 「取消」
+        await tg.message(people.teacher.id, "已取消报修")
+    assert await services(bot).db.fetchval("SELECT COUNT(*) FROM repairs") == 0
+
+
+async def test_guided_report_starts_when_asked_for_in_words(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "我要报修")
+    await tg.message(people.teacher.id, "开始报修")
+    await tg.send_text(people.teacher, "教学楼302教室")  # the photo step takes the place too
+    await tg.message(people.teacher.id, "什么坏了")
+
+
 async def test_guided_report_survives_a_restart(
     settings: Settings, clock: FrozenClock, tg: FakeTelegram, people: Cast
 ) -> None:
@@ -508,6 +530,17 @@ async def test_pending_reason_can_be_cancelled(bot: App, tg: FakeTelegram, peopl
     await tg.message(people.supervisor.id, "已取消")
     await tg.send_text(people.supervisor, "随便说一句")
     await settled(tg, bot, people.supervisor.id)
+    assert await ticket_state(bot, rid) is RepairState.NEW
+
+
+async def test_pending_reason_is_cancelled_by_typing_cancel_not_taken_as_the_reason(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    rid, note = await reported(tg, people)
+    await tg.answer(await tg.tap(people.supervisor, note, "驳回"))
+    await tg.message(people.supervisor.id, "驳回理由")
+    await tg.send_text(people.supervisor, "算了")
+    await tg.message(people.supervisor.id, "已取消")
     assert await ticket_state(bot, rid) is RepairState.NEW
 
 

@@ -220,8 +220,50 @@ def test_caption_without_place_or_fault_from_canteen_is_asked_about() -> None:
 def test_text_with_place_and_fault_is_offered_as_a_repair() -> None:
     for text in ("办公室空调不制冷了", "3号楼男厕下水道堵了", "教学楼302 门锁坏了"):
         assert route(Incoming(Kind.TEXT, text, STAFF)) == router.OfferRepair(text)
-    for text in ("好的", "谢谢", "空调不制冷", "今天开会吗"):
+    for text in ("今天开会吗", "请问今天谁值班", "空调坏了找谁？"):
         assert route(Incoming(Kind.TEXT, text, STAFF)) == Unknown(), text
+
+
+def test_fault_without_a_place_is_offered_asking_where() -> None:
+    for text in ("空调不制冷", "打印机卡纸了", "电梯卡住了，有人在里面！"):
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == router.OfferRepair(text, False), text
+
+
+def test_words_for_a_command_are_that_command() -> None:
+    cases = {
+        "我要报修": ("repair", ""), "报个修": ("repair", ""), "麻烦报修一下": ("repair", ""),
+        "我的报修怎么样了？": ("repairs", ""), "报修进度": ("repairs", ""),
+        "查一下报修单的状态": ("repairs", ""), "什么时候来修": ("repairs", ""),
+        "今天吃什么": ("menu", "今天"), "中午吃啥呀": ("menu", "今天"),
+        "明天的菜单": ("menu", "明天"), "本周食谱": ("menu", ""),
+        "下周菜单出来了吗": ("menu", "下周"),
+        "我要领用": ("领用", ""), "怎么申请领用物品": ("领用", ""),
+    }  # fmt: skip
+    for text, (command, arg) in cases.items():
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == router.CommandInWords(command, arg), text
+    # Not a command: a report, or a longer sentence that only mentions one.
+    assert isinstance(route(Incoming(Kind.TEXT, "报修：302门锁坏了", STAFF)), router.OfferRepair)
+    assert route(Incoming(Kind.TEXT, "昨天报修的那个灯到现在还没人来看一下", STAFF)) != (
+        router.CommandInWords("repairs")
+    )
+
+
+def test_thanks_and_ok_alone_are_answered_politely() -> None:
+    assert route(Incoming(Kind.TEXT, "谢谢师傅", STAFF)) == router.Thanks(grateful=True)
+    assert route(Incoming(Kind.TEXT, "辛苦了！", STAFF)) == router.Thanks(grateful=True)
+    for text in ("好的", "ｏｋ", "收到"):
+        assert route(Incoming(Kind.TEXT, text, STAFF)) == router.Thanks(grateful=False), text
+
+
+def test_cancel_and_submit_words_are_the_whole_message() -> None:
+    for text in ("取消", "取消！", "算了吧。", "不要了", "Cancel"):
+        assert router.is_cancel(text), text
+    for text in ("取消 2", "取消猪肉那行", "删 2", "算了一下是300"):
+        assert not router.is_cancel(text), text
+    for text in ("提交", "提交！", "确认提交"):
+        assert router.is_submit(text), text
+    for text in ("提交了吗？", "猪肉 20斤 13.5"):
+        assert not router.is_submit(text), text
 
 
 def test_greetings_and_how_to_get_help() -> None:

@@ -157,6 +157,47 @@ async def test_greetings_and_how_to_questions_get_the_persons_own_help(
     assert "采购" in reply["text"] and "没看懂" not in reply["text"]
 
 
+async def test_asking_in_words_for_the_list_or_the_menu_answers_as_the_command_would(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_photo(people.teacher, jpeg_bytes(), caption="教学楼302教室 门锁坏了")
+    await tg.message(people.teacher.id, "已提交")
+    await tg.send_text(people.teacher, "我的报修怎么样了？")
+    listed = await tg.message(people.teacher.id, "教学楼302教室")
+    await tg.send_text(people.teacher, "/repairs")
+    assert message_text(await tg.message(people.teacher.id, "教学楼302教室")) == message_text(
+        listed
+    )
+    await tg.send_text(people.teacher, "明天吃什么")
+    menu = await tg.message(people.teacher.id, "食谱")
+    assert "11月24日" in message_text(menu) and "没看懂" not in message_text(menu)
+
+
+async def test_thanks_with_nothing_open_gets_a_polite_answer(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "谢谢师傅！")
+    assert message_text(await tg.message(people.teacher.id)) == "不客气！有需要随时发消息给我。"
+    await tg.send_text(people.teacher, "ｏｋ")
+    assert "没看懂" not in message_text(await tg.message(people.teacher.id, "好的"))
+
+
+async def test_cancel_with_nothing_open_says_so(bot: App, tg: FakeTelegram, people: Cast) -> None:
+    await tg.send_text(people.teacher, "取消")
+    await tg.message(people.teacher.id, "当前没有进行中的操作")
+
+
+async def test_fault_without_a_place_is_offered_asking_where_and_a_trapped_person_is_urgent(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "电梯卡住了，有人在里面！")
+    offer = await tg.message(people.teacher.id, "要把这条作为报修提交吗？")
+    assert "没看到地点" in message_text(offer)
+    await tg.tap(people.teacher, offer, "提交报修")
+    await tg.message(people.teacher.id, "已提交")
+    await tg.message(people.supervisor.id, "🚨 紧急报修")
+
+
 async def test_voice_and_sticker_get_a_hint_of_what_to_send(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:

@@ -19,6 +19,11 @@ VOICE_HINT = (
 )
 STICKER_HINT = "收到贴纸😊 要报修请发照片并写上位置和故障；发送 /help 查看您能用的功能。"
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看您能用的功能。"
+YOU_ARE_WELCOME = "不客气！有需要随时发消息给我。"
+NOTED = "好的 👌"
+HOW_TO_REPAIR = (
+    "报修可以直接发照片并写上地点和问题（如“教学楼302教室 门锁坏了”），或发送 /repair 按步骤填写。"
+)
 # What the bot says to things it cannot use, by kind of message (instead of "没看懂").
 UNSUPPORTED = {
     "sticker": STICKER_HINT,

@@ -713,8 +713,14 @@ MAYBE_GONE = "这张照片已经处理过了。"
 
 
 # ---- a text that reads as a repair report -------------------------------------------
-def offer_repair(text: str) -> str:
-    return f"要把这条作为报修提交吗？\n「{html.escape(text, quote=False)}」"
+def offer_repair(text: str, *, has_place: bool) -> str:
+    offer = f"要把这条作为报修提交吗？\n「{html.escape(text, quote=False)}」"
+    if has_place:
+        return offer
+    return (
+        f"{offer}\n📍 没看到地点。最好重新发一条写上在哪里（如“行政楼201 打印机卡纸了”）；"
+        "也可以直接提交。"
+    )
 
 
 OFFER_BUTTONS = ("提交报修", "补充照片", "取消")

@@ -21,6 +21,7 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks, router
 from bot.callbacks import Ns, PurchaseCheckAction
 from handlers import replies
+from handlers.common import SAYS_CANCEL, cancel_handlers
 from handlers.purchases.check import (
     awaiting_reason,
     on_check_button,
@@ -46,7 +47,7 @@ from handlers.purchases.lists import on_export, on_purchases, on_suppliers
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add this feature's handlers (private chats only)."""
     private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND
+    text = private & filters.TEXT & ~filters.COMMAND & ~SAYS_CANCEL  # 「取消」 cancels
     reject_pattern = callbacks.action_pattern(PurchaseCheckAction.REJECT, with_args=True)
     draft_button = CallbackQueryHandler(
         on_draft_button, pattern=callbacks.pattern(Ns.PURCHASE_DRAFT)
@@ -61,7 +62,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         reject = ConversationHandler(
             entry_points=[CallbackQueryHandler(on_reject_button, pattern=reject_pattern)],
             states={REASON: [MessageHandler(text & awaiting_reason(app), on_reject_reason)]},
-            fallbacks=[CommandHandler("cancel", on_reject_abort, filters=private)],
+            fallbacks=cancel_handlers(on_reject_abort),
             name="purchase_reject", persistent=True, allow_reentry=True,
         )  # fmt: skip
         drafting = ConversationHandler(
@@ -73,7 +74,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 MessageHandler(private & (filters.PHOTO | filters.Document.ALL), on_draft_photo),
                 draft_button,
             ]},
-            fallbacks=[CommandHandler("cancel", on_draft_cancel, filters=private),
+            fallbacks=[*cancel_handlers(on_draft_cancel),
                        CommandHandler("purchase", on_purchase, filters=private)],
             name="purchase_draft", persistent=True, allow_reentry=True,
         )  # fmt: skip

@@ -151,6 +151,8 @@ async def _edit_draft(update: Update, context: BotContext, person: Person) -> in
     if purchase_id is None or message is None:
         await say(update, t.NO_DRAFT)
         return END
+    if router.is_submit(message.text or ""):  # 「提交」 typed instead of tapped
+        return await _submit_typed(update, context, person, purchase_id)
     try:
         result = await service.edit_draft(context.services, person, purchase_id, message.text or "")
     except DomainError as err:
@@ -159,6 +161,20 @@ async def _edit_draft(update: Update, context: BotContext, person: Person) -> in
         return EDITING if still_open else END
     await preview.show(update, context, result)
     return EDITING
+
+
+async def _submit_typed(
+    update: Update, context: BotContext, person: Person, purchase_id: int
+) -> int:
+    try:
+        await service.submit(context.services, person, purchase_id)
+    except DomainError as err:  # nothing in it yet, say
+        await say_error(update, err)
+        return EDITING
+    # 「已提交」 is in the outbox, as after the button; the preview's buttons are done.
+    await preview.take_buttons_off(update, context)
+    _forget_draft_messages(context)
+    return END
 
 
 def _kind_from_caption(caption: str | None) -> PhotoKind | None:

@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import callbacks, router
 from bot.callbacks import Ns, RepairAction
+from handlers.common import cancel_handlers
 from handlers.repairs.guided import guided_conversation
 from handlers.repairs.lookup import on_list
 from handlers.repairs.report import (
@@ -36,7 +37,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     owes_text = owes_input(app, images=False)
     owes_image = owes_input(app, images=True)
-    app.add_handler(CommandHandler("cancel", on_pending_cancel, filters=private & owes_text))
+    for handler in cancel_handlers(on_pending_cancel, private & owes_text):
+        app.add_handler(handler)
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND & owes_text, on_pending_input)
     )

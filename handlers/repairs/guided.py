@@ -36,7 +36,7 @@ from bot.services import repairs as service
 from bot.services.people import Actor
 from bot.telegram.media import receive_image
 from bot.texts import repairs as t
-from handlers.common import answer, requires, say
+from handlers.common import SAYS_CANCEL, answer, cancel_handlers, requires, say, says
 from handlers.repairs.lookup import show_detail
 from handlers.repairs.shared import (
     G_CATEGORY,
@@ -259,7 +259,7 @@ async def guided_use_buttons(update: Update, context: BotContext) -> None:
 
 def guided_conversation() -> ConversationHandler[BotContext]:
     private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND
+    text = private & filters.TEXT & ~filters.COMMAND & ~SAYS_CANCEL  # 「取消」 cancels
     images = private & IMAGE_FILES
 
     def button(action: RepairAction) -> str:
@@ -270,7 +270,10 @@ def guided_conversation() -> ConversationHandler[BotContext]:
         # and every button carries all it needs, so per_message tracking is not wanted.
         warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CommandHandler("repair", guided_start, filters=private)],
+            entry_points=[
+                CommandHandler("repair", guided_start, filters=private),
+                MessageHandler(text & says("repair"), guided_start),  # 「我要报修」
+            ],
             states={
                 G_PHOTOS: [
                     MessageHandler(images, guided_photo),
@@ -308,7 +311,7 @@ def guided_conversation() -> ConversationHandler[BotContext]:
                     MessageHandler(images, guided_photo),
                 ],
             },
-            fallbacks=[CommandHandler("cancel", guided_cancel, filters=private)],
+            fallbacks=cancel_handlers(guided_cancel),
             name=GUIDED_NAME,
             persistent=True,
             allow_reentry=True,

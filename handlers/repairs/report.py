@@ -157,12 +157,14 @@ async def _ask_if_repair(update: Update, context: BotContext, caption: str, phot
 OFFER_TTL = PENDING_TTL
 
 
-async def offer_repair(update: Update, context: BotContext, text: str) -> None:
+async def offer_repair(
+    update: Update, context: BotContext, text: str, *, has_place: bool = True
+) -> None:
     """「3号楼男厕下水道堵了」 alone: offered as a report with one tap, never filed unasked."""
     assert context.user_data is not None
     context.user_data.repair_offer = prompts.ask(context.services.now(), text=text)
     submit, photo, cancel = t.OFFER_BUTTONS
-    await say(update, t.offer_repair(text), [[
+    await say(update, t.offer_repair(text, has_place=has_place), [[
         (submit, callbacks.button(RepairAction.OFFER_SUBMIT)),
         (photo, callbacks.button(RepairAction.OFFER_PHOTO)),
         (cancel, callbacks.button(RepairAction.OFFER_CANCEL)),
