@@ -11,9 +11,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import BotContext
 from bot.domain.people import Person
 from bot.texts import common as t
+from bot.texts import repairs as repair_texts
 from handlers import onboarding
 from handlers.common import answer, cancel_handlers, current_person, requires
 from handlers.everyday import on_everyday
+from handlers.repairs.report import drop_offer
 
 
 async def on_start(update: Update, context: BotContext) -> None:
@@ -64,8 +66,12 @@ async def on_export_usage(update: Update, context: BotContext) -> None:
 
 
 async def on_cancel_idle(update: Update, context: BotContext) -> None:
+    """Nothing else took the /cancel: an offered report may still wait for its tap."""
     if update.effective_message:
-        await update.effective_message.reply_text(t.NOTHING_TO_CANCEL)
+        offered = drop_offer(context)
+        await update.effective_message.reply_text(
+            repair_texts.OFFER_CANCELLED if offered else t.NOTHING_TO_CANCEL
+        )
 
 
 async def on_group_command(update: Update, context: BotContext) -> None:

@@ -145,6 +145,18 @@ async def test_offered_repair_can_be_cancelled(bot: App, tg: FakeTelegram, peopl
     assert await _repair_count(bot) == 0
 
 
+async def test_offered_repair_is_dropped_by_typing_cancel_words(
+    bot: App, tg: FakeTelegram, people: Cast
+) -> None:
+    await tg.send_text(people.teacher, "3号楼男厕下水道堵了")
+    offer = await tg.message(people.teacher.id, "要把这条作为报修提交吗？")
+    await tg.send_text(people.teacher, "算了")
+    await tg.message(people.teacher.id, "好的，没有提交")
+    await tg.tap(people.teacher, offer, "提交报修")  # too late: it was dropped
+    await tg.message(people.teacher.id, "已经处理过了")
+    assert await _repair_count(bot) == 0
+
+
 async def test_greetings_and_how_to_questions_get_the_persons_own_help(
     bot: App, tg: FakeTelegram, people: Cast
 ) -> None:

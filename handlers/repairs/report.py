@@ -171,6 +171,17 @@ async def offer_repair(
     ]])  # fmt: skip
 
 
+def drop_offer(context: BotContext) -> bool:
+    """「算了」 after an offered report (text or a photo asked about): nothing is filed.
+    True if one was waiting."""
+    state = context.user_data
+    if state is None:
+        return False
+    waiting = _offered_text(context, for_photo=False) is not None or bool(state.repair_maybe)
+    state.repair_offer = state.repair_maybe = None
+    return waiting
+
+
 def _offered_text(context: BotContext, *, for_photo: bool) -> str | None:
     """The offered text while it is fresh (and, for a photo, once 补充照片 was tapped)."""
     offer = context.user_data.repair_offer if context.user_data is not None else None
