@@ -18,7 +18,7 @@ from bot.domain.people import Person
 from bot.services import stock as service
 from bot.telegram.state import UserState
 from bot.texts import stock as t
-from handlers.common import answer, requires, say, say_error
+from handlers.common import answer, cancel_handlers, requires, say, say_error
 from handlers.replies import route
 
 CHOSEN_TTL = timedelta(minutes=15)
@@ -92,6 +92,13 @@ async def on_amount(update: Update, context: BotContext, person: Person) -> None
     await say(update, t.requested(req_id))
 
 
+async def on_choice_cancel(update: Update, context: BotContext) -> None:
+    """/cancel or 「不要了」 after tapping an item: nothing is requested."""
+    if context.user_data is not None:
+        context.user_data.stock_chosen = None
+    await say(update, t.REQUEST_DROPPED)
+
+
 @requires()
 async def on_button(update: Update, context: BotContext, person: Person) -> None:
     query = update.callback_query
@@ -142,8 +149,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(
         MessageHandler(private & filters.Regex(r"^/(领用|lingyong|requisition)(\s|$)"), on_request)
     )
-    app.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND & _ChoseItem(app), on_amount)
-    )
+    chose = _ChoseItem(app)
+    for handler in cancel_handlers(on_choice_cancel, private & chose):  # before the amount
+        app.add_handler(handler)
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & chose, on_amount))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
     route(router.PartsUsed, on_parts_reply)

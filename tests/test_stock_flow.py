@@ -14,7 +14,7 @@ from bot.domain.roles import Role
 from storage import stock as stock_repo
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram
-from tests.fakebot.running import register, services
+from tests.fakebot.running import register, services, settled
 from tests.fakebot.server import TgUser, buttons, message_text
 from tests.images import jpeg_bytes
 from tests.test_purchases_flow import submit
@@ -265,3 +265,17 @@ async def test_a_confirmed_purchase_of_stocked_items_goes_into_stock(
     assert (moves[-1].delta, moves[-1].reason, moves[-1].by_name) == (
         Decimal(50), f"采购 #{pid}", "李监督",
     )  # fmt: skip
+
+
+async def test_a_teacher_who_tapped_an_item_can_say_never_mind(
+    bot: App, tg: FakeTelegram, people: Cast, keeper: TgUser
+) -> None:
+    await stock_in(tg, keeper, "作业本 100本")
+    await tg.send_text(people.teacher, "我要领用")  # in words, as /领用
+    menu = await tg.message(people.teacher.id, "要领什么")
+    await tg.answer(await tg.tap(people.teacher, menu, "作业本"))
+    await tg.message(people.teacher.id, "请写数量和用途")
+    await tg.send_text(people.teacher, "不要了")  # not the amount 「不要了」
+    await tg.message(people.teacher.id, "这次不领了")
+    await tg.send_text(people.teacher, "40本 三年级二班")  # no item chosen any more
+    assert not [m for m in await settled(tg, bot, people.teacher.id) if "已提交" in message_text(m)]
