@@ -44,6 +44,17 @@ def numbers(messages: list[dict[str, Any]]) -> list[int]:
     return [int(m[1]) for m in found if m]
 
 
+async def late_job(bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock) -> int:
+    """A report accepted for 刘师傅 and still not fixed a week later, the reminders sent."""
+    rid = await fast_report(tg, people)
+    note = await tg.message(people.supervisor.id, f"#{rid}")
+    await tg.send_text(people.supervisor, "受理", reply_to=note)
+    await tg.message(people.repairer.id, "派给您的维修任务")
+    clock.advance(timedelta(days=7, minutes=1))
+    await repair_jobs.run(services(bot))
+    return rid
+
+
 async def test_overdue_urgent_report_is_reminded_before_the_others(
     bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
 ) -> None:
@@ -134,12 +145,7 @@ async def test_reporter_hears_once_that_the_report_is_late(
 async def test_reporter_of_a_late_repair_hears_the_repairer_was_reminded(
     bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
 ) -> None:
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
-    await tg.send_text(people.supervisor, "受理", reply_to=note)
-    await tg.message(people.repairer.id, "派给您的维修任务")
-    clock.advance(timedelta(days=7, minutes=1))
-    await repair_jobs.run(services(bot))
+    rid = await late_job(bot, tg, people, clock)
     sorry = message_text(await tg.message(people.teacher.id, "很抱歉"))
     assert f"#{rid}" in sorry and "还没能在规定时间内修好" in sorry and "维修师傅" in sorry
 
@@ -174,12 +180,7 @@ async def test_repairer_who_is_also_a_supervisor_gets_one_reminder_for_their_own
     bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
 ) -> None:
     await register(services(bot), people.repairer, Role.SUPERVISOR)
-    rid = await fast_report(tg, people)
-    note = await tg.message(people.supervisor.id, f"#{rid}")
-    await tg.send_text(people.supervisor, "受理", reply_to=note)
-    await tg.message(people.repairer.id, "派给您的维修任务")
-    clock.advance(timedelta(days=7, minutes=1))
-    await repair_jobs.run(services(bot))
+    rid = await late_job(bot, tg, people, clock)
     [job] = reminders(await settled(tg, bot, people.repairer.id))
     assert numbers([job]) == [rid]
     labels = [b["text"] for row in job["reply_markup"]["inline_keyboard"] for b in row]
