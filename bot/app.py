@@ -124,7 +124,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
     async def post_init(app: App) -> None:
         await db.open()
         start_image_jobs()  # in this event loop: at most two pictures decode at once
-        offload.warm()  # the chart, Word and Excel workers start now, not at the first /report
+        # The chart, Word and Excel workers start now, not at the first /report; exports
+        # read their records in the worker, so it loads the report service up front.
+        offload.warm("bot.services.reports")
         services.bot_username = app.bot.username
         services.kick_outbox = lambda: outbox_sender.kick(app)
         watch.on_back(lambda: outbox_sender.resume(app))

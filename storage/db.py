@@ -247,17 +247,21 @@ class Database:
         read transaction (WAL): every query of ``fn`` sees what was committed when the first
         began, so a report's tables agree with each other."""
 
-        def run() -> T:
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            try:
-                conn.execute("BEGIN")
-                return fn(conn)
-            finally:
-                conn.close()
+        return await asyncio.to_thread(read_snapshot, self.path, fn)
 
-        return await asyncio.to_thread(run)
+
+def read_snapshot(path: Path, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """``fn`` on a read-only connection of its own to the database at ``path``, in one read
+    transaction. Blocking: called from a worker thread (``Database.read``) or a worker
+    process (an export built next to its workbook, see ``bot.services.reports``)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("BEGIN")
+        return fn(conn)
+    finally:
+        conn.close()
 
 
 class Tx:

@@ -84,7 +84,7 @@ async def test_a_round_before_any_patroller_exists_is_unstaffed_not_missed(
     assert (numbers.rounds, numbers.missed, numbers.unstaffed) == (1, 0, 1)
     assert "共 1 轮：按时 0，迟交 0，漏检 0，未排班 1；" in reply.text
     recs = await report_service.records(svc, reply.report.period)
-    sheet = report_service.patrols_sheet(recs, svc)
+    sheet = report_service.patrols_sheet(recs, svc.settings.timezone)
     assert [row[3] for row in sheet.rows] == ["未排班"]
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 
 from bot.domain.errors import DomainError
 from bot.domain.messages import OutMessage, Photo
 from bot.domain.patrols import RoundState, Slot
 from bot.domain.people import Person
 from bot.domain.periods import Period, parse_period
-from bot.domain.purchase_kinds import purchase_category
+from bot.domain.purchase_kinds import CategoryMap, purchase_category
 from bot.domain.repairs import Category, RepairState, Urgency
 from bot.domain.reports import Records, Report, Targets, building_of, compute
 from bot.domain.roles import Role
@@ -32,14 +33,25 @@ from storage import reports as repo
 # ---------------------------------------------------------------- the period's numbers
 
 
-def _targets(svc: Services) -> Targets:
-    rules = svc.settings.repair_escalation
-    return Targets(
-        urgent_accept=rules.urgent_accept_hours,
-        normal_accept=rules.normal_accept_hours,
-        urgent_done=rules.urgent_done_hours,
-        normal_done=rules.normal_done_hours,
+@dataclass(frozen=True)
+class ReportRules:
+    """What the numbers and sheets need of the settings: plain data, so that a worker
+    process building an export gets it too."""
+
+    targets: Targets
+    categories: CategoryMap
+    tz: tzinfo
+
+
+def _rules(svc: Services) -> ReportRules:
+    hours = svc.settings.repair_escalation
+    targets = Targets(
+        urgent_accept=hours.urgent_accept_hours,
+        normal_accept=hours.normal_accept_hours,
+        urgent_done=hours.urgent_done_hours,
+        normal_done=hours.normal_done_hours,
     )
+    return ReportRules(targets, svc.settings.purchase_categories, svc.settings.timezone)
 
 
 def _check(person: Person) -> None:
@@ -51,29 +63,32 @@ def period_of(svc: Services, text: str) -> Period:
     return parse_period(text, svc.local_now().date(), svc.settings.terms)
 
 
-async def records(svc: Services, period: Period) -> Records:
-    """Everything the period holds, each table read once by an indexed range. Local days
-    become UTC instants here: 00:00 in BOT_TIMEZONE on the first day to 00:00 after the
-    last, so a repair at 23:59 Beijing time belongs to that day."""
+def _bounds(svc: Services, period: Period) -> tuple[datetime, datetime]:
+    """Local days become UTC instants here: 00:00 in BOT_TIMEZONE on the first day to
+    00:00 after the last, so a repair at 23:59 Beijing time belongs to that day."""
     tz = svc.settings.timezone
     start = datetime.combine(period.first, time(0), tz)
     end = datetime.combine(period.last + timedelta(days=1), time(0), tz)
-    return await repo.period_records(svc.db, period, start, end)
+    return start, end
 
 
-def _compute(svc: Services, recs: Records) -> Report:
-    tz = svc.settings.timezone
+async def records(svc: Services, period: Period) -> Records:
+    """Everything the period holds, each table read once by an indexed range."""
+    return await repo.period_records(svc.db, period, *_bounds(svc, period))
+
+
+def _compute(recs: Records, rules: ReportRules) -> Report:
     return compute(
         recs,
-        targets=_targets(svc),
-        categories=svc.settings.purchase_categories,
-        repair_days=[r.created_at.astimezone(tz).date() for r in recs.repairs],
+        targets=rules.targets,
+        categories=rules.categories,
+        repair_days=[r.created_at.astimezone(rules.tz).date() for r in recs.repairs],
     )
 
 
 async def numbers(svc: Services, period: Period) -> tuple[Records, Report]:
     recs = await records(svc, period)
-    return recs, await asyncio.to_thread(_compute, svc, recs)
+    return recs, await asyncio.to_thread(_compute, recs, _rules(svc))
 
 
 # ---------------------------------------------------------------- /report
@@ -181,8 +196,7 @@ def repairs_sheet(recs: Records) -> Sheet:
     )
 
 
-def purchases_sheet(recs: Records, svc: Services) -> Sheet:
-    categories = svc.settings.purchase_categories
+def purchases_sheet(recs: Records, categories: CategoryMap) -> Sheet:
     rows: list[list[CellValue]] = [
         [
             line.day, line.purchase_id, line.item, purchase_category(line.item, categories),
@@ -198,8 +212,7 @@ def purchases_sheet(recs: Records, svc: Services) -> Sheet:
                  number_formats={4: "0.###", 6: "0.00##", 7: "0.00"})  # fmt: skip
 
 
-def patrols_sheet(recs: Records, svc: Services) -> Sheet:
-    tz = svc.settings.timezone
+def patrols_sheet(recs: Records, tz: tzinfo) -> Sheet:
     rows: list[list[CellValue]] = [
         [
             r.day, _label(r.slot, Slot, short=True), f"{r.scheduled_at.astimezone(tz):%H:%M}",
@@ -234,19 +247,15 @@ def summary_sheet(rep: Report) -> Sheet:
     )
 
 
-def _sheets(kind: str, recs: Records, rep: Report, svc: Services) -> list[Sheet]:
+def _sheets(kind: str, recs: Records, rules: ReportRules) -> list[Sheet]:
     if kind == "repairs":
         return [repairs_sheet(recs)]
     if kind == "purchases":
-        return [purchases_sheet(recs, svc)]
+        return [purchases_sheet(recs, rules.categories)]
     if kind == "patrols":
-        return [patrols_sheet(recs, svc)]
-    return [summary_sheet(rep), repairs_sheet(recs), purchases_sheet(recs, svc),
-            patrols_sheet(recs, svc)]  # fmt: skip
-
-
-def _workbook_sheets(svc: Services, kind: str, recs: Records) -> list[Sheet]:
-    return _sheets(kind, recs, _compute(svc, recs), svc)
+        return [patrols_sheet(recs, rules.tz)]
+    return [summary_sheet(_compute(recs, rules)), repairs_sheet(recs),
+            purchases_sheet(recs, rules.categories), patrols_sheet(recs, rules.tz)]  # fmt: skip
 
 
 def _count(kind: str, recs: Records) -> int:
@@ -259,16 +268,37 @@ def _count(kind: str, recs: Records) -> int:
     return sum(_count(k, recs) for k in ("repairs", "purchases", "patrols"))
 
 
+@dataclass(frozen=True)
+class ExportJob:
+    """An export as a worker process gets it: where the database is and what to read."""
+
+    db_path: Path
+    kind: str
+    period: Period
+    start: datetime
+    end: datetime
+    rules: ReportRules
+
+
+def build_export(job: ExportJob) -> tuple[int, bytes | None]:
+    """In a worker process: read the period's records, count them and write the workbook
+    there. Sending a year's cells to the worker instead held the event loop 30-60 ms while
+    they were pickled (one C call that never lets the GIL go)."""
+    recs = repo.period_records_at(job.db_path, job.period, job.start, job.end)
+    n = _count(job.kind, recs)
+    if n == 0:
+        return 0, None
+    return n, write_xlsx(_sheets(job.kind, recs, job.rules), tz=job.rules.tz)
+
+
 async def export(svc: Services, kind: str, text: str, *, by: Person) -> Export:
     """The period's records of ``kind`` (or all, with a summary sheet) as .xlsx."""
     _check(by)
     period = period_of(svc, text)
-    recs = await records(svc, period)
-    n = _count(kind, recs)
-    if n == 0:
+    job = ExportJob(svc.settings.db_path, kind, period, *_bounds(svc, period), _rules(svc))
+    n, data = await offload.build(build_export, job)
+    if data is None:
         return Export(None, "", t.export_empty(kind, period))
-    sheets = await asyncio.to_thread(_workbook_sheets, svc, kind, recs)
-    data = await offload.build(write_xlsx, sheets, tz=svc.settings.timezone)
     async with svc.db.transaction() as tx:
         await audit.record(tx, now=svc.now(), actor_id=by.user_id, actor_name=by.name,
                            action="report.export", subject=f"{kind}:{period.first}..{period.last}",
