@@ -8,6 +8,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -16,6 +17,18 @@ from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 from storage.db import Database
 
 UD = TypeVar("UD")
+
+
+@dataclass(frozen=True)
+class _Write:
+    sql: str
+    params: tuple[Any, ...]
+    row: tuple[str, int] | None = None  # a user_data or chat_data row, and what it then holds
+    stored: str | None = None
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)
 
 
 def _as_json(data: object) -> Any:
@@ -43,14 +56,21 @@ class SqlitePersistence(BasePersistence[UD, dict[Any, Any], dict[Any, Any]], Gen
             update_interval=update_interval,
         )
         self.db = db
-        self._batch: list[tuple[str, tuple[Any, ...]]] | None = None
+        self._batch: list[_Write] | None = None
+        # What each row holds now, as stored: PTB hands over every touched chat's and
+        # user's data after each update, mostly unchanged ('{}' after /help); those are
+        # not written again (two statements and often a whole commit per update).
+        self._stored: dict[tuple[str, int], str] = {}
         self._user_state = user_state
         self._batch_lock = asyncio.Lock()
 
     async def _load(self, table: str, key: str) -> dict[int, dict[Any, Any]]:
         await self.db.open()
         rows = await self.db.fetchall(f"SELECT {key}, data FROM {table}")
-        return {int(r[0]): json.loads(r[1]) for r in rows}
+        loaded = {int(r[0]): json.loads(r[1]) for r in rows}
+        for ident, data in loaded.items():
+            self._stored[(table, ident)] = _dumps(data)
+        return loaded
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
@@ -66,26 +86,45 @@ class SqlitePersistence(BasePersistence[UD, dict[Any, Any], dict[Any, Any]], Gen
             finally:
                 writes, self._batch = self._batch, None
             if writes:
-                async with self.db.transaction() as tx:
-                    for sql, params in writes:
-                        await tx.execute(sql, params)
+                await self._commit(writes)
 
-    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        if self._batch is not None:
-            self._batch.append((sql, params))
-            return
+    async def _commit(self, writes: list[_Write]) -> None:
         async with self.db.transaction() as tx:
-            await tx.execute(sql, params)
+            for write in writes:
+                await tx.execute(write.sql, write.params)
+        # Only once committed: after a rollback the rows hold what they held before.
+        for write in writes:
+            if write.row is None:
+                continue
+            if write.stored is None:
+                self._stored.pop(write.row, None)
+            else:
+                self._stored[write.row] = write.stored
+
+    async def _write(self, write: _Write) -> None:
+        if self._batch is not None:
+            self._batch.append(write)
+        else:
+            await self._commit([write])
 
     async def _store(self, table: str, key: str, ident: int, data: dict[Any, Any]) -> None:
+        text = _dumps(data)
+        if self._stored.get((table, ident)) == text:
+            return
         await self._write(
-            f"INSERT INTO {table} ({key}, data) VALUES (?, ?)"
-            f" ON CONFLICT({key}) DO UPDATE SET data = excluded.data",
-            (ident, json.dumps(data, ensure_ascii=False, default=str)),
+            _Write(
+                f"INSERT INTO {table} ({key}, data) VALUES (?, ?)"
+                f" ON CONFLICT({key}) DO UPDATE SET data = excluded.data",
+                (ident, text),
+                (table, ident),
+                text,
+            )
         )
 
     async def _drop(self, table: str, key: str, ident: int) -> None:
-        await self._write(f"DELETE FROM {table} WHERE {key} = ?", (ident,))
+        await self._write(
+            _Write(f"DELETE FROM {table} WHERE {key} = ?", (ident,), (table, ident), None)
+        )
 
     async def get_user_data(self) -> dict[int, UD]:
         loaded = await self._load("ptb_user_data", "user_id")
@@ -115,14 +154,18 @@ class SqlitePersistence(BasePersistence[UD, dict[Any, Any], dict[Any, Any]], Gen
     ) -> None:
         if new_state is None:
             await self._write(
-                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
-                (name, json.dumps(list(key))),
+                _Write(
+                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
+                    (name, json.dumps(list(key))),
+                )
             )
         else:
             await self._write(
-                "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
-                " ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
-                (name, json.dumps(list(key)), json.dumps(new_state)),
+                _Write(
+                    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+                    " ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
+                    (name, json.dumps(list(key)), json.dumps(new_state)),
+                )
             )
 
     async def update_user_data(self, user_id: int, data: UD) -> None:

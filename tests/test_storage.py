@@ -80,3 +80,51 @@ async def test_conversations_and_user_data_survive_reopening(tmp_path: Path) -> 
     await again.update_conversation("repair_guided", (10, 10), None)
     assert await again.get_conversations("repair_guided") == {}
     await again.db.close()
+
+
+async def _changes(db: Database) -> int:
+    return int(await db.fetchval("SELECT total_changes()"))
+
+
+async def test_unchanged_user_data_is_not_written_again(tmp_path: Path) -> None:
+    db = Database(tmp_path / "u.sqlite3")
+    await db.open()
+    persistence = SqlitePersistence(db)
+    try:
+        await persistence.get_user_data()
+        await persistence.update_user_data(10, {"draft": {"lines": ["猪肉 20斤 13.5"]}})
+        before = await _changes(db)
+        await persistence.update_user_data(10, {"draft": {"lines": ["猪肉 20斤 13.5"]}})
+        await persistence.update_chat_data(10, {})  # new: written once
+        await persistence.update_chat_data(10, {})
+        assert await _changes(db) == before + 1
+        await persistence.update_user_data(10, {"draft": {"lines": []}})
+        await persistence.drop_chat_data(10)
+        await persistence.update_chat_data(10, {})  # dropped, so written again
+        assert await _changes(db) == before + 4
+        stored = await db.fetchval("SELECT data FROM ptb_user_data WHERE user_id = 10")
+        assert stored == '{"draft": {"lines": []}}'
+    finally:
+        await db.close()
+
+
+async def test_user_data_whose_commit_failed_is_written_the_next_time(tmp_path: Path) -> None:
+    db = Database(tmp_path / "f.sqlite3")
+    await db.open()
+    persistence = SqlitePersistence(db)
+    try:
+        await persistence.update_user_data(10, {"step": 1})
+        await db.conn.execute(
+            "CREATE TRIGGER full BEFORE UPDATE ON ptb_user_data BEGIN"
+            " SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+        with pytest.raises(sqlite3.IntegrityError):
+            async with persistence.batch():
+                await persistence.update_user_data(10, {"step": 2})
+        await db.conn.execute("DROP TRIGGER full")
+        await persistence.update_user_data(10, {"step": 2})
+        assert await db.fetchval("SELECT data FROM ptb_user_data WHERE user_id = 10") == (
+            '{"step": 2}'
+        )
+    finally:
+        await db.close()
