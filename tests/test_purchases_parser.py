@@ -222,3 +222,13 @@ def test_a_certificate_is_for_the_line_its_caption_names_or_the_only_one_missing
     assert certificate_line("合格证", ["猪肉", "鸡蛋"]) is None
     assert certificate_line("合格证", ["鸡蛋"]) == "鸡蛋"
     assert certificate_line("合格证", []) is None
+
+
+def test_a_photo_caption_says_receipt_or_certificate_or_neither() -> None:
+    from bot.domain.purchases import PhotoKind, photo_kind_in
+
+    assert photo_kind_in("猪肉检疫证") is PhotoKind.CERTIFICATE
+    assert photo_kind_in("ＸＸ发票") is PhotoKind.RECEIPT
+    assert photo_kind_in("收据 今天的") is PhotoKind.RECEIPT
+    assert photo_kind_in("合格证和票一起拍了") is PhotoKind.CERTIFICATE  # a certificate wins
+    assert photo_kind_in("今天的 👍") is None

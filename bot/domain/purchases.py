@@ -817,6 +817,21 @@ def parse_supplier_args(text: str) -> tuple[str, date | None]:
     return name, expires
 
 
+_CERTIFICATE_WORDS = ("证", "检疫", "检验", "合格")
+_RECEIPT_WORDS = ("票", "收据", "单据", "收条", "账单")
+
+
+def photo_kind_in(caption: str) -> PhotoKind | None:
+    """What a purchase photo's caption says it is: 「合格证」「检疫」 a certificate, 「发票」
+    「收据」 a receipt (a certificate word wins: 「合格证和票」), None when it says neither."""
+    text = normalise(caption)
+    if any(w in text for w in _CERTIFICATE_WORDS):
+        return PhotoKind.CERTIFICATE
+    if any(w in text for w in _RECEIPT_WORDS):
+        return PhotoKind.RECEIPT
+    return None
+
+
 def certificate_line(caption: str, missing: list[str]) -> str | None:
     """The line a certificate photo is for: the item its caption names (「猪肉合格证」 ->
     猪肉), else the only line still missing one; None when it is unclear."""

@@ -29,6 +29,7 @@ from bot.domain.purchases import (
     normalise,
     parse_line,
     parse_lines,
+    photo_kind_in,
     price_warning,
     reject_reason,
 )
@@ -230,10 +231,9 @@ async def latest_submitted(svc: Services, person: Person) -> LatestPurchases:
 
 
 def photo_kind(caption: str) -> PhotoKind:
-    """票据 words make a receipt; anything else sent after a purchase is its certificate."""
-    text = normalise(caption)
-    receipt = any(w in text for w in ("票", "收据", "单据", "收条", "账单"))
-    return PhotoKind.RECEIPT if receipt and "合格" not in text else PhotoKind.CERTIFICATE
+    """What a photo sent after a purchase is: a receipt when its caption says so, else a
+    certificate (what is usually still missing by then)."""
+    return photo_kind_in(caption) or PhotoKind.CERTIFICATE
 
 
 async def own_submitted(svc: Services, person: Person, purchase_id: int) -> Purchase:

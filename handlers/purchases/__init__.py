@@ -31,17 +31,16 @@ from handlers.purchases.check import (
     on_reply,
 )
 from handlers.purchases.draft import (
-    EDITING,
-    REASON,
     PastedLines,
     on_draft_button,
     on_draft_cancel,
-    on_draft_photo,
     on_draft_text,
     on_pasted_lines,
     on_purchase,
 )
 from handlers.purchases.lists import on_export, on_purchases, on_suppliers
+from handlers.purchases.photos import on_draft_photo
+from handlers.purchases.states import EDITING, REASON
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

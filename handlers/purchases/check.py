@@ -27,7 +27,7 @@ from bot.texts import purchases as t
 from handlers import pending as prompts
 from handlers import replies
 from handlers.common import answer, requires, say, say_error
-from handlers.purchases.draft import END, REASON
+from handlers.purchases.states import END, REASON
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The purchaser's draft at the market: lines typed in any order, fixes (删 2, 改 3 ...),
-receipt and certificate photos, then 提交 or 取消."""
+then 提交 or 取消 (its photos: ``handlers.purchases.photos``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
-    ConversationHandler,
     filters,
 )
 
@@ -20,41 +19,21 @@ from bot import callbacks, router
 from bot.callbacks import PurchaseDraftAction
 from bot.context import BotContext
 from bot.domain.errors import DomainError
-from bot.domain.messages import Photo
 from bot.domain.people import Person
-from bot.domain.purchases import (
-    PhotoKind,
-    Purchase,
-    certificate_line,
-    normalise,
-)
 from bot.domain.roles import Role
 from bot.protocol import Ref
 from bot.services import notifications
 from bot.services import purchases as service
-from bot.services.purchases import DraftResult
-from bot.telegram import media
-from bot.telegram.keyboards import markup
 from bot.telegram.state import UserState
 from bot.texts import common as common_texts
 from bot.texts import purchases as t
 from handlers import replies
-from handlers.common import answer, current_person, message_kind, requires, say, say_error
+from handlers.common import answer, current_person, requires, say, say_error
 from handlers.everyday import on_everyday
-from handlers.purchases import preview
-from handlers.purchases.late import attach_to_line
+from handlers.purchases import photos, preview
+from handlers.purchases.states import EDITING, END
 
 log = logging.getLogger(__name__)
-
-
-EDITING = 1  # the purchase_draft conversation: lines, fixes and photos go to the open draft
-REASON = 1  # the purchase_reject conversation: the next text is the reason
-END = ConversationHandler.END
-
-
-CONFIRM_WORDS = {"确认", "ok", "okay", "同意", "确定", "好", "可以", "无误", "确认无误"}
-_CERT_WORDS = ("证", "检疫", "检验", "合格")
-_RECEIPT_WORDS = ("票", "收据", "单据", "收条", "账单")
 
 
 def command_args(update: Update) -> str:
@@ -177,101 +156,12 @@ async def _submit_typed(
     return END
 
 
-def _kind_from_caption(caption: str | None) -> PhotoKind | None:
-    text = normalise(caption or "")
-    if any(w in text for w in _CERT_WORDS):
-        return PhotoKind.CERTIFICATE
-    if any(w in text for w in _RECEIPT_WORDS):
-        return PhotoKind.RECEIPT
-    return None
-
-
 def _forget_draft_messages(context: BotContext) -> None:
     """The draft is over: its preview, waiting photos and album kind go with it."""
     preview.forget(context)
     if context.user_data is not None:
         context.user_data.purchase_photos = {}
         context.user_data.purchase_album = None
-
-
-def _pending_photos(context: BotContext) -> dict[str, Any]:
-    """Photos waiting for "票据 or 合格证?", by a token in the question's buttons (the id of
-    the first photo), so that each question attaches its own photos."""
-    if context.user_data is None:
-        return {}
-    pending = context.user_data.purchase_photos
-    if "file_id" in pending:  # the old shape
-        pending = context.user_data.purchase_photos = {}
-    return pending
-
-
-@requires(Role.PURCHASER)
-async def on_draft_photo(update: Update, context: BotContext, person: Person) -> int:
-    message = update.effective_message
-    assert message is not None
-    draft_id = await _draft_id(context, person)
-    intent = router.route(
-        router.Incoming(
-            message_kind(message),
-            message.caption or "",
-            person.roles,
-            open_drafts=(Ref.purchase(draft_id),) if draft_id is not None else (),
-        )
-    )
-    if not isinstance(intent, router.AttachToPurchase):
-        await say(update, t.NO_DRAFT)
-        return END
-    purchase_id = intent.purchase_id
-    photo = await media.receive_image(update, context)
-    group = message.media_group_id
-    kind = _kind_from_caption(message.caption)
-    album = context.user_data.purchase_album if context.user_data is not None else None
-    if kind is None and group and isinstance(album, dict) and album.get("group") == group:
-        kind = PhotoKind(album["kind"])  # an album's caption sits on its first photo only
-    if kind is not None:
-        if group and context.user_data is not None:
-            context.user_data.purchase_album = {"group": group, "kind": kind.value}
-        await _attach(update, context, person, purchase_id, kind, [photo], message.caption or "")
-        return EDITING
-    stored = {"file_id": photo.file_id, "path": photo.path}
-    pending = _pending_photos(context)
-    for entry in pending.values():
-        if group and entry.get("group") == group and entry.get("purchase_id") == purchase_id:
-            entry["photos"].append(stored)  # one question for the whole album
-            return EDITING
-    token = str(message.message_id)
-    pending[token] = {"purchase_id": purchase_id, "group": group, "photos": [stored]}
-    receipt, cert = t.PHOTO_KIND_BUTTONS
-    draft = await service.draft(context.services, person, purchase_id)
-    older = preview.older_draft_note(context, draft.created_at)
-    question = f"{t.ASK_PHOTO_KIND}\n{older}" if older else t.ASK_PHOTO_KIND
-    await say(update, question, [[
-        (receipt, callbacks.button(PurchaseDraftAction.PHOTO_KIND, "rc", purchase_id, token)),
-        (cert, callbacks.button(PurchaseDraftAction.PHOTO_KIND, "ct", purchase_id, token)),
-    ]])  # fmt: skip
-    return EDITING
-
-
-async def _attach(
-    update: Update, context: BotContext, person: Person, purchase_id: int, kind: PhotoKind,
-    photos: list[Photo], caption: str = "",
-) -> None:  # fmt: skip
-    item: str | None = None
-    if kind is PhotoKind.CERTIFICATE:
-        draft = await service.draft(context.services, person, purchase_id)
-        missing = draft.missing_certificates(context.services.settings.certificate_items)
-        item = certificate_line(caption, missing)
-        if item is None and missing:  # several lines miss one: which is it for?
-            await _ask_certificate_line(update, context, draft, photos)
-            return
-    purchase = None
-    for photo in photos:
-        purchase = await service.attach_photo(
-            context.services, person, purchase_id, kind, photo, item
-        )
-    if purchase is not None:
-        note = t.photos_attached(kind, len(photos))
-        await preview.show(update, context, DraftResult(purchase), note)
 
 
 @requires(Role.PURCHASER)
@@ -283,9 +173,9 @@ async def on_draft_button(update: Update, context: BotContext, person: Person) -
         return None
     action = data.action_of(PurchaseDraftAction)
     if action is PurchaseDraftAction.PHOTO_KIND:
-        return await _photo_kind_button(update, context, person, data)
+        return await photos.on_photo_kind_button(update, context, person, data)
     if action is PurchaseDraftAction.CERT_LINE:
-        return await _certificate_line_button(update, context, person, data)
+        return await photos.on_certificate_line_button(update, context, person, data)
     if action is PurchaseDraftAction.REOPEN:
         return await _reopen_button(update, context, person, data)
     purchase_id = data.int_arg(0)
@@ -336,95 +226,6 @@ async def _finish_preview(update: Update, context: BotContext, outcome: str | No
         await query.edit_message_reply_markup(reply_markup=None)
     if outcome is not None:
         await context.bot.send_message(query.message.chat.id, outcome)
-
-
-async def _ask_certificate_line(
-    update: Update, context: BotContext, draft: Purchase, photos: list[Photo]
-) -> None:
-    """Buttons for the lines still missing a certificate; the photos wait by a token."""
-    message = update.effective_message
-    token = str(message.message_id if message is not None else len(_pending_photos(context)))
-    _pending_photos(context)[token] = {
-        "purchase_id": draft.id,
-        "group": None,
-        "photos": [{"file_id": p.file_id, "path": p.path} for p in photos],
-    }
-    missing = draft.missing_certificates(context.services.settings.certificate_items)
-    rows = [
-        [(f"{number}. {line.item}", callbacks.button(
-            PurchaseDraftAction.CERT_LINE, draft.id, token, number))]
-        for number, line in enumerate(draft.lines, start=1)
-        if line.item in missing
-    ]  # fmt: skip
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, t.ASK_CERTIFICATE_LINE, reply_markup=markup(rows))
-
-
-async def _certificate_line_button(
-    update: Update, context: BotContext, person: Person, data: callbacks.Callback
-) -> int | None:
-    purchase_id, number = data.int_arg(0), data.int_arg(2)
-    token = data.args[1] if len(data.args) > 1 else ""
-    entry = _pending_photos(context).get(token)
-    if (
-        purchase_id is None
-        or number is None
-        or not isinstance(entry, dict)
-        or entry.get("purchase_id") != purchase_id
-    ):
-        await answer(update, t.PHOTO_GONE)
-        return None
-    query = update.callback_query
-    if entry.get("late"):  # a purchase already submitted: no draft conversation
-        told = await attach_to_line(context, person, purchase_id, entry, number)
-        _pending_photos(context).pop(token, None)
-        await answer(update)
-        if query is not None and told is not None:
-            with contextlib.suppress(BadRequest):
-                await query.edit_message_text(told)
-        return END
-    draft = await service.draft(context.services, person, purchase_id)
-    if not 1 <= number <= len(draft.lines):
-        await answer(update, t.PHOTO_GONE)
-        return None
-    item = draft.lines[number - 1].item
-    purchase = None
-    for p in entry["photos"]:
-        photo = Photo(p.get("file_id"), p.get("path"))
-        purchase = await service.attach_photo(
-            context.services, person, purchase_id, PhotoKind.CERTIFICATE, photo, item
-        )
-    _pending_photos(context).pop(token, None)
-    await answer(update)
-    if query is not None:
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_text(t.certificate_for(item))
-    if purchase is not None:
-        await preview.show(update, context, DraftResult(purchase))
-    return EDITING
-
-
-async def _photo_kind_button(
-    update: Update, context: BotContext, person: Person, data: callbacks.Callback
-) -> int | None:
-    purchase_id = data.int_arg(1)
-    token = data.args[2] if len(data.args) > 2 else ""
-    entry = _pending_photos(context).get(token)
-    if not isinstance(entry, dict) or entry.get("purchase_id") != purchase_id:
-        await answer(update, t.PHOTO_GONE)
-        return None
-    kind = PhotoKind.CERTIFICATE if data.args[0] == "ct" else PhotoKind.RECEIPT
-    assert purchase_id is not None
-    photos = [Photo(p.get("file_id"), p.get("path")) for p in entry["photos"]]
-    await _attach(update, context, person, purchase_id, kind, photos)
-    _pending_photos(context).pop(token, None)
-    await answer(update)
-    query = update.callback_query
-    if query is not None:
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_text(t.photo_kind_chosen(kind, len(photos)))
-    return EDITING
 
 
 async def on_draft_cancel(update: Update, context: BotContext) -> int:
