@@ -48,13 +48,12 @@ from handlers import (
 )
 from jobs import backup as backup_jobs
 from jobs import foodsafety as foodsafety_jobs
-from jobs import inbox as inbox_jobs
 from jobs import menus as menu_jobs
-from jobs import outbox_prune
 from jobs import patrols as patrol_jobs
 from jobs import purchases as purchase_jobs
 from jobs import repairs as repair_jobs
 from jobs import reports as report_jobs
+from jobs import retention
 from storage.db import Database
 from storage.persistence import SqlitePersistence
 
@@ -139,8 +138,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> App:
         # Restore schedules from the database; each is idempotent (jobs are named).
         await outbox_sender.start(app)
         await backup_jobs.start(app)
-        await inbox_jobs.start(app)
-        await outbox_prune.start(app)
+        await retention.start(app)  # old inbox and outbox rows
         for feature_jobs in (repair_jobs, purchase_jobs, patrol_jobs, menu_jobs, report_jobs):
             await feature_jobs.start(app)
         # Albums cut off by a restart in the second between their photos and their report.

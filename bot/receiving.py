@@ -84,7 +84,7 @@ async def process(app: AnyApp, update: object, handle: Callable[[object], Awaita
             return
     except (sqlite3.Error, OSError):
         pass  # the handler will meet the same fault and answer it
-    handling = begin_update(update.update_id)
+    handling = begin_update(update.update_id, svc.now)
     try:
         await handle(update)
         # On a disk fault the error handler has said so already; the update stays in the

@@ -15,12 +15,14 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+
+from bot.clock import to_db
 
 T = TypeVar("T")
 
@@ -46,14 +48,15 @@ class Handling:
     once the update is finished."""
 
     update_id: int | None
+    now: Callable[[], datetime]  # the bot's clock: "handled" is stamped in its time
     settled: bool = False  # a commit marked it handled: later ones need not again
 
 
 _handling: ContextVar[Handling | None] = ContextVar("houqin_update", default=None)
 
 
-def begin_update(update_id: int) -> Handling:
-    handling = Handling(update_id)
+def begin_update(update_id: int, now: Callable[[], datetime]) -> Handling:
+    handling = Handling(update_id, now)
     _handling.set(handling)
     return handling
 
@@ -195,7 +198,7 @@ class Database:
                     await conn.execute(
                         "UPDATE inbox SET handled_at = ? WHERE update_id = ?"
                         " AND handled_at IS NULL",
-                        (datetime.now(UTC).isoformat(timespec="seconds"), handling.update_id),
+                        (to_db(handling.now()), handling.update_id),
                     )
             except BaseException:
                 # SQLite has rolled back by itself after some errors (SQLITE_FULL): a

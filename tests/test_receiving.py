@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.domain.roles import Role
 from tests.conftest import Cast
 from tests.fakebot import FakeTelegram, message_text
-from tests.fakebot.running import register, running_bot, services
+from tests.fakebot.running import register, running_bot, services, settled
 from tests.images import jpeg_bytes
 from tests.test_durability_qa import crash_copy
 
@@ -203,3 +203,22 @@ async def test_update_that_never_finishes_is_given_up_after_three_starts(
     with _db(settings) as conn:
         assert conn.execute("SELECT handled_at FROM inbox WHERE update_id = 901").fetchone()[0]
         assert conn.execute("SELECT COUNT(*) FROM purchases").fetchone()[0] == 0
+
+
+async def test_the_bot_prunes_handled_updates_a_week_old_on_its_schedule(
+    bot: App, tg: FakeTelegram, people: Cast, clock: FrozenClock
+) -> None:
+    from jobs.retention import INBOX
+
+    await tg.send_text(people.teacher, "/help")
+    await tg.message(people.teacher.id, "您可以")
+    await settled(tg, bot, people.teacher.id)  # marked handled (the sentinel's tap too)
+    svc = services(bot)
+    assert await svc.db.fetchval("SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL") == 0
+    (job,) = bot.job_queue.get_jobs_by_name(INBOX.job_name) if bot.job_queue else ()
+    clock.advance(timedelta(days=6))
+    await job.run(bot)
+    assert await svc.db.fetchval("SELECT COUNT(*) FROM inbox") == 2  # kept a week
+    clock.advance(timedelta(days=2))
+    await job.run(bot)
+    assert await svc.db.fetchval("SELECT COUNT(*) FROM inbox") == 0

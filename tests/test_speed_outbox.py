@@ -9,7 +9,7 @@ from bot.app import App
 from bot.clock import FrozenClock, to_db
 from bot.domain.messages import Lane, OutMessage
 from bot.telegram.outbox import deliver_due
-from jobs.outbox_prune import JOB_NAME
+from jobs.retention import OUTBOX
 from storage import outbox
 from storage.db import Database
 from tests.conftest import Cast
@@ -80,7 +80,7 @@ async def test_sent_notifications_are_forgotten_after_90_days_and_pending_ones_k
         )
     await deliver_due(bot.bot, svc)  # refused: still waiting
     clock.advance(timedelta(days=31))
-    (job,) = bot.job_queue.get_jobs_by_name(JOB_NAME) if bot.job_queue else ()
+    (job,) = bot.job_queue.get_jobs_by_name(OUTBOX.job_name) if bot.job_queue else ()
     await job.run(bot)
     left = {r["id"] for r in await svc.db.fetchall("SELECT id FROM outbox")}
     assert left == {recent, waiting}
