@@ -29,6 +29,10 @@ class Ns(StrEnum):
     JOIN = "jn"  # join requests through a school link
     LINK = "lk"  # school links
     ROSTER = "rs"  # roster drafts
+    FOOD_SAFETY = "fs"  # 晨检, 留样, 消毒, 陪餐 records and the purchase 清点
+    STOCK = "st"  # the storeroom: requisitions, parts used at repairs
+    PLACE = "pl"  # the place list
+    ASSET = "as"  # the asset register and stocktakes
 
 
 class RepairAction(StrEnum):
@@ -104,6 +108,40 @@ class RosterAction(StrEnum):
     CANCEL = "cxl"  # rs:cxl:<draft>
 
 
+class FoodSafetyAction(StrEnum):
+    HEALTH = "h"  # fs:h:<record>:<position>:<h|u|l>   晨检: 健康 / 有症状 / 请假 for one worker
+    ALL_HEALTHY = "hall"  # fs:hall:<record>   其余全部健康
+    SYMPTOM = "sy"  # fs:sy:<entry>:<symptom index>   the answer to 「有什么症状？」
+    DISH_PHOTO = "p"  # fs:p:<record>:<position>   留样: asks for that dish's photo
+    WEIGHED = "w"  # fs:w:<record>:<position>   ≥125g for that dish (a toggle)
+    ALL_WEIGHED = "wall"  # fs:wall:<record>   全部 ≥125g
+    DISCARD = "disc"  # fs:disc:<record>   已处理 under the 48-hour discard notice
+    DISINFECT = "d"  # fs:d:<record>:<method>   消毒: the method, started now
+    RATE = "r"  # fs:r:<record>:<aspect>:<score>   陪餐: one aspect's 1-5
+    ROW_LABEL = "noop"  # fs:noop:<record>   a rating row's label: does nothing
+    ALL_GOOD = "good"  # fs:good:<record>   都很好（全5分）, and submits
+    SUBMIT = "sub"  # fs:sub:<record>   提交 the 陪餐 form
+    PURCHASE_CHECK = "pc"  # fs:pc:<purchase>   清点确认 by the teacher on the rota
+
+
+class StockAction(StrEnum):
+    PICK_ITEM = "rq"  # st:rq:<item>   领用 this item (then how many and what for)
+    APPROVE = "ok"  # st:ok:<requisition>   同意 (the storekeeper)
+    REFUSE = "no"  # st:no:<requisition>   不同意
+    RECEIVED = "rcv"  # st:rcv:<requisition>   确认领到 (the requester signs for it)
+    PART_USED = "pu"  # st:pu:<repair>:<item>   <item> +1 used at the repair (its repairer)
+
+
+class PlaceAction(StrEnum):
+    IMPORT = "imp"  # pl:imp:<import>   导入 the previewed sheet of places
+
+
+class AssetAction(StrEnum):
+    CHECK = "ck"  # as:ck:<stocktake>:<asset>:<p|m|d>   盘点: 在 / 缺失 / 损坏
+    LINK = "ln"  # as:ln:<repair>:<asset>   🏷 the repair was on this asset (its repairer)
+    IMPORT = "imp"  # as:imp:<import>   导入 the previewed sheet of assets
+
+
 Action = (
     RepairAction
     | PurchaseDraftAction
@@ -113,6 +151,10 @@ Action = (
     | JoinAction
     | LinkAction
     | RosterAction
+    | FoodSafetyAction
+    | StockAction
+    | PlaceAction
+    | AssetAction
 )
 _NAMESPACE: dict[type[StrEnum], Ns] = {
     RepairAction: Ns.REPAIR,
@@ -123,6 +165,10 @@ _NAMESPACE: dict[type[StrEnum], Ns] = {
     JoinAction: Ns.JOIN,
     LinkAction: Ns.LINK,
     RosterAction: Ns.ROSTER,
+    FoodSafetyAction: Ns.FOOD_SAFETY,
+    StockAction: Ns.STOCK,
+    PlaceAction: Ns.PLACE,
+    AssetAction: Ns.ASSET,
 }
 _A = TypeVar("_A", bound=StrEnum)
 

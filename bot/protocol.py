@@ -27,6 +27,7 @@ class RefKind(StrEnum):
     REPAIR_PARTS = "parts"  # 「用了哪些材料？」 to a repairer, about their finished repair
     FOOD_RECORD = "fs"  # a food-safety record's checklist or 陪餐 form
     FOOD_SAMPLE_DISH = "fsdish"  # the 留样 photo prompt for one dish entry
+    FOOD_DISCARD = "fsdisc"  # a record's 48-hour discard notice: 已处理 settles every copy
 
 
 @dataclass(frozen=True)

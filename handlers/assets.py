@@ -13,6 +13,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.callbacks import AssetAction, Ns
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
 from bot.domain.assets import Check
@@ -74,14 +75,16 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     query = update.callback_query
     assert query is not None
     data = callbacks.decode(query.data)
-    if data is not None and data.action == "imp" and (import_id := data.int_arg()) is not None:
+    action = data.action_of(AssetAction) if data is not None else None
+    import_id = data.int_arg() if data is not None and action is AssetAction.IMPORT else None
+    if import_id is not None:
         added = await service.confirm_import(context.services, import_id, by=person)
         await answer(update)
         await query.edit_message_reply_markup(reply_markup=None)
         if query.message is not None:
             await context.bot.send_message(query.message.chat.id, t.imported(added))
         return
-    if data is not None and data.action == "ln":
+    if data is not None and action is AssetAction.LINK:
         repair_id, asset_id = data.int_arg(0), data.int_arg(1)
         if repair_id is None or asset_id is None:
             await answer(update, t.NO_SUCH_REPAIR, alert=True)
@@ -93,7 +96,7 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     asset_id = data.int_arg(1) if data else None
     code = data.args[2] if data and len(data.args) == 3 else ""
     result = t.CHECK_CODES.get(code)
-    if data is None or data.action != "ck" or not stocktake_id or not asset_id or not result:
+    if action is not AssetAction.CHECK or not stocktake_id or not asset_id or not result:
         await answer(update, t.NO_STOCKTAKE, alert=True)
         return
     one, repair_id = await service.check(
@@ -195,4 +198,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(private & sheet & caption, on_import_file))
     notes = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.IMAGE
     app.add_handler(MessageHandler(private & notes & _OwesNote(app), on_note))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.ASSET)))

@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks, router
+from bot.callbacks import FoodSafetyAction, Ns
 from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.foodsafety import CERT_PHOTO_CAPTION, Health, Kind, Method
@@ -36,6 +37,13 @@ log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 PHOTO_GROUP = -2  # after the access gate (-100), before patrols' reply photos (-1) and repairs (0)
 _HEALTH = {"h": Health.HEALTHY, "u": Health.UNWELL, "l": Health.LEAVE}
+# Buttons not on a record's checklist (symptom question, discard notice, purchase): a
+# closed record is not redrawn after them.
+_NOT_ON_RECORD = (
+    FoodSafetyAction.SYMPTOM,
+    FoodSafetyAction.DISCARD,
+    FoodSafetyAction.PURCHASE_CHECK,
+)
 
 
 def _args(update: Update) -> str:
@@ -63,74 +71,79 @@ async def on_button(update: Update, context: BotContext) -> None:
     assert query is not None
     cb = callbacks.decode(query.data)
     target = cb.int_arg(0) if cb else None
+    action = cb.action_of(FoodSafetyAction) if cb else None
     person = await current_person(update, context)
     if cb is None or target is None or person is None:
         await answer(update, t.RECORD_GONE)
         return
     svc = context.services
     try:
-        if cb.action == "h" and len(cb.args) == 3 and cb.args[2] in _HEALTH:
+        if action is FoodSafetyAction.HEALTH and len(cb.args) == 3 and cb.args[2] in _HEALTH:
             position = cb.int_arg(1) or 0
             tap = await foodsafety.set_health(svc, target, position, _HEALTH[cb.args[2]], by=person)
             await _show(update, context, tap.view)
             await answer(
                 update, t.answer_done(tap.view.record.kind, tap.done) if tap.done else None
             )
-        elif cb.action == "hall":
+        elif action is FoodSafetyAction.ALL_HEALTHY:
             tap = await foodsafety.all_healthy(svc, target, by=person)
             await _show(update, context, tap.view)
             await answer(
                 update, t.answer_done(tap.view.record.kind, tap.done) if tap.done else tap.note
             )
-        elif cb.action == "sy":
+        elif action is FoodSafetyAction.SYMPTOM:
             done = await foodsafety.set_symptom(svc, target, cb.int_arg(1) or 0, by=person)
             await _edit_tapped(update, done.text)
             # not _show: the tapped message is the symptom question, not the checklist
             rv = await foodsafety.view(svc, done.record_id)
             await fs_jobs.show_record(context.bot, svc, rv)
             await answer(update, t.SAVED)
-        elif cb.action == "p":
+        elif action is FoodSafetyAction.DISH_PHOTO:
             await foodsafety.ask_dish_photo(svc, target, cb.int_arg(1) or 0, by=person)
             await answer(update)
-        elif cb.action in ("w", "wall"):
-            dish = cb.int_arg(1) if cb.action == "w" else None
-            if cb.action == "w" and dish is None:
+        elif action in (FoodSafetyAction.WEIGHED, FoodSafetyAction.ALL_WEIGHED):
+            dish = cb.int_arg(1) if action is FoodSafetyAction.WEIGHED else None
+            if action is FoodSafetyAction.WEIGHED and dish is None:
                 raise DomainError(t.RECORD_GONE)
             tap = await foodsafety.toggle_weighed(svc, target, dish, by=person)
             await _show(update, context, tap.view)
             await answer(
                 update, t.answer_done(tap.view.record.kind, tap.done) if tap.done else None
             )
-        elif cb.action == "d" and len(cb.args) == 2 and cb.args[1] in {m.value for m in Method}:
+        elif (
+            action is FoodSafetyAction.DISINFECT
+            and len(cb.args) == 2
+            and cb.args[1] in {m.value for m in Method}
+        ):
             tap = await foodsafety.disinfect(svc, target, Method(cb.args[1]), by=person)
             await _show(update, context, tap.view)
             await answer(
                 update, t.answer_done(tap.view.record.kind, tap.done) if tap.done else None
             )
-        elif cb.action == "r" and len(cb.args) == 3:
+        elif action is FoodSafetyAction.RATE and len(cb.args) == 3:
             tap = await foodsafety.rate(svc, target, cb.args[1], cb.int_arg(2) or 0, by=person)
             await _show(update, context, tap.view)
             await answer(update)
-        elif cb.action in ("sub", "good"):
+        elif action in (FoodSafetyAction.SUBMIT, FoodSafetyAction.ALL_GOOD):
             tap = await foodsafety.submit_accompany(
-                svc, target, by=person, all_good=cb.action == "good"
+                svc, target, by=person, all_good=action is FoodSafetyAction.ALL_GOOD
             )
             await _show(update, context, tap.view)
             assert tap.done is not None
             await answer(update, t.answer_done(tap.view.record.kind, tap.done), alert=True)
-        elif cb.action == "disc":
+        elif action is FoodSafetyAction.DISCARD:
             discarded = await foodsafety.discard(svc, target, by=person)
             await _edit_tapped(update, discarded.text)
             await answer(update, t.SAVED)
-        elif cb.action == "pc":
+        elif action is FoodSafetyAction.PURCHASE_CHECK:
             await answer(
                 update, await foodsafety.check_purchase(svc, target, by=person), alert=True
             )
-        else:  # "noop": the label of a rating row
+        else:  # ROW_LABEL; or forged (unknown action, wrong arguments): answered quietly too
             await answer(update)
     except DomainError as err:
         await answer(update, err.message, alert=True)
-        if err.message == t.RECORD_CLOSED and cb.action not in ("sy", "disc", "pc"):
+        if err.message == t.RECORD_CLOSED and action not in _NOT_ON_RECORD:
             await _show(update, context, await foodsafety.view(svc, target))
 
 
@@ -304,7 +317,7 @@ async def cmd_export(update: Update, context: BotContext, person: Person) -> Non
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add this feature's handlers (private chats only)."""
-    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.FOOD_SAFETY)))
     app.add_handler(CommandHandler("canteen_staff", cmd_staff, filters=PRIVATE))
     app.add_handler(CommandHandler("canteen_roster", cmd_roster, filters=PRIVATE))
     app.add_handler(CommandHandler("canteen_times", cmd_times, filters=PRIVATE))

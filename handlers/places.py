@@ -11,6 +11,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.callbacks import Ns, PlaceAction
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
@@ -56,11 +57,8 @@ async def on_import_file(update: Update, context: BotContext, person: Person) ->
     draft = await service.preview_import(
         context.services, message.document.file_name or "", data, by=person
     )
-    buttons = (
-        [[(t.IMPORT_BUTTON, callbacks.encode(t.NS, "imp", draft.import_id))]] if draft.new else []
-    )
     text = t.import_preview(draft.new, len(draft.preview.places), draft.preview.skipped)
-    await say(update, text, buttons)
+    await say(update, text, t.import_button(draft.import_id) if draft.new else [])
 
 
 @requires(Role.ADMIN)
@@ -68,7 +66,8 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     query = update.callback_query
     assert query is not None
     data = callbacks.decode(query.data)
-    import_id = data.int_arg() if data is not None and data.action == "imp" else None
+    action = data.action_of(PlaceAction) if data is not None else None
+    import_id = data.int_arg() if data is not None and action is PlaceAction.IMPORT else None
     if import_id is None:
         await answer(update, t.STALE, alert=True)
         return
@@ -172,4 +171,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     caption = filters.CaptionRegex(rf"^\s*{t.IMPORT_CAPTION}\s*$")
     app.add_handler(MessageHandler(private & sheet & caption, on_import_file))
     app.add_handler(MessageHandler(private & IMAGE_FILES & _ScannedSticker(app), on_photo_at_place))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.PLACE)))

@@ -11,6 +11,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, router
+from bot.callbacks import Ns, StockAction
 from bot.clock import from_db, to_db
 from bot.context import BotContext, services_of
 from bot.domain.errors import DomainError
@@ -105,29 +106,31 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     assert query is not None
     data = callbacks.decode(query.data)
     target = data.int_arg() if data is not None else None
+    action = data.action_of(StockAction) if data is not None else None
     if data is None or target is None:
         await answer(update, t.NOT_FOUND, alert=True)
         return
     svc = context.services
-    if data.action == "rq":
+    if action is StockAction.PICK_ITEM:
         item = await service.item(svc, target)
         assert context.user_data is not None
         context.user_data.stock_chosen = {"item": item.name, "at": to_db(svc.now())}
         await answer(update)
         if query.message is not None:
             await context.bot.send_message(query.message.chat.id, t.ask_amount(item))
-    elif data.action in ("ok", "no"):
-        done = await service.decide(svc, target, approve=data.action == "ok", by=person)
-        await answer(update, t.decided(done.req_id, data.action == "ok"))
+    elif action in (StockAction.APPROVE, StockAction.REFUSE):
+        approve = action is StockAction.APPROVE
+        done = await service.decide(svc, target, approve=approve, by=person)
+        await answer(update, t.decided(done.req_id, approve))
         await query.edit_message_reply_markup(reply_markup=None)
-    elif data.action == "rcv":
+    elif action is StockAction.RECEIVED:
         got = await service.confirm_receipt(svc, target, by=person)
         await answer(update, t.received(got.req_id))
         await query.edit_message_reply_markup(reply_markup=None)
-    elif data.action == "pu" and (item_id := data.int_arg(1)) is not None:
+    elif action is StockAction.PART_USED and (item_id := data.int_arg(1)) is not None:
         used = await service.use_parts(svc, target, by=person, item_id=item_id)
         await answer(update, t.parts_used(used.repair_id, used.used))
-    else:
+    else:  # forged: an unknown action, or a part without its item
         await answer(update, t.NOT_FOUND, alert=True)
 
 
@@ -153,5 +156,5 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for handler in cancel_handlers(on_choice_cancel, private & chose):  # before the amount
         app.add_handler(handler)
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & chose, on_amount))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(t.NS)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.STOCK)))
     route(router.PartsUsed, on_parts_reply)

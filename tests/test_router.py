@@ -65,6 +65,23 @@ def test_text_replies_to_food_safety_messages_go_to_food_safety() -> None:
     assert route(dish) == TextOnSampleDish(8, "拍好了")
 
 
+def test_a_text_reply_to_a_discard_notice_is_not_a_purchase_line() -> None:
+    """The notice's stored ref is a known Ref: answering it says there is nothing to do
+    there, even with a purchase draft open."""
+    notice = Ref.parse("fsdisc:4")
+    assert notice == Ref(RefKind.FOOD_DISCARD, 4)
+    draft = (Ref.purchase(3),)
+    reply = Incoming(
+        Kind.TEXT,
+        "大米 50斤",
+        PURCHASER,
+        replied_to=notice,
+        replies_to_a_message=True,
+        open_drafts=draft,
+    )
+    assert route(reply) == NotANotification()
+
+
 def test_a_picture_answering_a_sample_prompt_or_a_form_is_food_safetys_not_a_report() -> None:
     box = Incoming(Kind.PHOTO, "", STAFF, replied_to=Ref(RefKind.FOOD_SAMPLE_DISH, 8))
     assert route(box) == SamplePhoto(8)

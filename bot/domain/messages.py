@@ -19,7 +19,7 @@ class Lane(IntEnum):
     BULK = 1
 
 
-# Rows of (label, callback_data). callback_data is built with bot.callbacks.encode.
+# Rows of (label, callback_data). callback_data is built with bot.callbacks.button.
 Buttons = list[list[tuple[str, str]]]
 
 

@@ -45,6 +45,11 @@ def ref(record_id: int) -> str:
     return str(Ref(RefKind.FOOD_RECORD, record_id))
 
 
+def _discard_ref(record_id: int) -> str:
+    """Sent with the discard notices and matched exactly when one is tapped 已处理."""
+    return str(Ref(RefKind.FOOD_DISCARD, record_id))
+
+
 def _title(rec: repo.Record) -> str:
     return t.record_title(rec.kind, rec.day, rec.meal)
 
@@ -286,7 +291,7 @@ async def send_discard_notices(svc: Services, now: datetime) -> list[int]:
                 t.discard_notice(_title(rec), kept, rec.at, tz), t.discard_buttons(rec.id)
             )
             for user_id in await _canteen_people(tx):
-                await notify_person(tx, svc, user_id, msg, ref=f"fsdisc:{rec.id}")
+                await notify_person(tx, svc, user_id, msg, ref=_discard_ref(rec.id))
             await audit.record(
                 tx,
                 now=now,
@@ -702,7 +707,7 @@ async def discard(svc: Services, record_id: int, *, by: Person) -> Discarded:
         text = t.discard_notice(_title(rec), kept, rec.at, svc.settings.timezone)
         note = t.discarded_line(by.name, now, svc.settings.timezone)
         # Other managers' copies lose their button; the tapped one is edited to say who.
-        await outbox.enqueue_clear_buttons(tx, f"fsdisc:{record_id}", now=now)
+        await outbox.enqueue_clear_buttons(tx, _discard_ref(record_id), now=now)
         await audit.record(
             tx,
             now=now,

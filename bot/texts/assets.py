@@ -7,11 +7,11 @@ from datetime import tzinfo
 from decimal import Decimal
 
 from bot import callbacks
+from bot.callbacks import AssetAction
 from bot.domain.assets import Asset, Check, NewAsset
 from bot.domain.messages import Buttons
 from bot.domain.repairs import RepairTicket
 
-NS = "as"  # callback namespace
 USAGE = (
     "资产台账：\n/assets — 全部资产\n/assets add 空调 教学楼302 编号 KT-017 2019-09 3200元 — 登记\n"
     "/asset KT-017 — 资产的维修记录和维修费用\n/asset KT-017 link 12 — 把报修单 #12 记到这件资产\n"
@@ -110,7 +110,10 @@ def checklist_buttons(
 ) -> Buttons:
     return [
         [
-            (f"{asset.tag} {check.label}", callbacks.encode(NS, "ck", stocktake_id, asset.id, code))
+            (
+                f"{asset.tag} {check.label}",
+                callbacks.button(AssetAction.CHECK, stocktake_id, asset.id, code),
+            )
             for check, code in ((Check.PRESENT, "p"), (Check.MISSING, "m"), (Check.DAMAGED, "d"))
         ]
         for asset, _, _ in rows
@@ -136,7 +139,8 @@ def export_caption(what: str) -> str:
 def link_buttons(repair_id: int, assets: list[Asset]) -> Buttons:
     """Under the repairer's "which parts?" question: the assets at the repair's place."""
     return [
-        [(f"🏷 {a.tag} {a.name}", callbacks.encode(NS, "ln", repair_id, a.id))] for a in assets[:6]
+        [(f"🏷 {a.tag} {a.name}", callbacks.button(AssetAction.LINK, repair_id, a.id))]
+        for a in assets[:6]
     ]
 
 
@@ -160,7 +164,7 @@ def imported(count: int) -> str:
 
 
 def import_button(import_id: int) -> Buttons:
-    return [[(IMPORT_BUTTON, callbacks.encode(NS, "imp", import_id))]]
+    return [[(IMPORT_BUTTON, callbacks.button(AssetAction.IMPORT, import_id))]]
 
 
 def ask_note(tag: str, result: Check) -> str:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot import callbacks
+from bot.callbacks import FoodSafetyAction
 from bot.domain import foodsafety as rules
 from bot.domain.foodsafety import (
     ASPECT_LABELS,
@@ -23,7 +24,6 @@ from bot.domain.messages import Buttons
 from bot.domain.patrols import RosterEntry, RoundState, fmt_time
 from bot.texts.patrols import day_label, esc
 
-NS = "fs"  # fs:<action>:<record id>[:...]; replies and prompts use fs:<id> / fsdish:<entry id>
 BUTTON_LEN = 14
 # How the photo-reply filter recognises our prompts (distinct from the patrol prompt mark).
 DISH_PROMPT_MARK = "留样盒照片"
@@ -122,13 +122,13 @@ def health_buttons(record_id: int, entries: Sequence[Entry]) -> Buttons:
             [
                 (
                     f"{e.status.icon} {_short(e.label)}",
-                    callbacks.encode(NS, "h", record_id, e.position, "h"),
+                    callbacks.button(FoodSafetyAction.HEALTH, record_id, e.position, "h"),
                 ),
-                ("有症状", callbacks.encode(NS, "h", record_id, e.position, "u")),
-                ("请假", callbacks.encode(NS, "h", record_id, e.position, "l")),
+                ("有症状", callbacks.button(FoodSafetyAction.HEALTH, record_id, e.position, "u")),
+                ("请假", callbacks.button(FoodSafetyAction.HEALTH, record_id, e.position, "l")),
             ]
         )
-    rows.append([("👌 其余全部健康", callbacks.encode(NS, "hall", record_id))])
+    rows.append([("👌 其余全部健康", callbacks.button(FoodSafetyAction.ALL_HEALTHY, record_id))])
     return rows
 
 
@@ -140,7 +140,9 @@ def symptom_prompt(name: str) -> str:
 
 
 def symptom_buttons(entry_id: int) -> Buttons:
-    row = [(s, callbacks.encode(NS, "sy", entry_id, i)) for i, s in enumerate(SYMPTOMS)]
+    row = [
+        (s, callbacks.button(FoodSafetyAction.SYMPTOM, entry_id, i)) for i, s in enumerate(SYMPTOMS)
+    ]
     return [row[:4], row[4:]]
 
 
@@ -181,15 +183,22 @@ def sample_buttons(record_id: int, entries: Sequence[Entry]) -> Buttons:
             [
                 (
                     f"{'✅📷' if e.has_photo else '📷'} {e.position}. {_short(e.label)}",
-                    callbacks.encode(NS, "p", record_id, e.position),
+                    callbacks.button(FoodSafetyAction.DISH_PHOTO, record_id, e.position),
                 ),
                 (
                     f"{'✅' if e.weighed else '▫️'} ≥{rules.SAMPLE_GRAMS}g",
-                    callbacks.encode(NS, "w", record_id, e.position),
+                    callbacks.button(FoodSafetyAction.WEIGHED, record_id, e.position),
                 ),
             ]
         )
-    rows.append([(f"⚖️ 全部 ≥{rules.SAMPLE_GRAMS}g", callbacks.encode(NS, "wall", record_id))])
+    rows.append(
+        [
+            (
+                f"⚖️ 全部 ≥{rules.SAMPLE_GRAMS}g",
+                callbacks.button(FoodSafetyAction.ALL_WEIGHED, record_id),
+            )
+        ]
+    )
     return rows
 
 
@@ -216,7 +225,7 @@ def discard_notice(title: str, dishes: Sequence[str], kept: datetime, tz: ZoneIn
 
 
 def discard_buttons(record_id: int) -> Buttons:
-    return [[("✅ 已处理", callbacks.encode(NS, "disc", record_id))]]
+    return [[("✅ 已处理", callbacks.button(FoodSafetyAction.DISCARD, record_id))]]
 
 
 def discarded_line(name: str, when: datetime, tz: ZoneInfo) -> str:
@@ -249,11 +258,14 @@ def disinfect_buttons(record_id: int) -> Buttons:
         [
             (
                 f"✅ {usual.label} {usual.minutes}分钟（常用）",
-                callbacks.encode(NS, "d", record_id, usual.value),
+                callbacks.button(FoodSafetyAction.DISINFECT, record_id, usual.value),
             )
         ],
         [
-            (f"{m.label} {m.minutes}分钟", callbacks.encode(NS, "d", record_id, m.value))
+            (
+                f"{m.label} {m.minutes}分钟",
+                callbacks.button(FoodSafetyAction.DISINFECT, record_id, m.value),
+            )
             for m in others
         ],
     ]
@@ -287,19 +299,19 @@ def accompany_buttons(record_id: int, ratings: Mapping[str, int]) -> Buttons:
     rows: Buttons = []
     for a in ASPECTS:
         rows.append(
-            [(ASPECT_LABELS[a], callbacks.encode(NS, "noop", record_id))]
+            [(ASPECT_LABELS[a], callbacks.button(FoodSafetyAction.ROW_LABEL, record_id))]
             + [
                 (
                     f"{'●' if ratings.get(a) == s else ''}{s}",
-                    callbacks.encode(NS, "r", record_id, a, s),
+                    callbacks.button(FoodSafetyAction.RATE, record_id, a, s),
                 )
                 for s in range(1, 6)
             ]
         )
     rows.append(
         [
-            ("👍 都很好（全5分）", callbacks.encode(NS, "good", record_id)),
-            ("📤 提交", callbacks.encode(NS, "sub", record_id)),
+            ("👍 都很好（全5分）", callbacks.button(FoodSafetyAction.ALL_GOOD, record_id)),
+            ("📤 提交", callbacks.button(FoodSafetyAction.SUBMIT, record_id)),
         ]
     )
     return rows
@@ -401,7 +413,7 @@ def roster_set(duty_label: str, key: str, names: Sequence[str]) -> str:
 
 
 def purchase_check_buttons(purchase_id: int) -> Buttons:
-    return [[("✅ 清点确认", callbacks.encode(NS, "pc", purchase_id))]]
+    return [[("✅ 清点确认", callbacks.button(FoodSafetyAction.PURCHASE_CHECK, purchase_id))]]
 
 
 def purchase_check_intro(text: str) -> str:

@@ -8,13 +8,15 @@ from datetime import tzinfo
 from decimal import Decimal
 from itertools import groupby
 
+from bot import callbacks
+from bot.callbacks import PlaceAction
+from bot.domain.messages import Buttons
 from bot.domain.places import NewPlace, Place
 from bot.domain.repairs import Category, RepairTicket
 from bot.domain.stock import StockMove, quantity_text
 
 MAX_HISTORY = 30
 
-NS = "pl"  # callback namespace
 IMPORT_CAPTION = "地点"
 
 USAGE = (
@@ -98,6 +100,10 @@ def import_preview(new: list[NewPlace], total: int, skipped: tuple[int, ...]) ->
         lines.append(f"第 {rows} 行没读懂，已跳过。")
     lines.append("确认无误请点「导入」。" if new else "没有新地点需要导入。")
     return "\n".join(lines)
+
+
+def import_button(import_id: int) -> Buttons:
+    return [[(IMPORT_BUTTON, callbacks.button(PlaceAction.IMPORT, import_id))]]
 
 
 def imported(count: int) -> str:

@@ -6,10 +6,10 @@ import html
 from decimal import Decimal
 
 from bot import callbacks
+from bot.callbacks import StockAction
 from bot.domain.messages import Buttons
 from bot.domain.stock import StockItem, quantity_text
 
-NS = "st"  # callback namespace
 REF = "req"  # outbox ref namespace of a requisition
 
 STOCK_USAGE = (
@@ -100,14 +100,14 @@ def request_to_keeper(
 def keeper_buttons(req_id: int) -> Buttons:
     return [
         [
-            ("✅ 同意", callbacks.encode(NS, "ok", req_id)),
-            ("❌ 不同意", callbacks.encode(NS, "no", req_id)),
+            ("✅ 同意", callbacks.button(StockAction.APPROVE, req_id)),
+            ("❌ 不同意", callbacks.button(StockAction.REFUSE, req_id)),
         ]
     ]
 
 
 def receipt_buttons(req_id: int) -> Buttons:
-    return [[("✍️ 确认领到", callbacks.encode(NS, "rcv", req_id))]]
+    return [[("✍️ 确认领到", callbacks.button(StockAction.RECEIVED, req_id))]]
 
 
 def approved_to_requester(req_id: int, item: StockItem, quantity: Decimal) -> str:
@@ -158,7 +158,12 @@ def ask_parts(repair_id: int, parts: bool = True, assets: bool = False) -> str:
 
 
 def parts_buttons(repair_id: int, items: list[StockItem]) -> Buttons:
-    return [[(f"{item.name} +1", callbacks.encode(NS, "pu", repair_id, item.id)) for item in items]]
+    return [
+        [
+            (f"{item.name} +1", callbacks.button(StockAction.PART_USED, repair_id, item.id))
+            for item in items
+        ]
+    ]
 
 
 def parts_used(repair_id: int, used: list[tuple[StockItem, Decimal]]) -> str:
@@ -169,7 +174,10 @@ def parts_used(repair_id: int, used: list[tuple[StockItem, Decimal]]) -> str:
 
 def item_buttons(items: list[StockItem]) -> Buttons:
     buttons = [
-        (f"{i.name}（{quantity_text(i.quantity, i.unit)}）", callbacks.encode(NS, "rq", i.id))
+        (
+            f"{i.name}（{quantity_text(i.quantity, i.unit)}）",
+            callbacks.button(StockAction.PICK_ITEM, i.id),
+        )
         for i in items[:24]
     ]
     return [buttons[n : n + 2] for n in range(0, len(buttons), 2)]
