@@ -261,6 +261,9 @@ async def test_a_person_types_and_taps_through_the_page_endpoints(
             assert r.status == 200
         reply = await chat_until(http, url, teacher, "谢谢")
         assert reply["reply_to"]["id"] == mine["id"]
+        # The bot's answer: the test ends only once the bot has handled the reply (else the
+        # bot stops with the update in flight, and PTB logs that as critical).
+        await chat_until(http, url, teacher, "不客气")
 
 
 async def test_running_a_job_now_moves_the_bots_clock_to_its_time(
