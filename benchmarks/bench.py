@@ -112,11 +112,9 @@ async def report_year(years: int, repeat: int = 3) -> None:
 
 def machine_load() -> None:
     """The machine is shared: how busy it is now, to read the numbers below against."""
-    start = time.perf_counter()
-    total = 0
-    for i in range(5_000_000):
-        total += i
-    loop = (time.perf_counter() - start) * 1000
+    from benchmarks.speed import calibration_ms
+
+    loop = calibration_ms()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{'(calibration) 5M-step Python loop':<44} {loop:8.0f} ms   load average {load:.1f}")
 

@@ -673,7 +673,18 @@ def _push_table(results: dict[str, Probes]) -> list[str]:
     return lines
 
 
+def calibration_ms() -> float:
+    """A 5-million-step Python loop: how fast this shared machine is right now (a virtual
+    machine's neighbours can halve its speed), to read a run's numbers against."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return (time.perf_counter() - start) * 1000
+
+
 def main() -> None:
+    before = calibration_ms()
     print("issue 14: echo bot ceiling vs the project (50 users) ...")
     interactive, interactive_ratios = asyncio.run(_interactive())
     print("issue 14: answers during pushes ...")
@@ -689,12 +700,15 @@ def main() -> None:
     print("issue 14: outbox poll ...")
     polls = [(y, asyncio.run(_outbox_poll(y))) for y in (0, 1, 5)]
     old = [(y, asyncio.run(_outbox_poll(y, old_index=True))) for y in (1, 5)]
+    after = calibration_ms()
     out = [
         "# Benchmark results (issue 14)",
         "",
         f"Machine: {_machine()}.",
         f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `make bench`; the machine is shared,"
-        " so numbers vary from run to run.",
+        " so numbers vary from run to run: a 5-million-step Python loop took"
+        f" {before:.0f} ms before this run and {after:.0f} ms after it (the lower, the"
+        " quieter the machine; about 200 ms when nothing else runs on this kind of machine).",
         "",
         "## Interactive: the project against a bare PTB echo bot",
         "",
