@@ -8,22 +8,21 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.callbacks import AssetAction, Ns
-from bot.clock import from_db, to_db
-from bot.context import BotContext, services_of
+from bot.context import BotContext
 from bot.domain.assets import Check
 from bot.domain.people import Person
 from bot.services import assets as service
 from bot.telegram.keyboards import markup
 from bot.telegram.media import ImageSource, download, receive_image
-from bot.telegram.state import UserState
 from bot.texts import assets as t
 from handlers.common import answer, requires, say
+from handlers.pending import Owes, ask
 
 NOTE_TTL = timedelta(minutes=10)
 
@@ -108,9 +107,7 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     if result is Check.PRESENT:
         context.user_data.asset_note = None
     else:  # 缺失 / 损坏: the next text or photo is its note
-        context.user_data.asset_note = {
-            "st": stocktake_id, "asset": asset_id, "at": to_db(context.services.now()),
-        }  # fmt: skip
+        context.user_data.asset_note = ask(context.services.now(), st=stocktake_id, asset=asset_id)
         if query.message is not None:
             await context.bot.send_message(query.message.chat.id, t.ask_note(tag, result))
     try:
@@ -121,25 +118,6 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     except BadRequest as exc:  # the same tick twice: nothing to change
         if "not modified" not in str(exc).lower():
             raise
-
-
-class _OwesNote(filters.MessageFilter):
-    """True while the sender ticked 缺失/损坏 in the last minutes and may add a note."""
-
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        super().__init__(name="stocktake_note")
-        self._app = app
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        data = self._app.user_data.get(user.id) if user else None
-        pending = data.asset_note if isinstance(data, UserState) else None
-        if not isinstance(pending, dict):
-            return False
-        try:
-            return services_of(self._app).now() - from_db(str(pending["at"])) < NOTE_TTL
-        except (KeyError, ValueError, RuntimeError):
-            return False
 
 
 @requires()
@@ -197,5 +175,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     caption = filters.CaptionRegex(rf"^\s*{t.IMPORT_CAPTION}\s*$")
     app.add_handler(MessageHandler(private & sheet & caption, on_import_file))
     notes = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.IMAGE
-    app.add_handler(MessageHandler(private & notes & _OwesNote(app), on_note))
+    owes_note = Owes(app, "stocktake_note", lambda state: state.asset_note, NOTE_TTL)
+    app.add_handler(MessageHandler(private & notes & owes_note, on_note))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(Ns.ASSET)))

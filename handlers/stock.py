@@ -7,19 +7,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, router
 from bot.callbacks import Ns, StockAction
-from bot.clock import from_db, to_db
-from bot.context import BotContext, services_of
+from bot.context import BotContext
 from bot.domain.errors import DomainError
 from bot.domain.people import Person
 from bot.services import stock as service
-from bot.telegram.state import UserState
 from bot.texts import stock as t
 from handlers.common import answer, cancel_handlers, requires, say, say_error
+from handlers.pending import Owes, ask
 from handlers.replies import route
 
 CHOSEN_TTL = timedelta(minutes=15)
@@ -56,25 +55,6 @@ async def request_items(
         await say(update, t.PICK_ITEM if items else t.EMPTY, t.item_buttons(items))
         return
     await say(update, t.requested(await service.request(context.services, words, by=person)))
-
-
-class _ChoseItem(filters.MessageFilter):
-    """True while the sender tapped an item to requisition and owes how many / what for."""
-
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        super().__init__(name="requisition_item_chosen")
-        self._app = app
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        data = self._app.user_data.get(user.id) if user else None
-        pending = data.stock_chosen if isinstance(data, UserState) else None
-        if not isinstance(pending, dict):
-            return False
-        try:
-            return services_of(self._app).now() - from_db(str(pending["at"])) < CHOSEN_TTL
-        except (KeyError, ValueError, RuntimeError):
-            return False
 
 
 @requires()
@@ -114,7 +94,7 @@ async def on_button(update: Update, context: BotContext, person: Person) -> None
     if action is StockAction.PICK_ITEM:
         item = await service.item(svc, target)
         assert context.user_data is not None
-        context.user_data.stock_chosen = {"item": item.name, "at": to_db(svc.now())}
+        context.user_data.stock_chosen = ask(svc.now(), item=item.name)
         await answer(update)
         if query.message is not None:
             await context.bot.send_message(query.message.chat.id, t.ask_amount(item))
@@ -152,7 +132,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(
         MessageHandler(private & filters.Regex(r"^/(领用|lingyong|requisition)(\s|$)"), on_request)
     )
-    chose = _ChoseItem(app)
+    chose = Owes(app, "requisition_item_chosen", lambda state: state.stock_chosen, CHOSEN_TTL)
     for handler in cancel_handlers(on_choice_cancel, private & chose):  # before the amount
         app.add_handler(handler)
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & chose, on_amount))
