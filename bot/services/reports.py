@@ -295,7 +295,8 @@ async def export(svc: Services, kind: str, text: str, *, by: Person) -> Export:
     """The period's records of ``kind`` (or all, with a summary sheet) as .xlsx."""
     _check(by)
     period = period_of(svc, text)
-    job = ExportJob(svc.settings.db_path, kind, period, *_bounds(svc, period), _rules(svc))
+    where = svc.settings.db_path.resolve()  # the worker must not depend on our cwd
+    job = ExportJob(where, kind, period, *_bounds(svc, period), _rules(svc))
     n, data = await offload.build(build_export, job)
     if data is None:
         return Export(None, "", t.export_empty(kind, period))
