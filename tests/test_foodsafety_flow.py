@@ -124,6 +124,16 @@ async def test_morning_check_with_one_worker_unwell_asks_the_symptom_and_keeps_o
     final = tg.current(msg)
     assert "已由 陈食堂 于 06:00 完成" in message_text(final) and not buttons(final)
     assert "✅ 张师傅 健康" in message_text(final)
+    # the audit trail names who did what, for an inspection
+    trail = await services(bot).db.fetchall(
+        "SELECT actor_name, action, detail FROM audit WHERE action LIKE 'fs.%' ORDER BY id"
+    )
+    acted = [(r["actor_name"], r["action"]) for r in trail]
+    assert ("陈食堂", "fs.worker_save") in acted  # the staff list, set up first
+    assert (None, "fs.send") in acted  # the 06:00 job
+    assert ("陈食堂", "fs.health") in acted and ("陈食堂", "fs.symptom") in acted
+    assert acted[-1] == ("陈食堂", "fs.done")
+    assert any(r["detail"] == "李阿姨: 发热" for r in trail)
     # one checklist message, edited in place; a second firing sends nothing
     await run_job(bot, clock, at(6, 5), "foodsafety:watch")
     await all_sent(bot)

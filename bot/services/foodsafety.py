@@ -50,6 +50,26 @@ def _discard_ref(record_id: int) -> str:
     return str(Ref(RefKind.FOOD_DISCARD, record_id))
 
 
+async def _audit(
+    tx: Tx,
+    now: datetime,
+    by: Person | None,
+    action: str,
+    subject: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """One line of the food-safety audit trail (``fs.<action>``); ``by`` None: a job."""
+    await audit.record(
+        tx,
+        now=now,
+        actor_id=by.user_id if by is not None else None,
+        actor_name=by.name if by is not None else None,
+        action=f"fs.{action}",
+        subject=subject,
+        detail=detail,
+    )
+
+
 def _title(rec: repo.Record) -> str:
     return t.record_title(rec.kind, rec.day, rec.meal)
 
@@ -218,15 +238,13 @@ async def send_due(svc: Services, now: datetime) -> list[int]:
                 await notify_role(
                     tx, svc, Role.ADMIN, OutMessage(t.nobody_to_send(title)), ref=None
                 )
-            await audit.record(
+            await _audit(
                 tx,
-                now=now,
-                actor_id=None,
-                actor_name=None,
-                action="fs.send",
-                subject=ref(record_id),
-                detail=f"{plan.kind.value} {plan.day} "
-                f"{plan.meal.value if plan.meal else ''} -> {duty}",
+                now,
+                None,
+                "send",
+                ref(record_id),
+                f"{plan.kind.value} {plan.day} {plan.meal.value if plan.meal else ''} -> {duty}",
             )
             sent.append(record_id)
     if sent:
@@ -263,14 +281,7 @@ async def check_overdue(svc: Services, now: datetime) -> dict[int, Overdue]:
                 else:
                     text = t.missed_alert(title, names)
                 await notify_role(tx, svc, Role.ADMIN, OutMessage(text), ref=None)
-            await audit.record(
-                tx,
-                now=now,
-                actor_id=None,
-                actor_name=None,
-                action=f"fs.{action.value}",
-                subject=ref(rec.id),
-            )
+            await _audit(tx, now, None, action.value, ref(rec.id))
             done[rec.id] = action
     if done:
         svc.kick_outbox()
@@ -292,14 +303,7 @@ async def send_discard_notices(svc: Services, now: datetime) -> list[int]:
             )
             for user_id in await _canteen_people(tx):
                 await notify_person(tx, svc, user_id, msg, ref=_discard_ref(rec.id))
-            await audit.record(
-                tx,
-                now=now,
-                actor_id=None,
-                actor_name=None,
-                action="fs.discard_notice",
-                subject=ref(rec.id),
-            )
+            await _audit(tx, now, None, "discard_notice", ref(rec.id))
             sent.append(rec.id)
     if sent:
         svc.kick_outbox()
@@ -327,14 +331,13 @@ async def flag_certificates(svc: Services, now: datetime) -> list[Worker]:
                         await outbox.enqueue(tx, person.chat_id, msg, ref=None, now=now)
                         told.add(person.user_id)
             await repo.set_flag_stage(tx, worker.id, stage)
-            await audit.record(
+            await _audit(
                 tx,
-                now=now,
-                actor_id=None,
-                actor_name=None,
-                action="fs.cert_reminder",
-                subject=f"worker:{worker.id}",
-                detail=f"stage {stage}, {worker.cert_expires}",
+                now,
+                None,
+                "cert_reminder",
+                f"worker:{worker.id}",
+                f"stage {stage}, {worker.cert_expires}",
             )
             flagged.append(worker)
     if flagged:
@@ -382,15 +385,7 @@ async def _finish(tx: Tx, rec: repo.Record, by: Person, now: datetime) -> RoundS
     state = rules.done_state(rec.at, now)
     if not await repo.mark_done(tx, rec.id, state, by=by.user_id, now=now):
         raise DomainError(t.RECORD_CLOSED)
-    await audit.record(
-        tx,
-        now=now,
-        actor_id=by.user_id,
-        actor_name=by.name,
-        action="fs.done",
-        subject=ref(rec.id),
-        detail=state.value,
-    )
+    await _audit(tx, now, by, "done", ref(rec.id), state.value)
     return state
 
 
@@ -424,15 +419,7 @@ async def set_health(
                 OutMessage(t.symptom_prompt(entry.label), t.symptom_buttons(entry.id)),
                 ref=f"fssym:{entry.id}",
             )
-        await audit.record(
-            tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.health",
-            subject=ref(record_id),
-            detail=f"{entry.label}: {status.value}",
-        )
+        await _audit(tx, now, by, "health", ref(record_id), f"{entry.label}: {status.value}")
         done = await _complete_if_ready(tx, rec, by, now)
         rv = await _view(tx, record_id)
     svc.kick_outbox()
@@ -481,15 +468,7 @@ async def set_symptom(svc: Services, entry_id: int, index: int, *, by: Person) -
             ref=None,
             exclude={by.user_id},
         )
-        await audit.record(
-            tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.symptom",
-            subject=ref(record_id),
-            detail=f"{entry.label}: {symptom}",
-        )
+        await _audit(tx, now, by, "symptom", ref(record_id), f"{entry.label}: {symptom}")
     svc.kick_outbox()
     return SymptomResult(record_id, t.symptom_saved(entry.label, symptom))
 
@@ -544,15 +523,7 @@ async def add_dish_photo(svc: Services, entry_id: int, photo: Photo, *, by: Pers
         record_id, entry = found
         rec = await _open_record(tx, record_id, by)
         await repo.set_entry_photo(tx, entry_id, photo.file_id, photo.path, by=by.user_id, now=now)
-        await audit.record(
-            tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.sample_photo",
-            subject=ref(record_id),
-            detail=f"{entry.label}: {photo.path}",
-        )
+        await _audit(tx, now, by, "sample_photo", ref(record_id), f"{entry.label}: {photo.path}")
         done = await _complete_if_ready(tx, rec, by, now)
         rv = await _view(tx, record_id)
     return TapResult(rv, done)
@@ -601,15 +572,7 @@ async def correct_disinfection(
         if m[2]:
             data["minutes"] = int(m[2])
         await repo.set_data(tx, record_id, data)
-        await audit.record(
-            tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.disinfect_fix",
-            subject=ref(record_id),
-            detail=text[:60],
-        )
+        await _audit(tx, now, by, "disinfect_fix", ref(record_id), text[:60])
         return await _view(tx, record_id)
 
 
@@ -676,14 +639,13 @@ async def add_form_note(
         await repo.set_record_note(
             tx, record_id, clean, photo.file_id if photo else None, photo.path if photo else None
         )
-        await audit.record(
+        await _audit(
             tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.note",
-            subject=ref(record_id),
-            detail=(clean or "") + (" +photo" if photo else ""),
+            now,
+            by,
+            "note",
+            ref(record_id),
+            (clean or "") + (" +photo" if photo else ""),
         )
         return await _view(tx, record_id)
 
@@ -708,14 +670,7 @@ async def discard(svc: Services, record_id: int, *, by: Person) -> Discarded:
         note = t.discarded_line(by.name, now, svc.settings.timezone)
         # Other managers' copies lose their button; the tapped one is edited to say who.
         await outbox.enqueue_clear_buttons(tx, _discard_ref(record_id), now=now)
-        await audit.record(
-            tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.discard",
-            subject=ref(record_id),
-        )
+        await _audit(tx, now, by, "discard", ref(record_id))
     svc.kick_outbox()
     return Discarded(f"{text}\n\n{note}")
 
@@ -752,14 +707,7 @@ async def check_purchase(svc: Services, purchase_id: int, *, by: Person) -> str:
         if by.user_id == purchase.purchaser_id:
             raise DomainError("采购员不能清点自己的采购单。")
         await repo.add_purchase_check(tx, purchase_id, by.user_id, now)
-        await audit.record(
-            tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.purchase_check",
-            subject=f"purchase:{purchase_id}",
-        )
+        await _audit(tx, now, by, "purchase_check", f"purchase:{purchase_id}")
     return t.purchase_checked(purchase.number)
 
 
@@ -788,8 +736,7 @@ async def set_times(svc: Services, text: str, *, by: Person) -> rules.Times:
     now = svc.now()
     async with svc.db.transaction() as tx:
         await repo.set_times(tx, new, now=now)
-        await audit.record(tx, now=now, actor_id=by.user_id, actor_name=by.name,
-                           action="fs.times", detail=text.strip()[:60])  # fmt: skip
+        await _audit(tx, now, by, "times", detail=text.strip()[:60])
     return new
 
 
@@ -811,14 +758,13 @@ async def save_worker(svc: Services, text: str, *, by: Person) -> tuple[str, boo
     now = svc.now()
     async with svc.db.transaction() as tx:
         worker_id, created = await repo.save_worker(tx, name, cert_no, expires, now=now)
-        await audit.record(
+        await _audit(
             tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.worker_save",
-            subject=f"worker:{worker_id}",
-            detail=f"{name} {cert_no or ''} {expires or ''}",
+            now,
+            by,
+            "worker_save",
+            f"worker:{worker_id}",
+            f"{name} {cert_no or ''} {expires or ''}",
         )
     return name, created
 
@@ -833,9 +779,7 @@ async def set_worker_photo(svc: Services, caption: str | None, photo: Photo, *, 
         if worker is None:
             raise DomainError(f"没有叫「{name}」的从业人员，请先用 /canteen_staff 添加。")
         await repo.set_worker_photo(tx, worker.id, photo.file_id, photo.path)
-        await audit.record(tx, now=now, actor_id=by.user_id, actor_name=by.name,
-                           action="fs.worker_photo", subject=f"worker:{worker.id}",
-                           detail=photo.path)  # fmt: skip
+        await _audit(tx, now, by, "worker_photo", f"worker:{worker.id}", photo.path)
     return worker.name
 
 
@@ -846,14 +790,7 @@ async def remove_worker(svc: Services, name: str, *, by: Person) -> str:
     async with svc.db.transaction() as tx:
         if not await repo.remove_worker(tx, clean):
             raise DomainError(f"没有叫「{clean}」的从业人员。")
-        await audit.record(
-            tx,
-            now=now,
-            actor_id=by.user_id,
-            actor_name=by.name,
-            action="fs.worker_remove",
-            detail=clean,
-        )
+        await _audit(tx, now, by, "worker_remove", detail=clean)
     return clean
 
 
