@@ -482,7 +482,7 @@ class Timing:
     stall: float
 
 
-async def _timed(run: Callable[[], Awaitable[object]], repeat: int = 3) -> Timing:
+async def _timed(run: Callable[[], Awaitable[object]], repeat: int = 7) -> Timing:
     times, stalls = [], []
     for _ in range(repeat):
         async with StallWatch() as watch:
@@ -732,7 +732,7 @@ def main() -> None:
         "## Records over the years",
         "",
         "Generated with bulk SQL inserts (`tests/reportdata.py`): per year 3,000 repairs,"
-        " 5,000 purchase lines, 1,095 patrol rounds. Median of 3 (the outbox poll of 30, one"
+        " 5,000 purchase lines, 1,095 patrol rounds. Median of 7 (the outbox poll of 30, one"
         " new report of 20; the slow follow-ups once); the worst stall is the longest the"
         " event loop went without running a 5 ms ticker meanwhile (how long everyone else's"
         " updates would have waited).",
