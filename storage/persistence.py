@@ -101,6 +101,13 @@ class SqlitePersistence(BasePersistence[UD, dict[Any, Any], dict[Any, Any]], Gen
             else:
                 self._stored[write.row] = write.stored
 
+    def _holds(self, row: tuple[str, int]) -> str | None:
+        """What ``row`` will hold once the open batch (if any) is committed."""
+        for write in reversed(self._batch or []):
+            if write.row == row:
+                return write.stored
+        return self._stored.get(row)
+
     async def _write(self, write: _Write) -> None:
         if self._batch is not None:
             self._batch.append(write)
@@ -109,7 +116,7 @@ class SqlitePersistence(BasePersistence[UD, dict[Any, Any], dict[Any, Any]], Gen
 
     async def _store(self, table: str, key: str, ident: int, data: dict[Any, Any]) -> None:
         text = _dumps(data)
-        if self._stored.get((table, ident)) == text:
+        if self._holds((table, ident)) == text:
             return
         await self._write(
             _Write(

@@ -128,3 +128,21 @@ async def test_user_data_whose_commit_failed_is_written_the_next_time(tmp_path: 
         )
     finally:
         await db.close()
+
+
+async def test_data_changed_and_changed_back_in_one_commit_is_stored_as_it_ends(
+    tmp_path: Path,
+) -> None:
+    db = Database(tmp_path / "b.sqlite3")
+    await db.open()
+    persistence = SqlitePersistence(db)
+    try:
+        await persistence.update_user_data(10, {"step": 1})
+        async with persistence.batch():
+            await persistence.update_user_data(10, {"step": 2})
+            await persistence.update_user_data(10, {"step": 1})
+        assert await db.fetchval("SELECT data FROM ptb_user_data WHERE user_id = 10") == (
+            '{"step": 1}'
+        )
+    finally:
+        await db.close()
