@@ -232,3 +232,6 @@ def test_a_photo_caption_says_receipt_or_certificate_or_neither() -> None:
     assert photo_kind_in("收据 今天的") is PhotoKind.RECEIPT
     assert photo_kind_in("合格证和票一起拍了") is PhotoKind.CERTIFICATE  # a certificate wins
     assert photo_kind_in("今天的 👍") is None
+    assert photo_kind_in("牛肉的证") is PhotoKind.CERTIFICATE
+    assert photo_kind_in("收款凭证") is PhotoKind.RECEIPT  # 凭证 is paper for finance
+    assert photo_kind_in("收据 和证明") is PhotoKind.RECEIPT

@@ -817,19 +817,20 @@ def parse_supplier_args(text: str) -> tuple[str, date | None]:
     return name, expires
 
 
-_CERTIFICATE_WORDS = ("证", "检疫", "检验", "合格")
-_RECEIPT_WORDS = ("票", "收据", "单据", "收条", "账单")
+_CERTIFICATE_WORDS = ("合格", "检疫", "检验")
+_RECEIPT_WORDS = ("票", "收据", "单据", "收条", "账单", "凭证")
 
 
 def photo_kind_in(caption: str) -> PhotoKind | None:
     """What a purchase photo's caption says it is: 「合格证」「检疫」 a certificate, 「发票」
-    「收据」 a receipt (a certificate word wins: 「合格证和票」), None when it says neither."""
+    「收据」「收款凭证」 a receipt (a certificate word wins: 「合格证和票」), a bare 「证」 a
+    certificate, None when it says neither."""
     text = normalise(caption)
     if any(w in text for w in _CERTIFICATE_WORDS):
         return PhotoKind.CERTIFICATE
     if any(w in text for w in _RECEIPT_WORDS):
         return PhotoKind.RECEIPT
-    return None
+    return PhotoKind.CERTIFICATE if "证" in text else None
 
 
 def certificate_line(caption: str, missing: list[str]) -> str | None:
