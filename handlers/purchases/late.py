@@ -10,7 +10,7 @@ from bot.domain.messages import Photo
 from bot.domain.people import Person
 from bot.domain.purchases import PhotoKind, certificate_line
 from bot.services import purchases as service
-from handlers.purchases.photos import ask_certificate_line as ask_line
+from handlers.purchases.photos import ask_which_line
 
 
 async def ask_certificate_line(
@@ -26,5 +26,5 @@ async def ask_certificate_line(
         return False
     waiting = {"purchase_id": purchase_id, "group": None, "late": True, "caption": caption,
                "photos": [{"file_id": photo.file_id, "path": photo.path}]}  # fmt: skip
-    await ask_line(update, context, purchase, waiting)
+    await ask_which_line(update, context, purchase, waiting)
     return True

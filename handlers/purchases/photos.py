@@ -39,7 +39,7 @@ def pending_photos(context: BotContext) -> dict[str, Any]:
     return pending
 
 
-async def ask_certificate_line(
+async def ask_which_line(
     update: Update, context: BotContext, purchase: Purchase, waiting: dict[str, Any]
 ) -> None:
     """Buttons for the lines still missing a certificate (of a draft, or of a purchase
@@ -119,7 +119,7 @@ async def _attach(
         if item is None and missing:  # several lines miss one: which is it for?
             stored = [{"file_id": p.file_id, "path": p.path} for p in photos]
             waiting = {"purchase_id": draft.id, "group": None, "photos": stored}
-            await ask_certificate_line(update, context, draft, waiting)
+            await ask_which_line(update, context, draft, waiting)
             return
     purchase = None
     for photo in photos:
